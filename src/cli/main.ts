@@ -1,0 +1,13 @@
+import { runCli } from './program.js';
+
+/** Process entry: wires signals to an abort, runs the CLI, sets the exit status (the only place that does). */
+export async function main(argv: string[]): Promise<void> {
+  const controller = new AbortController();
+  const stop = (): void => {
+    if (controller.signal.aborted) process.exit(130); // a second Ctrl-C: leave now
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.exitCode = await runCli(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
+}

@@ -1,0 +1,147 @@
+import { Command, CommanderError, Option } from 'commander';
+import { type InputGroup, normalizeConfig, parseGroupSpec } from '../config/streaming-config.js';
+import { ImportError } from '../errors/import-error.js';
+import { exportCsv } from '../read/export-csv.js';
+import { storeInfo } from '../read/store-info.js';
+import { verifyStore } from '../read/verify-store.js';
+import { prepareImport, runImport } from '../exec/run-import.js';
+import { VERSION } from '../version.js';
+import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
+import { formatInfo, formatSummary } from './format-output.js';
+import { createBarReporter } from './reporters/bar-reporter.js';
+import { createPlainReporter } from './reporters/plain-reporter.js';
+import { type Reporter, silentReporter } from './reporters/reporter.js';
+
+/** Streams and environment a CLI run uses; tests pass their own. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream | NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal?: AbortSignal;
+}
+
+const EXAMPLES = `
+Examples:
+  $ graph-import persons.csv companies.csv knows.csv          # classified by header, into ./graph.db
+  $ graph-import --nodes Person=persons_header.csv,persons_part1.csv --relationships KNOWS=knows.csv --into social.db
+  $ graph-import --delimiter '|' data/*.csv --into lsqb.db --overwrite
+  $ graph-import info social.db --json
+  $ graph-import verify social.db
+  $ graph-import export social.db --out dump/`;
+
+const collect = (kind: 'node' | 'relationship') => (value: string, previous: InputGroup[] = []): InputGroup[] => [...previous, parseGroupSpec(kind, value)];
+
+/** Builds the commander program; `setExit` receives the exit status of whatever command ran. */
+export function createProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('graph-import')
+    .description('Bulk-import property graphs from CSV into an on-disk columnar graph store (Arrow IPC columns, CSR adjacency).')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+
+  program.command('import', { isDefault: true })
+    .description('import node and relationship files (the default command)')
+    .argument('[files...]', 'CSV files, each classified as nodes or relationships by its header')
+    .option('--nodes <[Label=]file[,file...]>', 'node files; the first file of the list holds the header (repeatable)', collect('node'))
+    .option('--relationships <[TYPE=]file[,file...]>', 'relationship files (repeatable)', collect('relationship'))
+    .option('--into <dir>', 'store directory to create', 'graph.db')
+    .option('--overwrite', 'replace an existing store (only after the new one is complete)', false)
+    .option('--delimiter <char>', 'field delimiter (\\t or tab for tabs); detected per file when not given')
+    .option('--array-delimiter <char>', 'separator of array elements', ';')
+    .option('--quote <char>', 'quote character', '"')
+    .addOption(new Option('--id-type <type>', 'node ID type: auto infers integer or string per ID space').choices(['auto', 'string', 'integer']).default('auto'))
+    .option('--batch-size <rows>', 'rows per batch', '100000')
+    .option('--dry-run', 'read headers and data types, print the plan as JSON, write nothing', false)
+    .option('--json', 'print the summary as one JSON object on stdout', false)
+    .option('-q, --quiet', 'print nothing but errors', false)
+    .addHelpText('after', EXAMPLES)
+    .action(async (files: string[], opts: Record<string, unknown>) => {
+      const inputs: InputGroup[] = [
+        ...files.map((f): InputGroup => ({ kind: 'auto', files: [f] })),
+        ...((opts.nodes as InputGroup[] | undefined) ?? []),
+        ...((opts.relationships as InputGroup[] | undefined) ?? []),
+      ];
+      const config = normalizeConfig({
+        inputs,
+        into: opts.into as string,
+        overwrite: opts.overwrite as boolean,
+        delimiter: opts.delimiter as string | undefined,
+        arrayDelimiter: opts.arrayDelimiter as string,
+        quote: opts.quote as string,
+        idType: opts.idType as string,
+        batchSize: opts.batchSize as string,
+      });
+      if (opts.dryRun === true) {
+        const { plan } = await prepareImport(config, { signal: io.signal });
+        io.stdout.write(`${JSON.stringify({ config, plan }, null, 2)}\n`);
+        return;
+      }
+      const reporter = pickReporter(io, opts);
+      try {
+        const result = await runImport(config, { onEvent: (e) => reporter.onEvent(e), signal: io.signal });
+        reporter.close();
+        if (opts.json === true) io.stdout.write(`${JSON.stringify(result)}\n`);
+        else if (opts.quiet !== true) io.stdout.write(formatSummary(result));
+      } finally {
+        reporter.close();
+      }
+    });
+
+  program.command('info')
+    .description('print the schema and counts of a store')
+    .argument('<db>', 'store directory')
+    .option('--json', 'print as JSON', false)
+    .action(async (db: string, opts: { json: boolean }) => {
+      const info = await storeInfo(db);
+      io.stdout.write(opts.json ? `${JSON.stringify(info, null, 2)}\n` : formatInfo(info));
+    });
+
+  program.command('verify')
+    .description('check checksums, counts and CSR invariants of a store')
+    .argument('<db>', 'store directory')
+    .option('--json', 'print the report as JSON', false)
+    .action(async (db: string, opts: { json: boolean }) => {
+      const report = await verifyStore(db);
+      if (opts.json) io.stdout.write(`${JSON.stringify({ ok: report.ok, checks: report.checks, problems: report.problems.map((p) => p.toJSON()) })}\n`);
+      else if (report.ok) io.stdout.write(`ok: ${db} passed ${report.checks} checks\n`);
+      for (const p of report.problems) io.stderr.write(`${p.format()}\n`);
+      if (!report.ok) setExit(EXIT_CODES.io);
+    });
+
+  program.command('export')
+    .description('write every table as CSV in the import header format (export -> import round-trips)')
+    .argument('<db>', 'store directory')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--delimiter <char>', 'field delimiter', ',')
+    .option('--array-delimiter <char>', 'separator of array elements', ';')
+    .action(async (db: string, opts: { out: string; delimiter: string; arrayDelimiter: string }) => {
+      const result = await exportCsv(db, opts);
+      for (const f of result.files) io.stdout.write(`${f.path}\t${f.kind}\t${f.rows}\n`);
+    });
+  return program;
+}
+
+function pickReporter(io: CliIo, opts: Record<string, unknown>): Reporter {
+  if (opts.quiet === true || opts.json === true) return silentReporter;
+  const tty = (io.stderr as NodeJS.WriteStream).isTTY === true && io.env.CI === undefined;
+  return tty ? createBarReporter(io.stderr as NodeJS.WriteStream) : createPlainReporter(io.stderr);
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit status; never calls process.exit. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let code: number = EXIT_CODES.ok;
+  const program = createProgram(io, (c) => { code = c; });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
+    }
+    const e = err instanceof ImportError ? err : undefined;
+    io.stderr.write(`${e !== undefined ? e.format() : `GI_INTERNAL: ${err instanceof Error ? err.stack : String(err)}`}\n`);
+    return exitCodeFor(err);
+  }
+}

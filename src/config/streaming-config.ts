@@ -1,0 +1,91 @@
+import { ImportError } from '../errors/import-error.js';
+import { parseChoice, parsePositiveInt, parseSingleChar } from './parse-values.js';
+
+/** A group of input files: `--nodes Label=a.csv,b.csv` (the first file holds the header) or a positional file. */
+export interface InputGroup {
+  kind: 'node' | 'relationship' | 'auto';
+  /** Label (nodes) or relationship type given with `Name=`; undefined derives it from the data. */
+  name?: string;
+  files: string[];
+}
+
+export const ID_TYPES = ['auto', 'string', 'integer'] as const;
+
+/** Where a setting's value came from, shown by --dry-run. */
+export type ValueSource = 'flag' | 'default';
+
+/** The fully defaulted, validated and frozen configuration of one import. */
+export interface StreamingConfig {
+  readonly inputs: readonly InputGroup[];
+  readonly into: string;
+  readonly overwrite: boolean;
+  /** undefined: detected per file from its first line. */
+  readonly delimiter?: string;
+  readonly quote: string;
+  readonly arrayDelimiter: string;
+  readonly idType: (typeof ID_TYPES)[number];
+  /** Rows per batch: the unit of reading, progress and (with the worker pool) work reservation. */
+  readonly batchSize: number;
+  readonly sources: Readonly<Record<string, ValueSource>>;
+}
+
+/** Raw option values as a CLI or a caller gives them (strings or already-typed values). */
+export interface ConfigInput {
+  inputs: InputGroup[];
+  into?: string;
+  overwrite?: boolean;
+  delimiter?: string;
+  quote?: string;
+  arrayDelimiter?: string;
+  idType?: string;
+  batchSize?: string | number;
+}
+
+export const DEFAULTS = {
+  into: 'graph.db',
+  quote: '"',
+  arrayDelimiter: ';',
+  idType: 'auto',
+  batchSize: 100_000,
+} as const;
+
+/** Validates raw options once and returns an immutable config with every default filled in. */
+export function normalizeConfig(input: ConfigInput): StreamingConfig {
+  const sources: Record<string, ValueSource> = {};
+  const pick = <T>(key: keyof ConfigInput, value: T | undefined, fallback: T): T => {
+    sources[key] = value === undefined ? 'default' : 'flag';
+    return value === undefined ? fallback : value;
+  };
+  const inputs = input.inputs.filter((g) => g.files.length > 0);
+  if (inputs.length === 0) throw new ImportError('GI_NO_INPUT', 'no input files: give node and relationship files, or --nodes/--relationships');
+  const quote = parseSingleChar('--quote', pick('quote', input.quote, DEFAULTS.quote));
+  const delimiter = input.delimiter === undefined ? undefined : parseSingleChar('--delimiter', input.delimiter);
+  sources.delimiter = delimiter === undefined ? 'default' : 'flag';
+  const arrayDelimiter = parseSingleChar('--array-delimiter', pick('arrayDelimiter', input.arrayDelimiter, DEFAULTS.arrayDelimiter));
+  if (delimiter !== undefined && (delimiter === quote || delimiter === arrayDelimiter)) {
+    throw new ImportError('GI_INVALID_OPTION', `--delimiter "${delimiter}" must differ from --quote and --array-delimiter`);
+  }
+  const config: StreamingConfig = {
+    inputs: inputs.map((g) => Object.freeze({ ...g, files: Object.freeze([...g.files]) as string[] })),
+    into: pick('into', input.into, DEFAULTS.into),
+    overwrite: pick('overwrite', input.overwrite, false),
+    delimiter,
+    quote,
+    arrayDelimiter,
+    idType: parseChoice('--id-type', pick('idType', input.idType, DEFAULTS.idType), ID_TYPES),
+    batchSize: parsePositiveInt('--batch-size', String(pick('batchSize', input.batchSize, DEFAULTS.batchSize)), 10_000_000),
+    sources: Object.freeze(sources),
+  };
+  return Object.freeze(config);
+}
+
+/** Parses a `--nodes`/`--relationships` value: `[Name=]file[,file...]`. */
+export function parseGroupSpec(kind: 'node' | 'relationship', spec: string): InputGroup {
+  const eq = spec.indexOf('=');
+  const name = eq > 0 ? spec.slice(0, eq) : undefined;
+  const files = (eq > 0 ? spec.slice(eq + 1) : spec).split(',').map((f) => f.trim()).filter((f) => f !== '');
+  if (files.length === 0) {
+    throw new ImportError('GI_INVALID_OPTION', `--${kind === 'node' ? 'nodes' : 'relationships'} "${spec}" names no file`);
+  }
+  return { kind, name, files };
+}

@@ -1,0 +1,140 @@
+import { readBatches } from '../input/batch-reader.js';
+import { FIELD_ESCAPED, FIELD_QUOTED, decodeField } from '../input/scanner.js';
+import { int64Out, parseInt64 } from '../input/value-parsers.js';
+import type { GraphSchema } from '../schema/graph-schema.js';
+import type { InputFile } from '../schema/resolve-inputs.js';
+import type { PropertyType } from '../schema/types.js';
+import { type ColumnBuilder, Int64ColumnBuilder } from '../store/column-builders.js';
+import type { NodeTableWriter } from '../store/node-table-writer.js';
+import type { IdIndex } from './id-index.js';
+import { castError, duplicateIdError, fieldCountError, missingIdError } from './row-errors.js';
+import { unescapeInto } from './unescape.js';
+
+/** Progress of a load: called at every batch boundary. */
+export type BatchProgress = (rows: number, bytesDone: number) => void;
+
+/** The tables and indexes node rows are loaded into. */
+export interface NodeSinks {
+  schema: GraphSchema;
+  writers: NodeTableWriter[];
+  /** ID index per space name. */
+  indexes: Map<string, IdIndex>;
+  arrayDelimiter: string;
+}
+
+/** Per (file, table): which table column each file column feeds, and the table columns the file lacks. */
+interface ColumnRoute {
+  /** For each file column: index into writer.properties, or -1. */
+  target: Int32Array;
+  /** writer.properties indexes the file does not feed: null on every row. */
+  missing: number[];
+}
+
+function routeColumns(file: InputFile, writer: NodeTableWriter): ColumnRoute {
+  const target = new Int32Array(file.layout.columns.length).fill(-1);
+  const fed = new Set<number>();
+  file.layout.columns.forEach((c, i) => {
+    if (c.kind !== 'property') return;
+    const at = writer.schema.properties.findIndex((p) => p.name === c.name);
+    target[i] = at;
+    fed.add(at);
+  });
+  const missing = writer.schema.properties.map((_, i) => i).filter((i) => !fed.has(i));
+  return { target, missing };
+}
+
+/** Loads every row of a node file into its table(s) and the ID index. Throws the first data error. */
+export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: NodeSinks, batchRows: number, progress: BatchProgress): Promise<number> {
+  const { schema, writers } = sinks;
+  const routing = schema.nodeRouting[fileIndex]!;
+  const types = schema.columnTypes[fileIndex];
+  const width = file.layout.columns.length;
+  const idCol = file.layout.idColumn;
+  const idSpec = idCol >= 0 ? file.layout.columns[idCol] : undefined;
+  const index = idSpec?.kind === 'id' ? sinks.indexes.get(idSpec.space)! : undefined;
+  const labelCol = file.layout.labelColumn;
+  const quote = file.quote.charCodeAt(0);
+  const routes = new Map<number, ColumnRoute>();
+  const routeOf = (t: number): ColumnRoute => {
+    let r = routes.get(t);
+    if (r === undefined) routes.set(t, (r = routeColumns(file, writers[t])));
+    return r;
+  };
+  const scratch = { bytes: new Uint8Array(256) };
+  let loaded = 0;
+  const range = {
+    path: file.path, start: file.dataStart, end: file.size, firstLine: file.dataLine, batchRows,
+    dialect: { delimiter: file.delimiter.charCodeAt(0), quote },
+  };
+  for await (const batch of readBatches(range)) {
+    const { buf, scan } = batch;
+    for (let r = 0; r < scan.rows; r++) {
+      const pos = { file: file.path, batch, row: r };
+      if (scan.fieldCount(r) !== width) throw fieldCountError(pos, width);
+      const base = scan.rowField[r];
+      let table = routing.fixedTable;
+      let labelText = '';
+      if (routing.byLabel !== undefined) {
+        labelText = decodeField(buf, scan, base + labelCol, quote);
+        const first = labelText.split(sinks.arrayDelimiter)[0].trim();
+        if (first !== '') table = routing.byLabel.get(first)!;
+      }
+      const writer = writers[table];
+      const row = writer.rowCount;
+      if (index !== undefined && writer.id !== null) {
+        const f = base + idCol;
+        let s = scan.fieldStart[f];
+        let e = scan.fieldEnd[f];
+        if (s === e) throw missingIdError(pos, idCol);
+        let key: Uint8Array = buf;
+        if ((scan.fieldFlags[f] & FIELD_ESCAPED) !== 0) {
+          e = unescapeInto(scratch, buf, s, e, quote);
+          s = 0;
+          key = scratch.bytes;
+        }
+        let dup: number;
+        if (index.kind === 'int') {
+          if (!parseInt64(key, s, e)) throw castError(pos, f, idCol, idSpec!.kind === 'id' && idSpec!.name !== '' ? idSpec!.name : ':ID', LONG);
+          dup = index.insertInt(int64Out.lo, int64Out.hi, table, row);
+          (writer.id as Int64ColumnBuilder).appendHalves(int64Out.lo, int64Out.hi);
+        } else {
+          dup = index.insertString(key, s, e, table, row);
+          writer.id.appendBytes(key, s, e, 0);
+        }
+        if (dup >= 0) throw duplicateIdError(pos, idCol, idSpec!.kind === 'id' ? idSpec!.space : '', writers[index.tableOf(dup)].schema.label);
+      }
+      const route = routeOf(table);
+      for (let c = 0; c < width; c++) {
+        const p = route.target[c];
+        if (p < 0) continue;
+        if (!appendField(writer.properties[p], types[c]!, buf, scan.fieldStart[base + c], scan.fieldEnd[base + c], scan.fieldFlags[base + c])) {
+          throw castError(pos, base + c, c, writer.schema.properties[p].name, types[c]!);
+        }
+      }
+      for (const p of route.missing) writer.properties[p].appendNull();
+      if (writer.labels !== null) {
+        if (labelCol < 0 || labelText === '') writer.labels.appendNull();
+        else writer.labels.appendBytes(buf, scan.fieldStart[base + labelCol], scan.fieldEnd[base + labelCol], scan.fieldFlags[base + labelCol]);
+      }
+      writer.endRow();
+    }
+    loaded += scan.rows;
+    progress(scan.rows, batch.bytesDone);
+  }
+  return loaded;
+}
+
+const LONG: PropertyType = { base: 'long', array: false };
+
+/**
+ * Appends one field to a property column with the null rules of docs/FORMAT.md: an unquoted empty field is null;
+ * a quoted empty field is the empty string (or empty array) for string columns and null for other types.
+ * Returns false when the bytes are not a value of the type (the caller builds the error: no closure per field).
+ */
+export function appendField(builder: ColumnBuilder, type: PropertyType, buf: Uint8Array, s: number, e: number, flags: number): boolean {
+  if (s === e && ((flags & FIELD_QUOTED) === 0 || (type.base !== 'string' && !type.array))) {
+    builder.appendNull();
+    return true;
+  }
+  return builder.appendBytes(buf, s, e, flags);
+}

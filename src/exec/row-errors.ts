@@ -1,0 +1,77 @@
+import { ImportError } from '../errors/import-error.js';
+import type { RowBatch } from '../input/batch-reader.js';
+import { formatType, type PropertyType } from '../schema/types.js';
+
+/** Where a row is: enough to build a `file:line:column` error. */
+export interface RowPosition {
+  file: string;
+  batch: RowBatch;
+  row: number;
+}
+
+function lineOf(p: RowPosition): number {
+  return p.batch.firstLine + p.batch.scan.rowLine[p.row];
+}
+
+function rawRow(p: RowPosition): string {
+  const { buf, scan } = p.batch;
+  return buf.toString('utf8', scan.rowStart[p.row], scan.rowEnd[p.row]);
+}
+
+function rawField(p: RowPosition, f: number): string {
+  const { buf, scan } = p.batch;
+  return buf.toString('utf8', scan.fieldStart[f], scan.fieldEnd[f]);
+}
+
+function byteOffsetOf(p: RowPosition): number {
+  return p.batch.bufOffset + p.batch.scan.rowStart[p.row];
+}
+
+/** A row whose field count differs from the header's. */
+export function fieldCountError(p: RowPosition, expected: number): ImportError {
+  const got = p.batch.scan.fieldCount(p.row);
+  return new ImportError('GI_FIELD_COUNT', `expected ${expected} fields (as in the header), found ${got}`, {
+    file: p.file, line: lineOf(p), column: Math.min(got, expected) + (got > expected ? 1 : 0), byteOffset: byteOffsetOf(p), raw: rawRow(p),
+    hint: got > expected ? 'quote fields that contain the delimiter' : 'check for a missing delimiter or an unclosed quote on the previous line',
+  });
+}
+
+/** A field that is not a value of its column's type. */
+export function castError(p: RowPosition, field: number, column: number, columnName: string, type: PropertyType): ImportError {
+  const text = rawField(p, field);
+  return new ImportError('GI_TYPE_CAST', `"${text.length > 60 ? `${text.slice(0, 60)}…` : text}" is not a ${formatType(type)} (column "${columnName}")`, {
+    file: p.file, line: lineOf(p), column: column + 1, columnName, byteOffset: byteOffsetOf(p), raw: rawRow(p),
+    hint: `fix the value, or declare the column with a wider type (e.g. ${columnName}:string)`,
+  });
+}
+
+/** A node row without an ID in a file with an ID column. */
+export function missingIdError(p: RowPosition, column: number): ImportError {
+  return new ImportError('GI_MISSING_NODE_ID', 'the node ID is empty', {
+    file: p.file, line: lineOf(p), column: column + 1, byteOffset: byteOffsetOf(p), raw: rawRow(p),
+    hint: 'every node in a file with an :ID column needs an ID',
+  });
+}
+
+/** A node ID already used in its ID space. */
+export function duplicateIdError(p: RowPosition, column: number, space: string, firstTable: string): ImportError {
+  const id = rawField(p, p.batch.scan.rowField[p.row] + column);
+  return new ImportError('GI_DUPLICATE_NODE_ID', `duplicate node ID "${id}" in ID space ${spaceName(space)} (first seen in table ${firstTable})`, {
+    file: p.file, line: lineOf(p), column: column + 1, byteOffset: byteOffsetOf(p), raw: rawRow(p),
+    hint: 'IDs must be unique within an ID space; give each file its own space with :ID(Space) if they overlap',
+  });
+}
+
+/** A relationship endpoint that names no node of its ID space. */
+export function endpointNotFoundError(p: RowPosition, column: number, space: string, which: 'start' | 'end'): ImportError {
+  const id = rawField(p, p.batch.scan.rowField[p.row] + column);
+  return new ImportError('GI_ENDPOINT_NOT_FOUND', `${which} node "${id}" not found in ID space ${spaceName(space)}`, {
+    file: p.file, line: lineOf(p), column: column + 1, byteOffset: byteOffsetOf(p), raw: rawRow(p),
+    hint: 'import the node file that holds this ID, or check the ID space in the header',
+  });
+}
+
+/** Human name of an ID space. */
+export function spaceName(space: string): string {
+  return space === '' ? '(default)' : `"${space}"`;
+}

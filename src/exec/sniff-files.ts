@@ -1,0 +1,78 @@
+import { readBatches } from '../input/batch-reader.js';
+import { ImportError } from '../errors/import-error.js';
+import { decodeField } from '../input/scanner.js';
+import { type InferredKind, classifyValue, joinKinds } from '../schema/infer-types.js';
+import type { InputFile } from '../schema/resolve-inputs.js';
+import { fieldCountError } from './row-errors.js';
+
+/** What a full pass over a file found: its row count, the kind of each column's values, its labels. */
+export interface FileStats {
+  rows: number;
+  /** Inferred kind per column; only columns in `inferColumns` are classified, the rest stay 'empty'. */
+  kinds: InferredKind[];
+  /** Distinct first labels of the :LABEL column, in order of first appearance. */
+  labels: string[];
+  /** Rows whose :LABEL field is empty (they take the file's fallback label). */
+  unlabeledRows: number;
+}
+
+/** Label values past this many distinct ones are refused: a :LABEL column is a category, not data. */
+const MAX_DISTINCT_LABELS = 10_000;
+
+/** Which columns of a file need a data pass before loading: IDs whose kind is unknown, untyped plain columns. */
+export function columnsToInfer(file: InputFile, idTypeKnown: boolean): number[] {
+  const out: number[] = [];
+  file.layout.columns.forEach((c, i) => {
+    if (c.kind === 'id' && c.type === undefined && !idTypeKnown) out.push(i);
+    if (c.kind === 'property' && c.type === undefined && file.layout.style === 'plain') out.push(i);
+  });
+  return out;
+}
+
+/** Scans every row of `file`, classifying the values of `inferColumns` and collecting labels. */
+export async function sniffFile(file: InputFile, inferColumns: number[], batchRows: number, arrayDelimiter: string): Promise<FileStats> {
+  const width = file.layout.columns.length;
+  const kinds: InferredKind[] = new Array(width).fill('empty');
+  const labelSeen = new Set<string>();
+  const labels: string[] = [];
+  const labelColumn = file.layout.labelColumn;
+  const quote = file.quote.charCodeAt(0);
+  let rows = 0;
+  let unlabeledRows = 0;
+  const range = {
+    path: file.path, start: file.dataStart, end: file.size, firstLine: file.dataLine, batchRows,
+    dialect: { delimiter: file.delimiter.charCodeAt(0), quote },
+  };
+  for await (const batch of readBatches(range)) {
+    const { buf, scan } = batch;
+    for (let r = 0; r < scan.rows; r++) {
+      if (scan.fieldCount(r) !== width) throw fieldCountError({ file: file.path, batch, row: r }, width);
+      const base = scan.rowField[r];
+      for (const c of inferColumns) {
+        if (kinds[c] === 'string') continue;
+        const f = base + c;
+        const s = scan.fieldStart[f];
+        const e = scan.fieldEnd[f];
+        if (s === e) continue; // null, or "" (no evidence of a type)
+        kinds[c] = joinKinds(kinds[c], classifyValue(buf, s, e));
+      }
+      if (labelColumn >= 0) {
+        const first = decodeField(buf, scan, base + labelColumn, quote).split(arrayDelimiter)[0].trim();
+        if (first === '') unlabeledRows++;
+        else if (!labelSeen.has(first)) {
+          labelSeen.add(first);
+          labels.push(first);
+          if (labels.length > MAX_DISTINCT_LABELS) throw tooManyLabels(file.path);
+        }
+      }
+    }
+    rows += scan.rows;
+  }
+  return { rows, kinds, labels, unlabeledRows };
+}
+
+function tooManyLabels(file: string): ImportError {
+  return new ImportError('GI_LIMIT_EXCEEDED', `the :LABEL column holds more than ${MAX_DISTINCT_LABELS} distinct labels`, {
+    file, hint: 'a label names a kind of node; store per-node values in a property instead',
+  });
+}

@@ -1,0 +1,199 @@
+/**
+ * Parsers that read typed values straight from field bytes. They return NaN (or false) on failure instead of
+ * throwing, so the caller builds one error with the position it knows. Numbers parse without making a string
+ * except on rare slow paths (more than 15 digits, exponents outside the exact range, datetimes).
+ */
+
+const ZERO = 0x30;
+const NINE = 0x39;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const SPACE = 0x20;
+const TWO_32 = 4294967296;
+// 10^k for k <= 22 is exact in a double; with <= 15 significant digits, m / 10^k and m * 10^k round correctly.
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/** Shrinks [s, e) past leading and trailing ASCII spaces and tabs; returns the packed pair via `trimmed`. */
+export const trimmed = { s: 0, e: 0 };
+function trim(buf: Uint8Array, s: number, e: number): void {
+  while (s < e && (buf[s] === SPACE || buf[s] === 0x09)) s++;
+  while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === 0x09)) e--;
+  trimmed.s = s;
+  trimmed.e = e;
+}
+
+/** Parses a decimal integer that fits a double exactly (|v| < 2^53); NaN otherwise. */
+export function parseSafeInt(buf: Uint8Array, s: number, e: number): number {
+  trim(buf, s, e);
+  s = trimmed.s;
+  e = trimmed.e;
+  let neg = false;
+  if (s < e && (buf[s] === MINUS || buf[s] === PLUS)) { neg = buf[s] === MINUS; s++; }
+  if (s >= e || e - s > 16) return NaN;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const d = buf[i] - ZERO;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  if (v > Number.MAX_SAFE_INTEGER) return NaN;
+  return neg ? -v : v;
+}
+
+/** Result slot of parseInt64: the value as two's-complement halves. */
+export const int64Out = { lo: 0, hi: 0 };
+
+/** Parses a decimal int64 exactly into `int64Out` (lo, hi halves); false when not an integer or out of range. */
+export function parseInt64(buf: Uint8Array, s: number, e: number): boolean {
+  const v = parseSafeInt(buf, s, e);
+  if (v === v) {
+    int64Out.lo = v | 0;
+    int64Out.hi = Math.floor(v / TWO_32) | 0;
+    return true;
+  }
+  trim(buf, s, e);
+  const text = Buffer.from(buf.buffer, buf.byteOffset + trimmed.s, trimmed.e - trimmed.s).toString('latin1');
+  if (!/^[+-]?\d{1,19}$/.test(text)) return false;
+  const big = BigInt(text);
+  if (big !== BigInt.asIntN(64, big)) return false;
+  int64Out.lo = Number(BigInt.asIntN(32, big));
+  int64Out.hi = Number(BigInt.asIntN(32, big >> 32n));
+  return true;
+}
+
+/** Parses a decimal or scientific number; NaN when the text is not a number (literal NaN is also NaN: see `isNaNLiteral`). */
+export function parseDouble(buf: Uint8Array, s: number, e: number): number {
+  trim(buf, s, e);
+  s = trimmed.s;
+  e = trimmed.e;
+  if (s >= e) return NaN;
+  let i = s;
+  let neg = false;
+  if (buf[i] === MINUS || buf[i] === PLUS) { neg = buf[i] === MINUS; i++; }
+  let mant = 0;
+  let digits = 0;
+  let frac = 0;
+  let sawDigit = false;
+  for (; i < e; i++) {
+    const d = buf[i] - ZERO;
+    if (d < 0 || d > 9) break;
+    sawDigit = true;
+    if (mant !== 0 || d !== 0) digits++;
+    mant = mant * 10 + d;
+  }
+  if (i < e && buf[i] === DOT) {
+    for (i++; i < e; i++) {
+      const d = buf[i] - ZERO;
+      if (d < 0 || d > 9) break;
+      sawDigit = true;
+      if (mant !== 0 || d !== 0) digits++;
+      mant = mant * 10 + d;
+      frac++;
+    }
+  }
+  if (i === e && sawDigit && digits <= 15 && frac <= 22) {
+    const v = frac === 0 ? mant : mant / POW10[frac];
+    return neg ? -v : v;
+  }
+  return slowDouble(buf, s, e);
+}
+
+const DOUBLE_RE = /^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|inf|infinity)$/i;
+
+function slowDouble(buf: Uint8Array, s: number, e: number): number {
+  const text = Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('latin1');
+  if (!DOUBLE_RE.test(text)) return NaN;
+  const lower = text.toLowerCase();
+  if (lower.endsWith('inf') || lower.endsWith('infinity')) return lower.startsWith('-') ? -Infinity : Infinity;
+  return Number(text);
+}
+
+/** True when the field spells NaN (which parseDouble reports as failure). */
+export function isNaNLiteral(buf: Uint8Array, s: number, e: number): boolean {
+  trim(buf, s, e);
+  if (trimmed.e - trimmed.s !== 3) return false;
+  const a = buf[trimmed.s] | 0x20;
+  const b = buf[trimmed.s + 1] | 0x20;
+  const c = buf[trimmed.s + 2] | 0x20;
+  return a === 0x6e && b === 0x61 && c === 0x6e;
+}
+
+/** Parses true/false/1/0 (case-insensitive) to 1/0; -1 when it is none of them. */
+export function parseBoolean(buf: Uint8Array, s: number, e: number): number {
+  trim(buf, s, e);
+  s = trimmed.s;
+  const n = trimmed.e - s;
+  if (n === 1) return buf[s] === 0x31 ? 1 : buf[s] === ZERO ? 0 : -1;
+  if (n === 4 && (buf[s] | 0x20) === 0x74 && (buf[s + 1] | 0x20) === 0x72 && (buf[s + 2] | 0x20) === 0x75 && (buf[s + 3] | 0x20) === 0x65) return 1;
+  if (n === 5 && (buf[s] | 0x20) === 0x66 && (buf[s + 1] | 0x20) === 0x61 && (buf[s + 2] | 0x20) === 0x6c
+    && (buf[s + 3] | 0x20) === 0x73 && (buf[s + 4] | 0x20) === 0x65) return 0;
+  return -1;
+}
+
+function digitsAt(buf: Uint8Array, at: number, count: number): number {
+  let v = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = buf[i] - ZERO;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function validDay(y: number, m: number, d: number): boolean {
+  if (m < 1 || m > 12 || d < 1) return false;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
+  return d <= days;
+}
+
+/** Parses YYYY-MM-DD to days since the epoch; NaN when malformed or not a calendar day. */
+export function parseDate(buf: Uint8Array, s: number, e: number): number {
+  trim(buf, s, e);
+  s = trimmed.s;
+  if (trimmed.e - s !== 10 || buf[s + 4] !== MINUS || buf[s + 7] !== MINUS) return NaN;
+  const y = digitsAt(buf, s, 4);
+  const m = digitsAt(buf, s + 5, 2);
+  const d = digitsAt(buf, s + 8, 2);
+  if (y < 0 || m < 0 || d < 0 || !validDay(y, m, d)) return NaN;
+  return daysFromCivil(y, m, d);
+}
+
+const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/**
+ * Parses an ISO 8601 date-time to microseconds since the epoch (UTC) into `int64Out`; false when malformed.
+ * A value without an offset is taken as UTC; an offset is applied and not kept. Digits past microseconds are refused
+ * rather than silently cut.
+ */
+export function parseDatetime(buf: Uint8Array, s: number, e: number): boolean {
+  trim(buf, s, e);
+  const text = Buffer.from(buf.buffer, buf.byteOffset + trimmed.s, trimmed.e - trimmed.s).toString('latin1');
+  const m = DATETIME_RE.exec(text);
+  if (m === null) return false;
+  const [, ys, mos, ds, hs = '0', mis = '0', ss = '0', fs = '', zone] = m;
+  const y = +ys, mo = +mos, d = +ds, h = +hs, mi = +mis, sec = +ss;
+  if (!validDay(y, mo, d) || h > 23 || mi > 59 || sec > 60) return false;
+  if (fs.length > 6 && /[1-9]/.test(fs.slice(6))) return false;
+  let offsetMinutes = 0;
+  if (zone !== undefined && zone.toUpperCase() !== 'Z') {
+    const digits = zone.replace(':', '');
+    offsetMinutes = (zone[0] === '-' ? -1 : 1) * (+digits.slice(1, 3) * 60 + (digits.length > 3 ? +digits.slice(3, 5) : 0));
+  }
+  const seconds = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offsetMinutes * 60;
+  const micros = BigInt(seconds) * 1000000n + BigInt((fs + '000000').slice(0, 6));
+  int64Out.lo = Number(BigInt.asIntN(32, micros));
+  int64Out.hi = Number(BigInt.asIntN(32, micros >> 32n));
+  return true;
+}

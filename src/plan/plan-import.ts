@@ -1,0 +1,67 @@
+import type { StreamingConfig } from '../config/streaming-config.js';
+import type { SettingSource } from '../input/header-reader.js';
+import type { GraphSchema } from '../schema/graph-schema.js';
+import type { InputFile } from '../schema/resolve-inputs.js';
+import { formatType } from '../schema/types.js';
+
+/** One file in the plan: what it feeds and how it is read. */
+export interface PlannedFile {
+  path: string;
+  kind: 'node' | 'relationship';
+  /** Node tables (labels) or relationship type the file feeds; `:LABEL`/`:TYPE` files name theirs per row. */
+  target: string;
+  bytes: number;
+  /** Data rows, when a data pass counted them. */
+  rows?: number;
+  delimiter: string;
+  delimiterSource: SettingSource;
+  /** Column -> type as read, with where the type came from. */
+  columns: { name: string; role: string; type?: string; typeSource?: 'header' | 'inferred' | 'default' }[];
+}
+
+/** The whole import as data: what `--dry-run` prints and what exec runs. */
+export interface ImportPlan {
+  into: string;
+  overwrite: boolean;
+  batchSize: number;
+  totalBytes: number;
+  files: PlannedFile[];
+  nodeTables: { label: string; idSpace: string | null; properties: { name: string; type: string }[] }[];
+  idSpaces: { name: string; kind: string; tables: string[] }[];
+  phases: string[];
+}
+
+/** Describes an import from its resolved inputs and schema; pure. */
+export function planImport(config: StreamingConfig, files: InputFile[], schema: GraphSchema, rows: (number | undefined)[]): ImportPlan {
+  return {
+    into: config.into,
+    overwrite: config.overwrite,
+    batchSize: config.batchSize,
+    totalBytes: files.reduce((n, f) => n + f.size - f.dataStart, 0),
+    files: files.map((f, i) => planFile(f, schema, i, rows[i])),
+    nodeTables: schema.nodeTables.map((t) => ({
+      label: t.label, idSpace: t.space, properties: t.properties.map((p) => ({ name: p.name, type: formatType(p.type) })),
+    })),
+    idSpaces: schema.spaces.map((s) => ({ name: s.name, kind: s.kind, tables: s.tables.map((t) => schema.nodeTables[t].label) })),
+    phases: ['sniff', 'nodes', 'relationships', 'csr', 'commit'],
+  };
+}
+
+function planFile(f: InputFile, schema: GraphSchema, i: number, rows: number | undefined): PlannedFile {
+  const routing = schema.nodeRouting[i];
+  let target: string;
+  if (routing !== undefined) {
+    const labels = [...(routing.byLabel?.keys() ?? [])];
+    if (routing.fixedTable >= 0) labels.push(schema.nodeTables[routing.fixedTable].label);
+    target = labels.join(', ');
+  } else {
+    target = f.fixedName ?? (f.layout.typeColumn >= 0 ? `(per row, :TYPE; else ${f.stem})` : f.stem);
+  }
+  const columns = f.layout.columns.map((c, k) => {
+    const type = schema.columnTypes[i][k];
+    if (c.kind !== 'property') return { name: c.kind === 'id' ? c.name : '', role: c.kind };
+    const typeSource = c.type !== undefined ? 'header' as const : f.layout.style === 'plain' ? 'inferred' as const : 'default' as const;
+    return { name: c.name, role: 'property', type: type === undefined ? undefined : formatType(type), typeSource };
+  });
+  return { path: f.path, kind: f.kind, target, bytes: f.size, rows, delimiter: f.delimiter, delimiterSource: f.delimiterSource, columns };
+}

@@ -1,0 +1,52 @@
+import { isNaNLiteral, parseBoolean, parseDate, parseDatetime, parseDouble, parseInt64 } from '../input/value-parsers.js';
+import type { BaseType } from './types.js';
+
+/**
+ * Inferred column kinds, ordered so that widening only moves up: nothing seen -> long -> double -> string, and
+ * boolean, date, datetime widen to string when mixed with anything else. Never narrows, never truncates: an integer
+ * too large for int64 or written with a leading zero (`08123`) is a string, not a double.
+ */
+export type InferredKind = 'empty' | 'long' | 'double' | 'boolean' | 'date' | 'datetime' | 'string';
+
+/** The kind of one non-empty field's bytes. */
+export function classifyValue(buf: Uint8Array, s: number, e: number): InferredKind {
+  const first = buf[s];
+  const isSignOrDigit = (first >= 0x30 && first <= 0x39) || first === 0x2d || first === 0x2b;
+  if (isSignOrDigit) {
+    if (isIntegerText(buf, s, e)) return hasLeadingZero(buf, s, e) || !parseInt64(buf, s, e) ? 'string' : 'long';
+    const v = parseDouble(buf, s, e);
+    if (v === v) return 'double';
+    if (parseDate(buf, s, e) === parseDate(buf, s, e)) return 'date';
+    if (parseDatetime(buf, s, e)) return 'datetime';
+    return 'string';
+  }
+  if (parseBoolean(buf, s, e) >= 0 && e - s > 1) return 'boolean';
+  if (first === 0x2e && parseDouble(buf, s, e) === parseDouble(buf, s, e)) return 'double';
+  if (isNaNLiteral(buf, s, e)) return 'double';
+  return 'string';
+}
+
+function isIntegerText(buf: Uint8Array, s: number, e: number): boolean {
+  let i = buf[s] === 0x2d || buf[s] === 0x2b ? s + 1 : s;
+  if (i >= e) return false;
+  for (; i < e; i++) if (buf[i] < 0x30 || buf[i] > 0x39) return false;
+  return true;
+}
+
+function hasLeadingZero(buf: Uint8Array, s: number, e: number): boolean {
+  const i = buf[s] === 0x2d || buf[s] === 0x2b ? s + 1 : s;
+  return e - i > 1 && buf[i] === 0x30;
+}
+
+/** The narrowest kind holding both. */
+export function joinKinds(a: InferredKind, b: InferredKind): InferredKind {
+  if (a === b || b === 'empty') return a;
+  if (a === 'empty') return b;
+  if ((a === 'long' && b === 'double') || (a === 'double' && b === 'long')) return 'double';
+  return 'string';
+}
+
+/** The stored type for an inferred kind; a column with only nulls is stored as string. */
+export function baseTypeOf(kind: InferredKind): BaseType {
+  return kind === 'empty' ? 'string' : kind;
+}

@@ -1,0 +1,65 @@
+import { basename } from 'node:path';
+import type { StreamingConfig } from '../config/streaming-config.js';
+import { type FileHead, type SettingSource, readFileHead } from '../input/header-reader.js';
+import { type FileKind, type FileLayout, layoutFile } from './file-layout.js';
+
+/** One input file with the meaning of its columns and where its data begins. */
+export interface InputFile {
+  path: string;
+  /** Index of the config input group this file came from. */
+  group: number;
+  kind: FileKind;
+  /** Label or type given with `Name=` on the command line. */
+  fixedName?: string;
+  /** File name without directory and extensions: the fallback label or type. */
+  stem: string;
+  /** Shared by every file of a group: the header is read from the group's first file. */
+  layout: FileLayout;
+  size: number;
+  dataStart: number;
+  dataLine: number;
+  delimiter: string;
+  delimiterSource: SettingSource;
+  quote: string;
+}
+
+/** Reads the header of every input group and lays out each file (IO: the first bytes of each file). */
+export async function resolveInputs(config: StreamingConfig): Promise<InputFile[]> {
+  const files: InputFile[] = [];
+  for (const [group, spec] of config.inputs.entries()) {
+    const forced = spec.kind === 'auto' ? undefined : spec.kind;
+    const headOpts = { delimiter: config.delimiter, quote: config.quote };
+    const first = await readFileHead(spec.files[0], { ...headOpts, hasHeader: true });
+    const layout = layoutFile(first.fields, first.path, forced);
+    const heads: FileHead[] = [first];
+    for (const path of spec.files.slice(1)) {
+      // neo4j-admin convention: only a group's first file has a header; the others hold data only.
+      heads.push(await readFileHead(path, { ...headOpts, delimiter: config.delimiter ?? first.delimiter, hasHeader: false }));
+    }
+    for (const head of heads) {
+      files.push({
+        path: head.path,
+        group,
+        kind: layout.kind,
+        fixedName: spec.name,
+        stem: fileStem(head.path),
+        layout,
+        size: head.size,
+        dataStart: head.dataStart,
+        dataLine: head.dataLine,
+        delimiter: head.delimiter,
+        delimiterSource: head.delimiterSource,
+        quote: head.quote,
+      });
+    }
+  }
+  return files;
+}
+
+const DATA_EXTENSIONS = /(\.(csv|tsv|psv|txt|dat))?(\.(gz|gzip|zst))?$/i;
+
+/** `data/Person.csv.gz` -> `Person`; other dots in the name are kept (`people.v2.csv` -> `people.v2`). */
+export function fileStem(path: string): string {
+  const name = basename(path);
+  return name.replace(DATA_EXTENSIONS, '') || name;
+}

@@ -1,0 +1,63 @@
+import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { crc32 } from 'node:zlib';
+import { type Data, RecordBatch, RecordBatchFileWriter, type Schema, Struct, makeData } from 'apache-arrow';
+import { toImportError } from '../errors/import-error.js';
+
+/** Size and checksum of a written file, as recorded in the manifest. */
+export interface WrittenFile {
+  bytes: number;
+  crc32: number;
+}
+
+/**
+ * Streams record batches into an Arrow IPC file on disk (the file format, with its footer, so pyarrow's
+ * `ipc.open_file`, polars and DuckDB read it), computing the CRC32 on the way and fsyncing on close.
+ */
+export class ArrowFileSink {
+  private readonly writer = new RecordBatchFileWriter();
+  private readonly done: Promise<void>;
+  private crc = 0;
+  private bytes = 0;
+  private wroteBatch = false;
+
+  constructor(readonly path: string, readonly schema: Schema) {
+    const hash = new Transform({
+      transform: (chunk: Buffer, _enc, callback) => {
+        this.crc = crc32(chunk, this.crc);
+        this.bytes += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    this.done = pipeline(this.writer.toNodeStream(), hash, createWriteStream(path));
+    this.done.catch(() => undefined); // observed in close(); this keeps an early failure from being unhandled
+  }
+
+  /** Appends one record batch made of `columns` (all of `length` rows). */
+  writeColumns(columns: Data[], length: number): void {
+    const data = makeData({ type: new Struct(this.schema.fields), length, nullCount: 0, children: columns });
+    this.writer.write(new RecordBatch(this.schema, data));
+    this.wroteBatch = true;
+  }
+
+  /** Finishes the file, waits until it is on disk, and returns its size and checksum. */
+  async close(): Promise<WrittenFile> {
+    if (!this.wroteBatch) this.writeColumns(this.schema.fields.map((f) => makeData({ type: f.type, length: 0 } as never)), 0);
+    this.writer.close();
+    try {
+      await this.done;
+      const handle = await open(this.path, 'r');
+      await handle.sync().finally(() => handle.close());
+    } catch (err) {
+      throw toImportError(err, 'GI_STORE_WRITE', { file: this.path });
+    }
+    return { bytes: this.bytes, crc32: this.crc };
+  }
+
+  /** Stops writing after a failure; the partial file is removed with the temporary store. */
+  abort(): void {
+    this.writer.abort();
+  }
+}

@@ -1,0 +1,68 @@
+import { Field, Schema } from 'apache-arrow';
+import type { IdKind } from '../exec/id-index.js';
+import type { NodeTableSchema } from '../schema/graph-schema.js';
+import { ArrowFileSink, type WrittenFile } from './arrow-file-sink.js';
+import {
+  type ColumnBuilder, Int64ColumnBuilder, ListColumnBuilder, Utf8ColumnBuilder, createColumnBuilder,
+} from './column-builders.js';
+
+/** Rows per Arrow record batch in node tables: fixed, so the store's bytes do not depend on the input batch size. */
+export const NODE_RECORD_BATCH_ROWS = 1 << 16;
+
+/** Column names the store reserves; properties cannot use them. */
+export const ID_COLUMN = '_id';
+export const LABELS_COLUMN = '_labels';
+
+/**
+ * Builds one node table's columns row by row and streams them to its Arrow file in fixed-size record batches,
+ * so memory holds at most one record batch per table.
+ */
+export class NodeTableWriter {
+  readonly id: ColumnBuilder | null;
+  readonly properties: ColumnBuilder[];
+  readonly labels: ListColumnBuilder | null;
+  rowCount = 0;
+  private readonly sink: ArrowFileSink;
+  private readonly all: ColumnBuilder[];
+
+  constructor(readonly schema: NodeTableSchema, idKind: IdKind | null, path: string, quote: number, arrayDelimiter: number) {
+    this.id = idKind === null ? null : idKind === 'int' ? new Int64ColumnBuilder() : new Utf8ColumnBuilder(quote);
+    this.properties = schema.properties.map((p) => createColumnBuilder(p.type, quote, arrayDelimiter));
+    this.labels = schema.hasLabels ? new ListColumnBuilder(new Utf8ColumnBuilder(quote), arrayDelimiter) : null;
+    this.all = [...(this.id === null ? [] : [this.id]), ...this.properties, ...(this.labels === null ? [] : [this.labels])];
+    const fields = [
+      ...(this.id === null ? [] : [new Field(ID_COLUMN, this.id.arrowType, false)]),
+      ...schema.properties.map((p, i) => new Field(p.name, this.properties[i].arrowType, true)),
+      ...(this.labels === null ? [] : [new Field(LABELS_COLUMN, this.labels.arrowType, true)]),
+    ];
+    this.sink = new ArrowFileSink(path, new Schema(fields));
+  }
+
+  /** Call after every column of the current row has been appended. */
+  endRow(): void {
+    this.rowCount++;
+    if (this.rowCount % NODE_RECORD_BATCH_ROWS === 0) this.flush();
+  }
+
+  private flush(): void {
+    const length = this.rowCount % NODE_RECORD_BATCH_ROWS || NODE_RECORD_BATCH_ROWS;
+    if (this.all.length === 0 || this.all[0].length === 0) return;
+    this.sink.writeColumns(this.all.map((b) => b.toData()), length);
+    // The writer has serialised the batch into its own buffers, so the builders can be reused.
+    for (const b of this.all) b.reset();
+  }
+
+  /** Writes the last partial record batch and closes the file. */
+  async close(): Promise<WrittenFile> {
+    if (this.all.length > 0 && this.all[0].length > 0) {
+      this.sink.writeColumns(this.all.map((b) => b.toData()), this.all[0].length);
+      for (const b of this.all) b.reset();
+    }
+    return this.sink.close();
+  }
+
+  /** Abandons the file after a failure. */
+  abort(): void {
+    this.sink.abort();
+  }
+}

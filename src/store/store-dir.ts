@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ImportError, toImportError } from '../errors/import-error.js';
+import { readManifest } from './manifest.js';
+
+/**
+ * A store being built in a temporary sibling directory (`.<name>.tmp-<pid>-<random>`, same file system as the target,
+ * so the final rename is atomic). Nothing is visible at the target path until `commit()`.
+ */
+export class PendingStore {
+  private committed = false;
+
+  private constructor(readonly target: string, readonly dir: string, readonly overwrite: boolean) {}
+
+  /** Checks the target up front (exists without --overwrite is an error) and creates the temporary directory. */
+  static async create(target: string, overwrite: boolean): Promise<PendingStore> {
+    const absolute = resolve(target);
+    if (!overwrite && (await exists(absolute))) {
+      throw new ImportError('GI_STORE_EXISTS', `${target} already exists`, {
+        file: target, hint: 'pass --overwrite to replace it (the old store is kept until the new one is complete), or choose another --into',
+      });
+    }
+    if (overwrite && (await exists(absolute))) await assertReplaceable(absolute, target);
+    const dir = join(dirname(absolute), `.${basename(absolute)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      await mkdir(dirname(absolute), { recursive: true });
+      await mkdir(dir);
+    } catch (err) {
+      throw toImportError(err, 'GI_STORE_WRITE', { file: dir });
+    }
+    return new PendingStore(absolute, dir, overwrite);
+  }
+
+  /** Absolute path of a file inside the temporary store; its parent directory is created. */
+  async path(relative: string): Promise<string> {
+    const full = join(this.dir, relative);
+    await mkdir(dirname(full), { recursive: true });
+    return full;
+  }
+
+  /** Writes a small file (the manifest) and fsyncs it. */
+  async writeSmallFile(relative: string, text: string): Promise<void> {
+    const full = await this.path(relative);
+    try {
+      await writeFile(full, text);
+      const handle = await open(full, 'r');
+      await handle.sync().finally(() => handle.close());
+    } catch (err) {
+      throw toImportError(err, 'GI_STORE_WRITE', { file: full });
+    }
+  }
+
+  /**
+   * Moves the finished store into place. With overwrite, the old store is renamed aside first and removed only after
+   * the new one is in place; a crash between the two renames leaves the old store intact beside the new one's name.
+   */
+  async commit(): Promise<void> {
+    await syncDir(this.dir);
+    const aside = `${this.target}.old-${process.pid}-${randomBytes(4).toString('hex')}`;
+    let movedAside = false;
+    try {
+      if (this.overwrite && (await exists(this.target))) {
+        await rename(this.target, aside);
+        movedAside = true;
+      }
+      await rename(this.dir, this.target);
+      this.committed = true;
+      await syncDir(dirname(this.target));
+    } catch (err) {
+      if (movedAside && !this.committed) await rename(aside, this.target);
+      throw toImportError(err, 'GI_STORE_WRITE', { file: this.target });
+    }
+    if (movedAside) await rm(aside, { recursive: true, force: true });
+  }
+
+  /** Removes the temporary directory (after a failure or an interrupt); a no-op once committed. */
+  async discard(): Promise<void> {
+    if (!this.committed) await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Refuses to replace anything but a graph-import store or an empty directory: --overwrite must not delete user data. */
+async function assertReplaceable(absolute: string, target: string): Promise<void> {
+  const entries = await readdir(absolute).catch(() => null);
+  if (entries !== null && entries.length === 0) return;
+  try {
+    await readManifest(absolute);
+  } catch (err) {
+    throw new ImportError('GI_STORE_EXISTS', `${target} exists and is not a graph-import store; --overwrite only replaces stores`, {
+      file: target, hint: 'choose another --into, or remove the path yourself', cause: err,
+    });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw toImportError(err, 'GI_STORE_WRITE', { file: path });
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  await handle.sync().finally(() => handle.close());
+}
