@@ -39,7 +39,7 @@ export function fieldCountError(p: RowPosition, expected: number): ImportError {
 /** A field that is not a value of its column's type. */
 export function castError(p: RowPosition, field: number, column: number, columnName: string, type: PropertyType): ImportError {
   const text = rawField(p, field);
-  return new ImportError('GI_TYPE_CAST', `"${text.length > 60 ? `${text.slice(0, 60)}…` : text}" is not a ${formatType(type)} (column "${columnName}")`, {
+  return new ImportError('GI_TYPE_CAST', `"${text.length > 60 ? `${text.slice(0, 60)}…` : text}" is not ${/^[aeiou]/.test(formatType(type)) ? 'an' : 'a'} ${formatType(type)} (column "${columnName}")`, {
     file: p.file, line: lineOf(p), column: column + 1, columnName, byteOffset: byteOffsetOf(p), raw: rawRow(p),
     hint: `fix the value, or declare the column with a wider type (e.g. ${columnName}:string)`,
   });

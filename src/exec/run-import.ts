@@ -122,7 +122,7 @@ export async function runImport(config: StreamingConfig, options: RunOptions = {
     emit({ type: 'end', result });
     return result;
   } catch (err) {
-    for (const w of writers) w.abort();
+    await Promise.all(writers.map((w) => w.abort()));
     await pending.discard();
     throw toImportError(err);
   }

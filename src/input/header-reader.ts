@@ -82,7 +82,7 @@ async function readProbe(path: string): Promise<{ bytes: Buffer; size: number }>
 
 function parseHeaderFields(headerBytes: Buffer, delimiter: string, quote: string, file: string): string[] {
   try {
-    const records = parse(headerBytes, { delimiter, quote, relax_quotes: true, to_line: 1 }) as string[][];
+    const records = parse(headerBytes, { delimiter, quote, relax_quotes: true, to: 1 }) as string[][];
     return records[0] ?? [];
   } catch (err) {
     throw new ImportError('GI_HEADER_MALFORMED', 'the header line is not a valid CSV row', { file, line: 1, cause: err });

@@ -56,8 +56,13 @@ export class ArrowFileSink {
     return { bytes: this.bytes, crc32: this.crc };
   }
 
-  /** Stops writing after a failure; the partial file is removed with the temporary store. */
-  abort(): void {
-    this.writer.abort();
+  /**
+   * Stops writing after a failure and waits for the stream to settle. Closing (not Arrow's abort(), which rejects
+   * a read nobody awaits and kills the process) ends the file cleanly; it is deleted with the temporary store, so an
+   * error while finishing it changes nothing and the caller's original error is the one reported.
+   */
+  async abort(): Promise<void> {
+    this.writer.close();
+    await this.done.catch(() => undefined);
   }
 }

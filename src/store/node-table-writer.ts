@@ -62,7 +62,7 @@ export class NodeTableWriter {
   }
 
   /** Abandons the file after a failure. */
-  abort(): void {
-    this.sink.abort();
+  abort(): Promise<void> {
+    return this.sink.abort();
   }
 }
