@@ -16,7 +16,8 @@ const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /** Shrinks [s, e) past leading and trailing ASCII spaces and tabs; returns the packed pair via `trimmed`. */
 export const trimmed = { s: 0, e: 0 };
-function trim(buf: Uint8Array, s: number, e: number): void {
+/** Trims [s, e) past ASCII spaces and tabs into `trimmed` (the parsers all accept padded values). */
+export function trim(buf: Uint8Array, s: number, e: number): void {
   while (s < e && (buf[s] === SPACE || buf[s] === 0x09)) s++;
   while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === 0x09)) e--;
   trimmed.s = s;
@@ -53,7 +54,8 @@ export function parseInt64(buf: Uint8Array, s: number, e: number): boolean {
     return true;
   }
   trim(buf, s, e);
-  const text = Buffer.from(buf.buffer, buf.byteOffset + trimmed.s, trimmed.e - trimmed.s).toString('latin1');
+  // Leading zeros never change the value: drop them so `000...01` is not refused for its length.
+  const text = Buffer.from(buf.buffer, buf.byteOffset + trimmed.s, trimmed.e - trimmed.s).toString('latin1').replace(/^([+-]?)0+(?=\d)/, '$1');
   if (!/^[+-]?\d{1,19}$/.test(text)) return false;
   const big = BigInt(text);
   if (big !== BigInt.asIntN(64, big)) return false;
@@ -189,7 +191,10 @@ export function parseDatetime(buf: Uint8Array, s: number, e: number): boolean {
   let offsetMinutes = 0;
   if (zone !== undefined && zone.toUpperCase() !== 'Z') {
     const digits = zone.replace(':', '');
-    offsetMinutes = (zone[0] === '-' ? -1 : 1) * (+digits.slice(1, 3) * 60 + (digits.length > 3 ? +digits.slice(3, 5) : 0));
+    const oh = +digits.slice(1, 3);
+    const om = digits.length > 3 ? +digits.slice(3, 5) : 0;
+    if (oh > 23 || om > 59) return false;
+    offsetMinutes = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om);
   }
   const seconds = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offsetMinutes * 60;
   const micros = BigInt(seconds) * 1000000n + BigInt((fs + '000000').slice(0, 6));

@@ -1,4 +1,4 @@
-import { isNaNLiteral, parseBoolean, parseDate, parseDatetime, parseDouble, parseInt64 } from '../input/value-parsers.js';
+import { isNaNLiteral, parseBoolean, parseDate, parseDatetime, parseDouble, parseInt64, trim, trimmed } from '../input/value-parsers.js';
 import type { BaseType } from './types.js';
 
 /**
@@ -10,6 +10,11 @@ export type InferredKind = 'empty' | 'long' | 'double' | 'boolean' | 'date' | 'd
 
 /** The kind of one non-empty field's bytes. */
 export function classifyValue(buf: Uint8Array, s: number, e: number): InferredKind {
+  // Classify what the loaders will parse: they accept padded values, so padding must not change the kind.
+  trim(buf, s, e);
+  s = trimmed.s;
+  e = trimmed.e;
+  if (s === e) return 'string';
   const first = buf[s];
   const isSignOrDigit = (first >= 0x30 && first <= 0x39) || first === 0x2d || first === 0x2b;
   if (isSignOrDigit) {
@@ -21,8 +26,8 @@ export function classifyValue(buf: Uint8Array, s: number, e: number): InferredKi
     return 'string';
   }
   if (parseBoolean(buf, s, e) >= 0 && e - s > 1) return 'boolean';
-  if (first === 0x2e && parseDouble(buf, s, e) === parseDouble(buf, s, e)) return 'double';
-  if (isNaNLiteral(buf, s, e)) return 'double';
+  const v = parseDouble(buf, s, e); // `.5`, `inf`, `Infinity`
+  if (v === v || isNaNLiteral(buf, s, e)) return 'double';
   return 'string';
 }
 
