@@ -67,6 +67,15 @@ describe('property: random graphs import exactly', () => {
         const r = await g.relationshipTables[0].load();
         const ids = t.ids()!;
         for (const e of r.edges()) got.push(`${ids[e.src]}>${ids[e.dst]}:${num(r.edgeProperties(e.edge).w as number | null)}`);
+        // Neighbor lists, both directions, seen from each node: the same edges as generated.
+        const out: string[] = [];
+        const inc: string[] = [];
+        for (let row = 0; row < t.count; row++) {
+          for (const n of r.outNeighbors(row)) out.push(`${ids[row]}>${ids[n.node]}:${num(r.edgeProperties(n.edge).w as number | null)}`);
+          for (const n of r.inNeighbors(row)) inc.push(`${ids[n.node]}>${ids[row]}:${num(r.edgeProperties(n.edge).w as number | null)}`);
+        }
+        expect(out.sort()).toEqual([...got].sort());
+        expect(inc.sort()).toEqual([...got].sort());
       }
       expect(got.sort()).toEqual(edges.map((e) => `${persons[e.src].id}>${persons[e.dst].id}:${num(e.w)}`).sort());
       await rm(`${dir}.db`, { recursive: true });

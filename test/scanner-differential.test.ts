@@ -9,7 +9,8 @@
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ByteDialect, ScanBatch, type ScanResult, decodeField, scanRows } from '../src/input/scanner.js';
+import { type ByteDialect, ScanBatch, type ScanResult, scanRows } from '../src/input/scanner.js';
+import { decodeRows } from './helpers/decode-rows.js';
 
 const QUOTE = 0x22;
 const DELIMITERS = [',', '|', '\t', ';'] as const;
@@ -18,18 +19,9 @@ const ROW_ENDS = ['\n', '\r\n', '\r'] as const;
 function scanAll(buf: Buffer, dialect: ByteDialect, capacity: number): { rows: string[][]; result: ScanResult; batch: ScanBatch } {
   const batch = new ScanBatch(capacity);
   const result = scanRows(buf, 0, buf.length, true, dialect, batch);
-  return { rows: decode(buf, batch, dialect.quote), result, batch };
+  return { rows: decodeRows(buf, batch, dialect.quote), result, batch };
 }
 
-function decode(buf: Buffer, batch: ScanBatch, quote: number): string[][] {
-  const rows: string[][] = [];
-  for (let r = 0; r < batch.rows; r++) {
-    const row: string[] = [];
-    for (let f = batch.rowField[r]; f < batch.rowField[r + 1]; f++) row.push(decodeField(buf, batch, f, quote));
-    rows.push(row);
-  }
-  return rows;
-}
 
 /** One piece of field text: characters that shape CSV, plus arbitrary Unicode graphemes. */
 const piece = fc.oneof(
@@ -119,7 +111,7 @@ describe('scanner vs csv-parse on random well-formed CSV', () => {
         let pos = 0;
         for (;;) {
           const res = scanRows(buf, pos, cut, false, dialect, batch);
-          rows.push(...decode(buf, batch, QUOTE));
+          rows.push(...decodeRows(buf, batch, QUOTE));
           pos = res.next;
           if (res.stop !== 'batch-full') {
             expect(res.stop).toBe('need-more');
@@ -129,7 +121,7 @@ describe('scanner vs csv-parse on random well-formed CSV', () => {
         expect(pos).toBeLessThanOrEqual(cut);
         for (;;) {
           const res = scanRows(buf, pos, buf.length, true, dialect, batch);
-          rows.push(...decode(buf, batch, QUOTE));
+          rows.push(...decodeRows(buf, batch, QUOTE));
           pos = res.next;
           if (res.stop === 'done') break;
           expect(res.stop).toBe('batch-full');
@@ -216,7 +208,7 @@ describe('scanner on random bytes', () => {
         for (;;) {
           last = scanRows(buf, pos, buf.length, true, dialect, batch);
           checkBatch(batch, last, pos, buf.length);
-          rows.push(...decode(buf, batch, QUOTE));
+          rows.push(...decodeRows(buf, batch, QUOTE));
           pos = last.next;
           if (last.stop !== 'batch-full') break;
         }
@@ -231,7 +223,7 @@ describe('scanner on random bytes', () => {
         checkBatch(firstBatch, first, 0, cut);
         if (first.stop === 'need-more') {
           // resuming at next (a row or blank-line start) reproduces the whole scan, errors included
-          const firstRows = decode(buf, firstBatch, QUOTE);
+          const firstRows = decodeRows(buf, firstBatch, QUOTE);
           const rest = scanAll(buf.subarray(first.next), dialect, 256);
           expect(rest.result.stop).toBe(whole.result.stop);
           expect([...firstRows, ...rest.rows]).toEqual(whole.rows);

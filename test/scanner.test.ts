@@ -12,6 +12,7 @@ import {
   type ByteDialect, FIELD_ESCAPED, FIELD_QUOTED, ScanBatch, type ScanResult, decodeField, scanRows,
 } from '../src/input/scanner.js';
 import { ImportError } from '../src/errors/import-error.js';
+import { decodeRows } from './helpers/decode-rows.js';
 
 const CSV: ByteDialect = { delimiter: 0x2c, quote: 0x22 };
 
@@ -34,15 +35,6 @@ function scan(
   return { result, batch, buf, rows: decodeRows(buf, batch, dialect.quote) };
 }
 
-function decodeRows(buf: Buffer, batch: ScanBatch, quote: number): string[][] {
-  const rows: string[][] = [];
-  for (let r = 0; r < batch.rows; r++) {
-    const row: string[] = [];
-    for (let f = batch.rowField[r]; f < batch.rowField[r + 1]; f++) row.push(decodeField(buf, batch, f, quote));
-    rows.push(row);
-  }
-  return rows;
-}
 
 const rowLines = (b: ScanBatch) => Array.from(b.rowLine.subarray(0, b.rows));
 const rowStarts = (b: ScanBatch) => Array.from(b.rowStart.subarray(0, b.rows));
