@@ -101,20 +101,6 @@ export class ImportError extends Error {
     return ERROR_CODES[this.code];
   }
 
-  /** A copy of this error with a position filled in where it was missing (used when a caller knows the file). */
-  withPosition(pos: ErrorPosition): ImportError {
-    return new ImportError(this.code, this.reason, {
-      file: this.file ?? pos.file,
-      line: this.line ?? pos.line,
-      column: this.column ?? pos.column,
-      columnName: this.columnName ?? pos.columnName,
-      byteOffset: this.byteOffset ?? pos.byteOffset,
-      raw: this.raw,
-      hint: this.hint,
-      cause: this.cause,
-    });
-  }
-
   /** Headline, offending text and hint, as printed by the CLI. */
   format(): string {
     const lines = [this.message];

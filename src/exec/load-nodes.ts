@@ -2,6 +2,7 @@ import { readBatches } from '../input/batch-reader.js';
 import { FIELD_ESCAPED, FIELD_QUOTED, decodeField } from '../input/scanner.js';
 import { int64Out, parseInt64 } from '../input/value-parsers.js';
 import type { GraphSchema } from '../schema/graph-schema.js';
+import { idColumnSpec } from '../schema/file-layout.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import type { PropertyType } from '../schema/types.js';
 import { type ColumnBuilder, Int64ColumnBuilder } from '../store/column-builders.js';
@@ -50,14 +51,20 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
   const types = schema.columnTypes[fileIndex];
   const width = file.layout.columns.length;
   const idCol = file.layout.idColumn;
-  const idSpec = idCol >= 0 ? file.layout.columns[idCol] : undefined;
-  const index = idSpec?.kind === 'id' ? sinks.indexes.get(idSpec.space)! : undefined;
+  const idSpec = idColumnSpec(file.layout);
+  const index = idSpec !== undefined ? sinks.indexes.get(idSpec.space)! : undefined;
   const labelCol = file.layout.labelColumn;
   const quote = file.quote.charCodeAt(0);
   const routes = new Map<number, ColumnRoute>();
+  let lastTable = -1;
+  let lastRoute: ColumnRoute | undefined;
+  // Rows of a file almost always share one table: skip the Map unless the table changed.
   const routeOf = (t: number): ColumnRoute => {
+    if (t === lastTable) return lastRoute!;
     let r = routes.get(t);
     if (r === undefined) routes.set(t, (r = routeColumns(file, writers[t])));
+    lastTable = t;
+    lastRoute = r;
     return r;
   };
   const scratch = { bytes: new Uint8Array(256) };
@@ -94,14 +101,14 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
         }
         let dup: number;
         if (index.kind === 'int') {
-          if (!parseInt64(key, s, e)) throw castError(pos, f, idCol, idSpec!.kind === 'id' && idSpec!.name !== '' ? idSpec!.name : ':ID', LONG);
+          if (!parseInt64(key, s, e)) throw castError(pos, f, idCol, idSpec!.name !== '' ? idSpec!.name : ':ID', LONG);
           dup = index.insertInt(int64Out.lo, int64Out.hi, table, row);
           (writer.id as Int64ColumnBuilder).appendHalves(int64Out.lo, int64Out.hi);
         } else {
           dup = index.insertString(key, s, e, table, row);
           writer.id.appendBytes(key, s, e, 0);
         }
-        if (dup >= 0) throw duplicateIdError(pos, idCol, idSpec!.kind === 'id' ? idSpec!.space : '', writers[index.tableOf(dup)].schema.label);
+        if (dup >= 0) throw duplicateIdError(pos, idCol, idSpec!.space, writers[index.tableOf(dup)].schema.label);
       }
       const route = routeOf(table);
       for (let c = 0; c < width; c++) {

@@ -41,6 +41,8 @@ export class RelTypeBuffer {
   readonly properties: PropertySchema[] = [];
   readonly builders: ColumnBuilder[] = [];
   private readonly routes = new Map<number, RelColumnRoute>();
+  private lastFile = -1;
+  private lastRoute?: RelColumnRoute;
 
   constructor(readonly type: string, private readonly quote: number, private readonly arrayDelimiter: number) {}
 
@@ -51,6 +53,14 @@ export class RelTypeBuffer {
 
   /** The column route for a file, adding its properties as columns (null for edges already held) on first use. */
   routeFor(fileIndex: number, file: InputFile, types: (PropertyType | undefined)[]): RelColumnRoute {
+    if (fileIndex === this.lastFile) return this.lastRoute!;
+    const route = this.computeRoute(fileIndex, file, types);
+    this.lastFile = fileIndex;
+    this.lastRoute = route;
+    return route;
+  }
+
+  private computeRoute(fileIndex: number, file: InputFile, types: (PropertyType | undefined)[]): RelColumnRoute {
     const known = this.routes.get(fileIndex);
     if (known !== undefined) return known;
     const target = new Int32Array(file.layout.columns.length).fill(-1);

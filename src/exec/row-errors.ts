@@ -1,5 +1,6 @@
 import { ImportError } from '../errors/import-error.js';
 import type { RowBatch } from '../input/batch-reader.js';
+import { spaceName } from '../schema/header-fields.js';
 import { formatType, type PropertyType } from '../schema/types.js';
 
 /** Where a row is: enough to build a `file:line:column` error. */
@@ -69,9 +70,4 @@ export function endpointNotFoundError(p: RowPosition, column: number, space: str
     file: p.file, line: lineOf(p), column: column + 1, byteOffset: byteOffsetOf(p), raw: rawRow(p),
     hint: 'import the node file that holds this ID, or check the ID space in the header',
   });
-}
-
-/** Human name of an ID space. */
-export function spaceName(space: string): string {
-  return space === '' ? '(default)' : `"${space}"`;
 }

@@ -3,6 +3,7 @@ import type { StreamingConfig } from '../config/streaming-config.js';
 import { ImportError, toImportError } from '../errors/import-error.js';
 import { type ImportPlan, planImport } from '../plan/plan-import.js';
 import { type GraphSchema, type SniffedFacts, buildGraphSchema } from '../schema/graph-schema.js';
+import { idColumnSpec } from '../schema/file-layout.js';
 import { type InputFile, resolveInputs } from '../schema/resolve-inputs.js';
 import { type Manifest, STORE_FORMAT, STORE_FORMAT_VERSION, typeToManifest } from '../store/manifest.js';
 import { NodeTableWriter } from '../store/node-table-writer.js';
@@ -153,8 +154,7 @@ function buildManifest(
 function expectedNodes(plan: ImportPlan, files: InputFile[], space: string): number {
   let n = 0;
   files.forEach((f, i) => {
-    const c = f.layout.idColumn >= 0 ? f.layout.columns[f.layout.idColumn] : undefined;
-    if (f.kind === 'node' && c?.kind === 'id' && c.space === space) n += plan.files[i].rows ?? 0;
+    if (f.kind === 'node' && idColumnSpec(f.layout)?.space === space) n += plan.files[i].rows ?? 0;
   });
   return n;
 }

@@ -35,7 +35,8 @@ export async function exportCsv(dir: string, options: ExportOptions): Promise<Ex
   for (const [i, t] of graph.nodeTables.entries()) {
     await t.load();
     const path = join(options.out, 'nodes', `${nodeNames[i]}.csv`);
-    await writeCsv(path, nodeHeader(t, nodeNames[i], d), t.count, (row) => nodeRow(t, row, nodeNames[i], d, ad));
+    const withLabel = needsLabelColumn(t, nodeNames[i]);
+    await writeCsv(path, nodeHeader(t, withLabel, d), t.count, (row) => nodeRow(t, row, withLabel, d, ad));
     files.push({ path, kind: 'node', rows: t.count });
   }
   const relNames = uniqueNames(graph.relationshipTables.map((r) => r.type));
@@ -66,10 +67,10 @@ function spaceSuffix(space: string | null): string {
   return space === null || space === '' ? '' : `(${space})`;
 }
 
-function nodeHeader(t: NodeTable, fileName: string, d: string): string {
+function nodeHeader(t: NodeTable, withLabel: boolean, d: string): string {
   const m = t.meta;
   const id = m.idSpace === null ? [] : [`${m.idName}:ID${spaceSuffix(m.idSpace)}{id-type:${m.idType === 'int64' ? 'int' : 'string'}}`];
-  return [...id, ...m.properties.map((p) => `${p.name}:${p.type}`), ...(needsLabelColumn(t, fileName) ? [':LABEL'] : [])]
+  return [...id, ...m.properties.map((p) => `${p.name}:${p.type}`), ...(withLabel ? [':LABEL'] : [])]
     .map((h) => quoteField(h, d)).join(d);
 }
 
@@ -79,11 +80,11 @@ function needsLabelColumn(t: NodeTable, fileName: string): boolean {
   return t.meta.hasLabels || derived !== t.label;
 }
 
-function nodeRow(t: NodeTable, row: number, fileName: string, d: string, ad: string): string {
+function nodeRow(t: NodeTable, row: number, withLabel: boolean, d: string, ad: string): string {
   const cells: string[] = [];
   if (t.meta.idSpace !== null) cells.push(formatValue(t.column('_id')(row), d, ad));
   for (const p of t.properties) cells.push(formatValue(t.column(p.name)(row), d, ad));
-  if (needsLabelColumn(t, fileName)) {
+  if (withLabel) {
     const labels = t.meta.hasLabels ? t.column('_labels')(row) : null;
     cells.push(formatValue(labels ?? [t.label], d, ad));
   }

@@ -28,6 +28,7 @@ export class NodeTable {
   readonly count: number;
   private table?: Table;
   private idLookup?: Map<string, number>;
+  private readonly readers = new Map<string, (row: number) => Value>();
 
   constructor(readonly dir: string, readonly meta: ManifestNodeTable) {
     this.label = meta.label;
@@ -57,7 +58,9 @@ export class NodeTable {
 
   /** Reader for a column by name (`_id`, `_labels` or a property); throws for an unknown name. */
   column(name: string): (row: number) => Value {
-    return columnReader(requireColumn(this.arrow(), name, this.meta.file));
+    let read = this.readers.get(name);
+    if (read === undefined) this.readers.set(name, (read = columnReader(requireColumn(this.arrow(), name, this.meta.file))));
+    return read;
   }
 
   /** The original ID of each row, as text; undefined for tables without IDs. */
@@ -102,6 +105,7 @@ export class RelTable {
   bwdNeighbors!: Uint32Array;
   bwdEdges!: Uint32Array;
   private fwd?: Table;
+  private readonly readers = new Map<string, (edge: number) => Value>();
 
   constructor(readonly dir: string, readonly meta: ManifestRelTable) {
     this.type = meta.type;
@@ -146,7 +150,9 @@ export class RelTable {
   /** Reader for an edge property column, indexed by edge id. */
   column(name: string): (edge: number) => Value {
     if (this.fwd === undefined) throw new ImportError('GI_INTERNAL', `relationship table ${this.type} used before load()`);
-    return columnReader(requireColumn(this.fwd, name, this.meta.files.fwd));
+    let read = this.readers.get(name);
+    if (read === undefined) this.readers.set(name, (read = columnReader(requireColumn(this.fwd, name, this.meta.files.fwd))));
+    return read;
   }
 
   /** Properties of edge `edge` as an object. */

@@ -18,6 +18,12 @@ export interface FileLayout {
   typeColumn: number;
 }
 
+/** The file's ID column spec, or undefined when it has none. */
+export function idColumnSpec(layout: FileLayout): Extract<ColumnSpec, { kind: 'id' }> | undefined {
+  const c = layout.idColumn >= 0 ? layout.columns[layout.idColumn] : undefined;
+  return c?.kind === 'id' ? c : undefined;
+}
+
 /** Plain-header column pairs that make a file a relationship file (first is the start, second the end). */
 export const PLAIN_ENDPOINT_PAIRS: ReadonlyArray<readonly [string, string]> = [
   ['src', 'dst'], ['source', 'target'], ['from', 'to'], ['start', 'end'],

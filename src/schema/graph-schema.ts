@@ -1,8 +1,9 @@
 import { ImportError } from '../errors/import-error.js';
 import type { IdKind } from '../exec/id-index.js';
 import { closestName } from './closest-name.js';
-import { DEFAULT_SPACE } from './header-fields.js';
+import { DEFAULT_SPACE, spaceName } from './header-fields.js';
 import { type InferredKind, baseTypeOf, joinKinds } from './infer-types.js';
+import { idColumnSpec } from './file-layout.js';
 import type { InputFile } from './resolve-inputs.js';
 import type { PropertyType } from './types.js';
 
@@ -64,14 +65,13 @@ export function buildGraphSchema(files: InputFile[], facts: (SniffedFacts | unde
   const nodeTables: NodeTableSchema[] = [];
   const byLabel = new Map<string, number>();
   const tableFor = (label: string, file: InputFile, fileIndex: number): number => {
-    const idCol = file.layout.idColumn;
-    const idSpec = idCol >= 0 ? file.layout.columns[idCol] : undefined;
-    const space = idSpec?.kind === 'id' ? idSpec.space : null;
+    const idSpec = idColumnSpec(file.layout);
+    const space = idSpec?.space ?? null;
     let t = byLabel.get(label);
     if (t === undefined) {
       t = nodeTables.length;
       byLabel.set(label, t);
-      nodeTables.push({ label, space, idName: idSpec?.kind === 'id' ? idSpec.name : '', properties: [], hasLabels: false });
+      nodeTables.push({ label, space, idName: idSpec?.name ?? '', properties: [], hasLabels: false });
       if (space !== null) spaces.get(space)!.tables.push(t);
     } else if (nodeTables[t].space !== space) {
       throw new ImportError('GI_SCHEMA_CONFLICT', `label "${label}" is given nodes from two ID spaces (${spaceLabel(nodeTables[t].space)} and ${spaceLabel(space)})`, {
@@ -84,8 +84,8 @@ export function buildGraphSchema(files: InputFile[], facts: (SniffedFacts | unde
   };
   const nodeRouting = files.map((file, i): NodeFileRouting | undefined => {
     if (file.kind !== 'node') return undefined;
-    const idSpec = file.layout.idColumn >= 0 ? file.layout.columns[file.layout.idColumn] : undefined;
-    const fallback = file.fixedName ?? (idSpec?.kind === 'id' && idSpec.space !== '' ? idSpec.space : file.stem);
+    const idSpec = idColumnSpec(file.layout);
+    const fallback = file.fixedName ?? (idSpec !== undefined && idSpec.space !== '' ? idSpec.space : file.stem);
     if (file.fixedName !== undefined || file.layout.labelColumn < 0) return { fixedTable: tableFor(fallback, file, i) };
     const routes = new Map<string, number>();
     for (const label of facts[i]?.labels ?? []) routes.set(label, tableFor(label, file, i));
@@ -97,7 +97,7 @@ export function buildGraphSchema(files: InputFile[], facts: (SniffedFacts | unde
 }
 
 function spaceLabel(space: string | null): string {
-  return space === null ? 'none' : space === DEFAULT_SPACE ? '(default)' : `"${space}"`;
+  return space === null ? 'none' : spaceName(space);
 }
 
 function resolveColumnTypes(file: InputFile, facts: SniffedFacts | undefined): (PropertyType | undefined)[] {
@@ -143,8 +143,8 @@ function fmt(t: PropertyType): string {
 function resolveSpaces(files: InputFile[], facts: (SniffedFacts | undefined)[], idType: 'auto' | 'string' | 'integer'): Map<string, SpaceSchema> {
   const spaces = new Map<string, SpaceSchema>();
   files.forEach((file, i) => {
-    const c = file.layout.idColumn >= 0 ? file.layout.columns[file.layout.idColumn] : undefined;
-    if (file.kind !== 'node' || c?.kind !== 'id') return;
+    const c = idColumnSpec(file.layout);
+    if (file.kind !== 'node' || c === undefined) return;
     let kind: IdKind;
     if (idType !== 'auto') kind = idType === 'integer' ? 'int' : 'string';
     else if (c.type !== undefined) kind = c.type.base === 'string' ? 'string' : 'int';

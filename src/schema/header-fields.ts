@@ -1,8 +1,13 @@
 import { ImportError } from '../errors/import-error.js';
-import { type PropertyType, knownTypeNames, lookupBaseType } from './types.js';
+import { BASE_TYPES, type PropertyType, lookupBaseType } from './types.js';
 
 /** The name of the default ID space, used by `:ID`, `:START_ID` and `:END_ID` without a `(Space)`. */
 export const DEFAULT_SPACE = '';
+
+/** Human name of an ID space, for messages. */
+export function spaceName(space: string): string {
+  return space === DEFAULT_SPACE ? '(default)' : `"${space}"`;
+}
 
 /** What one header field means. */
 export type ColumnSpec =
@@ -51,7 +56,7 @@ export function parseHeaderField(raw: string, at: { file: string; column: number
   if (base === undefined) {
     throw new ImportError('GI_HEADER_UNKNOWN_TYPE', `unknown type "${typeName}" in header field "${raw}"`, {
       file: at.file, line: 1, column: at.column, raw,
-      hint: `use one of ${knownTypeNames().join(', ')} (append [] for arrays), or :IGNORE to skip the column`,
+      hint: `use one of ${BASE_TYPES.join(', ')} (append [] for arrays), or :IGNORE to skip the column`,
     });
   }
   return { kind: 'property', name: name.trim(), type: { base, array: arraySuffix !== undefined } };

@@ -29,13 +29,3 @@ export function lookupBaseType(name: string): BaseType | undefined {
 export function formatType(t: PropertyType): string {
   return t.array ? `${t.base}[]` : t.base;
 }
-
-/** Every header type spelling, for error hints. */
-export function knownTypeNames(): string[] {
-  return [...BASE_TYPES];
-}
-
-/** True for the two types whose values are 64-bit integers at rest. */
-export function isInt64Base(base: BaseType): boolean {
-  return base === 'long' || base === 'datetime';
-}

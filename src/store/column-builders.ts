@@ -1,5 +1,5 @@
 import {
-  Bool, type Data, DateDay, Field, Float32, Float64, Int32, Int64, List, TimestampMicrosecond, type DataType, Uint32, Utf8, makeData,
+  Bool, type Data, DateDay, Field, Float32, Float64, Int32, Int64, List, TimestampMicrosecond, type DataType, Utf8, makeData,
 } from 'apache-arrow';
 import { FIELD_ESCAPED } from '../input/scanner.js';
 import {
@@ -152,20 +152,7 @@ export class Int32ColumnBuilder extends FixedBuilder<Int32Array> {
     this.push(v);
     return true;
   }
-  /** Appends a number known to be an int32. */
-  appendValue(v: number): void { this.push(v); }
   gather(perm: Uint32Array): Int32ColumnBuilder { return this.gatherInto(new Int32ColumnBuilder(), perm); }
-}
-
-/** Row indexes as unsigned 32-bit integers (CSR neighbors, edge ids, offsets). */
-export class Uint32ColumnBuilder extends FixedBuilder<Int32Array> {
-  readonly arrowType = new Uint32();
-  constructor() { super((n) => new Int32Array(n)); }
-  appendBytes(): boolean { return false; }
-  gather(perm: Uint32Array): Uint32ColumnBuilder { return this.gatherInto(new Uint32ColumnBuilder(), perm); }
-  protected override buffers(): { data: ArrayBufferView } {
-    return { data: new Uint32Array(this.values.buffer, this.values.byteOffset, this.length) };
-  }
 }
 
 /** 64-bit integers held as little-endian int32 halves, so parsing never makes a BigInt on the fast path. */
@@ -281,17 +268,6 @@ export class Utf8ColumnBuilder extends ColumnBuilder {
     this.endRow();
     return true;
   }
-  /** Appends a JS string (slow path: export round trips, tests). */
-  appendString(text: string): void {
-    const encoded = Buffer.from(text, 'utf8');
-    this.reserveBytes(encoded.length);
-    this.bytes.set(encoded, this.used);
-    this.used += encoded.length;
-    this.endRow();
-  }
-  /** Total string bytes held. */
-  get byteLength(): number { return this.used; }
-
   protected appendEmptyValue(): void {
     this.reserveRow();
     this.length++;
@@ -356,8 +332,9 @@ export class ListColumnBuilder extends ColumnBuilder {
     for (let i = s; i <= e; i++) {
       if (i < e && buf[i] !== this.arrayDelimiter) continue;
       if (i === s && i === e) break; // "" is the empty list
-      const ok = i === from && !(this.child instanceof Utf8ColumnBuilder) ? this.appendNullElement() : this.child.appendBytes(buf, from, i, flags);
-      if (!ok) {
+      // An empty element is null, except in a string array where it is the empty string.
+      if (i === from && !(this.child instanceof Utf8ColumnBuilder)) this.child.appendNull();
+      else if (!this.child.appendBytes(buf, from, i, flags)) {
         this.truncateChild(before);
         return false;
       }
@@ -367,10 +344,6 @@ export class ListColumnBuilder extends ColumnBuilder {
     this.markValid();
     this.length++;
     this.offsets[this.length] = this.child.length;
-    return true;
-  }
-  private appendNullElement(): boolean {
-    this.child.appendNull();
     return true;
   }
   private truncateChild(to: number): void {

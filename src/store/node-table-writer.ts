@@ -44,20 +44,16 @@ export class NodeTableWriter {
     if (this.rowCount % NODE_RECORD_BATCH_ROWS === 0) this.flush();
   }
 
+  /** Hands the rows held to the file as one record batch; reset() gives the builders fresh memory (see ColumnBuilder). */
   private flush(): void {
-    const length = this.rowCount % NODE_RECORD_BATCH_ROWS || NODE_RECORD_BATCH_ROWS;
     if (this.all.length === 0 || this.all[0].length === 0) return;
-    this.sink.writeColumns(this.all.map((b) => b.toData()), length);
-    // The writer has serialised the batch into its own buffers, so the builders can be reused.
+    this.sink.writeColumns(this.all.map((b) => b.toData()), this.all[0].length);
     for (const b of this.all) b.reset();
   }
 
   /** Writes the last partial record batch and closes the file. */
   async close(): Promise<WrittenFile> {
-    if (this.all.length > 0 && this.all[0].length > 0) {
-      this.sink.writeColumns(this.all.map((b) => b.toData()), this.all[0].length);
-      for (const b of this.all) b.reset();
-    }
+    this.flush();
     return this.sink.close();
   }
 
