@@ -8,15 +8,14 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readBatches } from '../src/input/batch-reader.js';
 import { readFileHead } from '../src/input/header-reader.js';
 import { ScanBatch, decodeField, scanRows } from '../src/input/scanner.js';
+import { corpusPath } from './helpers/corpus.js';
 
 // The repository is checked out with shared/ beside it (/work/main and /work/shared; CI does the same).
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SPECTRUM = path.resolve(here, '../../shared/corpus/csv-spectrum');
+const SPECTRUM = corpusPath('csv-spectrum');
 const CSV_DIR = path.join(SPECTRUM, 'csvs');
 const JSON_DIR = path.join(SPECTRUM, 'json');
 const QUOTE = 0x22;

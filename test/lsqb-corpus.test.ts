@@ -12,8 +12,9 @@ import { ImportError } from '../src/errors/import-error.js';
 import { runImport } from '../src/exec/run-import.js';
 import { storeInfo } from '../src/read/store-info.js';
 import { verifyStore } from '../src/read/verify-store.js';
+import { corpusPath } from './helpers/corpus.js';
 
-const LSQB = resolve(__dirname, '../../shared/corpus/kuzu/dataset/lsqb-sf01');
+const LSQB = corpusPath('kuzu', 'dataset', 'lsqb-sf01');
 
 /** Header typo in the data set: `:END_ID(Commen)`. */
 const TYPO_FILE = 'Comment_replyOf_Post.csv';
