@@ -5,7 +5,7 @@
  */
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type InputGroup, normalizeConfig } from '../src/config/streaming-config.js';
 import { ImportError } from '../src/errors/import-error.js';
