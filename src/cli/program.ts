@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { type InputGroup, normalizeConfig, parseGroupSpec } from '../config/streaming-config.js';
+import { type InputGroup, MODES, normalizeConfig, parseGroupSpec } from '../config/streaming-config.js';
 import { ImportError } from '../errors/import-error.js';
 import { exportCsv } from '../read/export-csv.js';
 import { storeInfo } from '../read/store-info.js';
@@ -53,6 +53,10 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .option('--quote <char>', 'quote character', '"')
     .addOption(new Option('--id-type <type>', 'node ID type: auto infers integer or string per ID space').choices(['auto', 'string', 'integer']).default('auto'))
     .option('--batch-size <rows>', 'rows per batch', '100000')
+    .option('--threads <n>', 'worker threads, 1 to 256 (default: available parallelism)')
+    .option('--streaming-threshold <bytes>', 'inputs totalling at least this size take the streaming path; bytes or e.g. 100MiB, 1GB, 512k (default: 100MiB)')
+    .option('--memory-budget <bytes>', 'memory for the whole process, ID index included; at least 16MiB (default: 500MiB)')
+    .addOption(new Option('--mode <mode>', 'execution path: auto chooses by --streaming-threshold (default: auto)').choices(MODES))
     .option('--dry-run', 'read headers and data types, print the plan as JSON, write nothing', false)
     .option('--json', 'print the summary as one JSON object on stdout', false)
     .option('-q, --quiet', 'print nothing but errors', false)
@@ -72,6 +76,10 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
         quote: opts.quote as string,
         idType: opts.idType as string,
         batchSize: opts.batchSize as string,
+        threads: opts.threads as string | undefined,
+        streamingThreshold: opts.streamingThreshold as string | undefined,
+        memoryBudget: opts.memoryBudget as string | undefined,
+        mode: opts.mode as string | undefined,
       });
       if (opts.dryRun === true) {
         const { plan } = await prepareImport(config, { signal: io.signal });

@@ -8,14 +8,20 @@ const SIZE_UNITS: Record<string, number> = {
   t: 1e12, tb: 1e12, tib: 1024 ** 4,
 };
 
-/** Parses a byte size such as `500MiB`, `100MB`, `1.5GiB` or `1048576` to a whole number of bytes. */
+/**
+ * Parses a byte size such as `500MiB`, `100MB`, `1.5GiB` or `1048576` to a whole number of bytes (rounded).
+ * Units are case-insensitive: `k`/`kB`, `M`/`MB`, `G`/`GB`, `T`/`TB` are decimal (10^3, 10^6, ...),
+ * `KiB`, `MiB`, `GiB`, `TiB` binary (2^10, 2^20, ...); no unit or `B` means bytes.
+ */
 export function parseByteSize(option: string, text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   const unit = m === null ? undefined : SIZE_UNITS[m[2].toLowerCase()];
   if (m === null || unit === undefined) {
     throw invalid(option, text, 'a size such as 100MiB, 1GB or 1048576 (bytes)');
   }
-  return Math.round(Number(m[1]) * unit);
+  const bytes = Math.round(Number(m[1]) * unit);
+  if (!Number.isSafeInteger(bytes)) throw invalid(option, text, `a size of at most ${Number.MAX_SAFE_INTEGER} bytes`);
+  return bytes;
 }
 
 /** Parses a positive integer, with `_` allowed as a digit separator; `max` bounds it. */

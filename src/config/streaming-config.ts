@@ -1,5 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { ImportError } from '../errors/import-error.js';
-import { parseChoice, parsePositiveInt, parseSingleChar } from './parse-values.js';
+import { parseByteSize, parseChoice, parsePositiveInt, parseSingleChar } from './parse-values.js';
 
 /** A group of input files: `--nodes Label=a.csv,b.csv` (the first file holds the header) or a positional file. */
 export interface InputGroup {
@@ -10,6 +11,15 @@ export interface InputGroup {
 }
 
 export const ID_TYPES = ['auto', 'string', 'integer'] as const;
+
+/** Execution modes: `auto` picks streaming or in-memory by comparing the total input size with `streamingThreshold`. */
+export const MODES = ['auto', 'streaming', 'in-memory'] as const;
+
+/** Upper bound of `--threads`. */
+export const MAX_THREADS = 256;
+
+/** Lower bound of `--memory-budget`: 16 MiB. */
+export const MIN_MEMORY_BUDGET = 16 * 1024 ** 2;
 
 /** Where a setting's value came from, shown by --dry-run. */
 export type ValueSource = 'flag' | 'default';
@@ -26,6 +36,14 @@ export interface StreamingConfig {
   readonly idType: (typeof ID_TYPES)[number];
   /** Rows per batch: the unit of reading, progress and (with the worker pool) work reservation. */
   readonly batchSize: number;
+  /** Worker threads (count); defaults to os.availableParallelism(), capped at MAX_THREADS. */
+  readonly threads: number;
+  /** Bytes: inputs whose total size is at or above this take the streaming path (when mode is `auto`). */
+  readonly streamingThreshold: number;
+  /** Bytes: memory the whole process may use, ID index included; at least MIN_MEMORY_BUDGET. */
+  readonly memoryBudget: number;
+  /** Execution path: `auto` chooses by streamingThreshold, the others force one path. */
+  readonly mode: (typeof MODES)[number];
   readonly sources: Readonly<Record<string, ValueSource>>;
 }
 
@@ -39,6 +57,12 @@ export interface ConfigInput {
   arrayDelimiter?: string;
   idType?: string;
   batchSize?: string | number;
+  threads?: string | number;
+  /** Bytes, or a size text such as `100MiB`. */
+  streamingThreshold?: string | number;
+  /** Bytes, or a size text such as `500MiB`. */
+  memoryBudget?: string | number;
+  mode?: string;
 }
 
 export const DEFAULTS = {
@@ -47,7 +71,17 @@ export const DEFAULTS = {
   arrayDelimiter: ';',
   idType: 'auto',
   batchSize: 100_000,
+  /** 100 MiB. */
+  streamingThreshold: 100 * 1024 ** 2,
+  /** 500 MiB. */
+  memoryBudget: 500 * 1024 ** 2,
+  mode: 'auto',
 } as const;
+
+/** Default worker thread count: os.availableParallelism(), capped at MAX_THREADS (computed, so not in DEFAULTS). */
+export function defaultThreads(): number {
+  return Math.min(availableParallelism(), MAX_THREADS);
+}
 
 /** Validates raw options once and returns an immutable config with every default filled in. */
 export function normalizeConfig(input: ConfigInput): StreamingConfig {
@@ -74,9 +108,21 @@ export function normalizeConfig(input: ConfigInput): StreamingConfig {
     arrayDelimiter,
     idType: parseChoice('--id-type', pick('idType', input.idType, DEFAULTS.idType), ID_TYPES),
     batchSize: parsePositiveInt('--batch-size', String(pick('batchSize', input.batchSize, DEFAULTS.batchSize)), 10_000_000),
+    threads: parsePositiveInt('--threads', String(pick('threads', input.threads, defaultThreads())), MAX_THREADS),
+    streamingThreshold: parseByteSize('--streaming-threshold', String(pick('streamingThreshold', input.streamingThreshold, DEFAULTS.streamingThreshold))),
+    memoryBudget: parseMemoryBudget(String(pick('memoryBudget', input.memoryBudget, DEFAULTS.memoryBudget))),
+    mode: parseChoice('--mode', pick('mode', input.mode, DEFAULTS.mode), MODES),
     sources: Object.freeze(sources),
   };
   return Object.freeze(config);
+}
+
+function parseMemoryBudget(text: string): number {
+  const bytes = parseByteSize('--memory-budget', text);
+  if (bytes < MIN_MEMORY_BUDGET) {
+    throw new ImportError('GI_INVALID_OPTION', `--memory-budget: "${text}" is not valid; expected at least 16MiB (${MIN_MEMORY_BUDGET} bytes)`);
+  }
+  return bytes;
 }
 
 /** Parses a `--nodes`/`--relationships` value: `[Name=]file[,file...]`. */
