@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   GI_SCHEMA_CONFLICT: 'data',
   GI_FIELD_TOO_LARGE: 'data',
   GI_LIMIT_EXCEEDED: 'data',
+  // resources: the import cannot fit the memory budget it was given
+  GI_MEMORY_BUDGET: 'usage',
   // io: files and the store
   GI_FILE_NOT_FOUND: 'io',
   GI_FILE_UNREADABLE: 'io',
@@ -33,8 +35,16 @@ export const ERROR_CODES = {
   GI_STORE_NOT_FOUND: 'io',
   // the run was stopped
   GI_INTERRUPTED: 'interrupted',
-  // a defect in graph-import itself
+  // a defect in graph-import itself, or the worker pool failing under it
   GI_INTERNAL: 'internal',
+  /** A task threw something that is not an ImportError (execution). */
+  GI_TASK_FAILED: 'internal',
+  /** A worker thread could not start, or exited without finishing its tasks (thread pool, task creation). */
+  GI_WORKER_CRASHED: 'internal',
+  /** Control flow, never shown: a value did not fit the type a sample suggested; the import re-infers and restarts. */
+  GI_INFERENCE_RESTART: 'internal',
+  /** Parallel ranges did not meet end to end after re-reading: rows would have been lost or duplicated. */
+  GI_RANGE_MISMATCH: 'internal',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

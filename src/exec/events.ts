@@ -24,6 +24,25 @@ export interface ImportResult {
   storeBytes: number;
   durationMs: number;
   phaseMs: Partial<Record<Phase, number>>;
+  /** How the engine ran: path, parallelism and memory figures. */
+  engine: EngineFacts;
+}
+
+/** How an import ran (the parallel part aggregated). */
+export interface EngineFacts {
+  path: 'streaming' | 'in-memory';
+  /** Worker threads used for the relationship phase. */
+  threads: number;
+  /** Byte ranges the relationship files were cut into, and how many were re-read after a wrong start guess. */
+  ranges: number;
+  rangesReread: number;
+  /** Source partitions of the CSR build (1 on the in-memory path). */
+  partitions: number;
+  memoryBudget: number;
+  idIndexBytes: number;
+  /** Relationship task time summed over workers, and tasks each worker ran. */
+  relationshipTaskMs: number;
+  tasksPerWorker: number[];
 }
 
 /** Typed events emitted while importing; reporters in cli/ turn them into output. */

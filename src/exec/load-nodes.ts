@@ -1,11 +1,12 @@
 import { readBatches } from '../input/batch-reader.js';
-import { FIELD_ESCAPED, FIELD_QUOTED, decodeField } from '../input/scanner.js';
+import { FIELD_ESCAPED, decodeField } from '../input/scanner.js';
 import { int64Out, parseInt64 } from '../input/value-parsers.js';
 import type { GraphSchema } from '../schema/graph-schema.js';
 import { idColumnSpec } from '../schema/file-layout.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import type { PropertyType } from '../schema/types.js';
-import { type ColumnBuilder, Int64ColumnBuilder } from '../store/column-builders.js';
+import { Int64ColumnBuilder } from '../store/column-builders.js';
+import { appendField } from './append-field.js';
 import type { NodeTableWriter } from '../store/node-table-writer.js';
 import type { IdIndex } from './id-index.js';
 import { castError, duplicateIdError, fieldCountError, missingIdError } from './row-errors.js';
@@ -132,16 +133,3 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
 }
 
 const LONG: PropertyType = { base: 'long', array: false };
-
-/**
- * Appends one field to a property column with the null rules of docs/FORMAT.md: an unquoted empty field is null;
- * a quoted empty field is the empty string (or empty array) for string columns and null for other types.
- * Returns false when the bytes are not a value of the type (the caller builds the error: no closure per field).
- */
-export function appendField(builder: ColumnBuilder, type: PropertyType, buf: Uint8Array, s: number, e: number, flags: number): boolean {
-  if (s === e && ((flags & FIELD_QUOTED) === 0 || (type.base !== 'string' && !type.array))) {
-    builder.appendNull();
-    return true;
-  }
-  return builder.appendBytes(buf, s, e, flags);
-}

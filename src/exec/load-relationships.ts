@@ -1,91 +1,137 @@
-import { readBatches } from '../input/batch-reader.js';
-import { FIELD_ESCAPED, decodeField } from '../input/scanner.js';
-import { int64Out, parseInt64 } from '../input/value-parsers.js';
+import { join } from 'node:path';
+import { ImportError } from '../errors/import-error.js';
+import { type ByteRange, type RangeExtent, rangeBytesFor, splitRanges, verifyRangeChain } from '../plan/split-ranges.js';
 import type { GraphSchema } from '../schema/graph-schema.js';
+import type { InferredKind } from '../schema/infer-types.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import type { IdIndex } from './id-index.js';
-import { type BatchProgress, appendField } from './load-nodes.js';
-import { RelTypeBuffer } from './rel-buffer.js';
-import { type RowPosition, castError, endpointNotFoundError, fieldCountError } from './row-errors.js';
-import { unescapeInto } from './unescape.js';
+import { type BlockMeta, type RangeReport, type RelFileSpec, type RelTaskInit, relTaskContext, runRelRange } from './rel-range-task.js';
+import { createControl, runPool } from './worker-pool.js';
 
-/** Where relationship rows go: one buffer per relationship type, created on first use. */
-export interface RelSinks {
+/** How the relationship phase runs. */
+export interface RelPhaseOptions {
+  files: InputFile[];
   schema: GraphSchema;
   indexes: Map<string, IdIndex>;
-  buffers: Map<string, RelTypeBuffer>;
+  /** Per file: kinds a sample inferred that every value must fit (see RelFileSpec.verifyKinds). */
+  verifyKinds: ((InferredKind | null)[] | undefined)[];
+  /** Per file: average bytes per row, from the sample. */
+  bytesPerRow: (number | undefined)[];
+  bucketShift: number[];
+  threads: number;
+  batchRows: number;
   quote: number;
   arrayDelimiter: number;
+  /** Directory for spill files (streaming path), or undefined to keep blocks in memory. */
+  spillDir?: string;
+  signal?: AbortSignal;
+  /** Called per finished range: rows, and bytes of the file it covered. */
+  onRange: (rows: number, bytes: number, file: string) => void;
 }
 
-/** Resolves one endpoint field to its node ordinal in `index`, or -1 when no such node exists. */
-function resolveEndpoint(index: IdIndex, buf: Uint8Array, s: number, e: number, flags: number, quote: number, scratch: { bytes: Uint8Array }): number {
-  if (s === e) return -1;
-  let key = buf;
-  if ((flags & FIELD_ESCAPED) !== 0) {
-    e = unescapeInto(scratch, buf, s, e, quote);
-    s = 0;
-    key = scratch.bytes;
+/** The relationship phase's output: every edge, as blocks in range order. */
+export interface RelPhaseResult {
+  blocks: BlockMeta[];
+  rows: number;
+  /** Spill file per worker id (empty in memory mode). */
+  spillFiles: string[];
+  ranges: number;
+  redone: number;
+  /** Task time summed over workers, and per-worker task counts (the parallel part's aggregate). */
+  taskMs: number;
+  tasksPerWorker: number[];
+}
+
+/** Reads all relationship files in parallel, resolving endpoints and partitioning edges into blocks. */
+export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseResult> {
+  const specs: Record<number, RelFileSpec> = {};
+  const ranges: ByteRange[] = [];
+  o.files.forEach((file, i) => {
+    if (file.kind !== 'relationship') return;
+    specs[i] = relFileSpec(file, i, o.schema, o.verifyKinds[i]);
+    ranges.push(...splitRanges(i, file.dataStart, file.size, rangeBytesFor(o.batchRows, o.bytesPerRow[i] ?? 64), ranges.length));
+  });
+  const init: RelTaskInit = {
+    files: specs,
+    indexes: Object.fromEntries([...o.indexes].map(([k, v]) => [k, v.share()])),
+    bucketShift: o.bucketShift,
+    batchRows: o.batchRows,
+  };
+  const reports: (RangeReport | undefined)[] = new Array(ranges.length);
+  const threads = Math.max(1, Math.min(o.threads, ranges.length));
+  const spillFiles = o.spillDir === undefined ? [] : Array.from({ length: threads }, (_, w) => join(o.spillDir!, `rel-${w}.spill`));
+  const tasksPerWorker = new Array<number>(threads).fill(0);
+  const control = createControl();
+  await runPool<RangeReport>({
+    threads, task: 'relationships', control, signal: o.signal,
+    data: (w) => ({ init, ranges, arrayDelimiter: o.arrayDelimiter, spillPath: spillFiles[w] }),
+    onReport: (report, w) => {
+      reports[report.range] = report;
+      tasksPerWorker[w]++;
+      if (report.error === undefined) o.onRange(report.rows, report.next - report.scanStart, specs[ranges[report.range].fileIndex].path);
+    },
+  });
+
+  // Check that the ranges of each file met end to end; re-read (here, on this thread) any that guessed wrong or was
+  // never run because an earlier range failed. The first data error in file order is the one reported.
+  const ctx = relTaskContext(init);
+  let redone = 0;
+  const keep = () => undefined;
+  for (const fileIndex of Object.keys(specs).map(Number)) {
+    const own = ranges.filter((r) => r.fileIndex === fileIndex);
+    const extents: RangeExtent[] = own.map((r) => reports[r.id] ?? { scanStart: -1, firstRow: -1, next: -1, linesBefore: 0, lines: 0 });
+    const file = o.files[fileIndex];
+    await verifyRangeChain(extents, file.dataLine, async (i, from) => {
+      const report = await runRelRange(ctx, own[i], from, o.arrayDelimiter, keep, () => o.signal?.aborted === true);
+      reports[own[i].id] = report;
+      redone++;
+      return report;
+    }, (i, lineAtScanStart) => {
+      const error = reports[own[i].id]!.error;
+      if (error !== undefined) throw ImportError.fromJSON({ ...error, line: lineAtScanStart + (error.line ?? 0) });
+    });
+    const last = reports[own[own.length - 1].id]!;
+    if (last.next < file.size) {
+      throw new ImportError('GI_RANGE_MISMATCH', `ranges of ${file.path} ended at byte ${last.next} of ${file.size}`, { file: file.path });
+    }
   }
-  if (index.kind === 'int') return parseInt64(key, s, e) ? index.lookupInt(int64Out.lo, int64Out.hi) : -1;
-  return index.lookupString(key, s, e);
+  let rows = 0;
+  let taskMs = 0;
+  const blocks: BlockMeta[] = [];
+  for (const r of reports) {
+    rows += r!.rows;
+    taskMs += r!.durationMs;
+    blocks.push(...r!.blocks);
+  }
+  return { blocks, rows, spillFiles, ranges: ranges.length, redone, taskMs, tasksPerWorker };
 }
 
-/** Loads every row of a relationship file into the buffers of its type(s). Throws the first data error. */
-export async function loadRelationshipFile(file: InputFile, fileIndex: number, sinks: RelSinks, batchRows: number, progress: BatchProgress): Promise<number> {
+function relFileSpec(file: InputFile, fileIndex: number, schema: GraphSchema, verify: (InferredKind | null)[] | undefined): RelFileSpec {
   const { layout } = file;
-  const width = layout.columns.length;
-  const types = sinks.schema.columnTypes[fileIndex];
   const startSpec = layout.columns[layout.startColumn];
   const endSpec = layout.columns[layout.endColumn];
-  const startSpace = startSpec.kind === 'start' ? startSpec.space : '';
-  const endSpace = endSpec.kind === 'end' ? endSpec.space : '';
-  const startIndex = sinks.indexes.get(startSpace)!;
-  const endIndex = sinks.indexes.get(endSpace)!;
-  const fallbackType = file.fixedName ?? file.stem;
-  const quote = file.quote.charCodeAt(0);
-  const scratch = { bytes: new Uint8Array(256) };
-  const bufferFor = (type: string): RelTypeBuffer => {
-    let b = sinks.buffers.get(type);
-    if (b === undefined) sinks.buffers.set(type, (b = new RelTypeBuffer(type, sinks.quote, sinks.arrayDelimiter)));
-    return b;
+  const types = schema.columnTypes[fileIndex];
+  const propColumns: number[] = [];
+  layout.columns.forEach((c, i) => {
+    if (c.kind === 'property') propColumns.push(i);
+  });
+  return {
+    fileIndex,
+    path: file.path,
+    size: file.size,
+    delimiter: file.delimiter.charCodeAt(0),
+    quote: file.quote.charCodeAt(0),
+    width: layout.columns.length,
+    startColumn: layout.startColumn,
+    endColumn: layout.endColumn,
+    typeColumn: layout.typeColumn,
+    startSpace: startSpec.kind === 'start' ? startSpec.space : '',
+    endSpace: endSpec.kind === 'end' ? endSpec.space : '',
+    fixedType: file.fixedName !== undefined || layout.typeColumn < 0 ? (file.fixedName ?? file.stem) : undefined,
+    fallbackType: file.fixedName ?? file.stem,
+    propColumns,
+    propNames: propColumns.map((c) => (layout.columns[c] as { name: string }).name),
+    propTypes: propColumns.map((c) => types[c]!),
+    verifyKinds: propColumns.map((c) => verify?.[c] ?? null),
   };
-  const fixed = file.fixedName !== undefined || layout.typeColumn < 0 ? bufferFor(fallbackType) : undefined;
-  let loaded = 0;
-  const range = {
-    path: file.path, start: file.dataStart, end: file.size, firstLine: file.dataLine, batchRows,
-    dialect: { delimiter: file.delimiter.charCodeAt(0), quote },
-  };
-  for await (const batch of readBatches(range)) {
-    const { buf, scan } = batch;
-    for (let r = 0; r < scan.rows; r++) {
-      if (scan.fieldCount(r) !== width) throw fieldCountError({ file: file.path, batch, row: r }, width);
-      const base = scan.rowField[r];
-      let buffer = fixed;
-      if (buffer === undefined) {
-        const named = decodeField(buf, scan, base + layout.typeColumn, quote).trim();
-        buffer = bufferFor(named === '' ? fallbackType : named);
-      }
-      const fs = base + layout.startColumn;
-      const src = resolveEndpoint(startIndex, buf, scan.fieldStart[fs], scan.fieldEnd[fs], scan.fieldFlags[fs], quote, scratch);
-      if (src < 0) throw endpointNotFoundError({ file: file.path, batch, row: r }, layout.startColumn, startSpace, 'start');
-      const fe = base + layout.endColumn;
-      const dst = resolveEndpoint(endIndex, buf, scan.fieldStart[fe], scan.fieldEnd[fe], scan.fieldFlags[fe], quote, scratch);
-      if (dst < 0) throw endpointNotFoundError({ file: file.path, batch, row: r }, layout.endColumn, endSpace, 'end');
-      const route = buffer.routeFor(fileIndex, file, types);
-      for (let c = 0; c < width; c++) {
-        const p = route.target[c];
-        if (p < 0) continue;
-        const f = base + c;
-        if (!appendField(buffer.builders[p], types[c]!, buf, scan.fieldStart[f], scan.fieldEnd[f], scan.fieldFlags[f])) {
-          throw castError({ file: file.path, batch, row: r } satisfies RowPosition, f, c, buffer.properties[p].name, types[c]!);
-        }
-      }
-      for (const p of route.missing) buffer.builders[p].appendNull();
-      buffer.addEdge(startIndex.tableOf(src), startIndex.rowOf(src), endIndex.tableOf(dst), endIndex.rowOf(dst));
-    }
-    loaded += scan.rows;
-    progress(scan.rows, batch.bytesDone);
-  }
-  return loaded;
 }

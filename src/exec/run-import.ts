@@ -1,19 +1,23 @@
-import { relative } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import type { StreamingConfig } from '../config/streaming-config.js';
 import { ImportError, toImportError } from '../errors/import-error.js';
+import { CSR_BYTES_PER_EDGE, type MemoryPlan, bucketShifts, idIndexBytes, planMemory } from '../plan/memory-plan.js';
 import { type ImportPlan, planImport } from '../plan/plan-import.js';
+import { rangeBytesFor } from '../plan/split-ranges.js';
+import type { InferredKind } from '../schema/infer-types.js';
 import { type GraphSchema, type SniffedFacts, buildGraphSchema } from '../schema/graph-schema.js';
 import { idColumnSpec } from '../schema/file-layout.js';
 import { type InputFile, resolveInputs } from '../schema/resolve-inputs.js';
 import { type Manifest, STORE_FORMAT, STORE_FORMAT_VERSION, typeToManifest } from '../store/manifest.js';
 import { NodeTableWriter } from '../store/node-table-writer.js';
-import { type StoreFileEntry, writeRelTables } from '../store/rel-table-writer.js';
+import type { StoreFileEntry } from '../store/rel-table-writer.js';
 import { PendingStore } from '../store/store-dir.js';
 import { type EventSink, type ImportResult, type Phase } from './events.js';
 import { IdIndex } from './id-index.js';
 import { loadNodeFile } from './load-nodes.js';
-import { loadRelationshipFile } from './load-relationships.js';
-import type { RelTypeBuffer } from './rel-buffer.js';
+import { buildRelTables } from './build-rel-tables.js';
+import { loadRelationships } from './load-relationships.js';
 import { columnsToInfer, sniffFile } from './sniff-files.js';
 import { VERSION } from '../version.js';
 
@@ -21,47 +25,86 @@ import { VERSION } from '../version.js';
 export interface RunOptions {
   onEvent?: EventSink;
   signal?: AbortSignal;
+  /** Caps the edges per CSR partition on the streaming path (the budget decides otherwise); for tests and tuning. */
+  maxPartitionEdges?: number;
 }
 
-/** Reads headers and (where needed) data to decide the schema, and returns the plan; writes nothing. */
-export async function prepareImport(config: StreamingConfig, options: RunOptions = {}): Promise<{ files: InputFile[]; schema: GraphSchema; plan: ImportPlan }> {
+/** Bytes of a relationship file read up front to infer its types; the rest is checked as it loads (see RelFileSpec). */
+export const SAMPLE_BYTES = 8 << 20;
+
+/** What prepareImport decides: files, schema, plan, and what the engine needs from the sniff. */
+export interface PreparedImport {
+  files: InputFile[];
+  schema: GraphSchema;
+  plan: ImportPlan;
+  /** Per file: average data bytes per row (from the rows read). */
+  bytesPerRow: (number | undefined)[];
+  /** Per file: rows counted by a full pass (node files), else undefined. */
+  rows: (number | undefined)[];
+  /** Per relationship file read only in part: the inferred kind per column that the load must verify. */
+  verifyKinds: ((InferredKind | null)[] | undefined)[];
+}
+
+/**
+ * Reads headers and data to decide the schema, and returns the plan; writes nothing. Node files are read whole
+ * (labels, ID kinds and row counts size the ID index); relationship files only in their first SAMPLE_BYTES unless
+ * listed in `fullInference` (after a sample guessed wrong).
+ */
+export async function prepareImport(config: StreamingConfig, options: RunOptions = {}, fullInference: ReadonlySet<string> = new Set()): Promise<PreparedImport> {
   const emit = options.onEvent ?? (() => undefined);
   const files = await resolveInputs(config);
   const clock = phaseClock(emit);
   clock.start('sniff', files.reduce((n, f) => n + f.size, 0));
   const facts: (SniffedFacts | undefined)[] = [];
   const rows: (number | undefined)[] = [];
+  const bytesPerRow: (number | undefined)[] = [];
+  const verifyKinds: ((InferredKind | null)[] | undefined)[] = [];
   for (const file of files) {
     const infer = columnsToInfer(file, config.idType !== 'auto');
-    if (file.kind === 'relationship' && infer.length === 0) {
-      facts.push(undefined);
-      rows.push(undefined);
-      continue;
-    }
     checkAborted(options.signal);
-    const stats = await sniffFile(file, infer, config.batchSize, config.arrayDelimiter);
+    const sample = file.kind === 'relationship' && !fullInference.has(file.path) ? SAMPLE_BYTES : Infinity;
+    const stats = await sniffFile(file, infer, config.batchSize, config.arrayDelimiter, sample);
     facts.push(stats);
-    rows.push(stats.rows);
+    rows.push(stats.sampled ? undefined : stats.rows);
+    bytesPerRow.push(stats.rows > 0 ? stats.bytes / stats.rows : undefined);
+    verifyKinds.push(stats.sampled ? file.layout.columns.map((_, c) => (infer.includes(c) ? stats.kinds[c] : null)) : undefined);
   }
   clock.end('sniff', rows.reduce<number>((n, r) => n + (r ?? 0), 0));
   const schema = buildGraphSchema(files, facts, config.idType);
   const plan = planImport(config, files, schema, rows);
   emit({ type: 'plan', plan });
-  return { files, schema, plan };
+  return { files, schema, plan, bytesPerRow, rows, verifyKinds };
 }
 
 /** Imports the configured files into a new store at `config.into`, atomically: the store appears whole or not at all. */
 export async function runImport(config: StreamingConfig, options: RunOptions = {}): Promise<ImportResult> {
+  const fullInference = new Set<string>();
+  for (;;) {
+    try {
+      return await importOnce(config, options, fullInference);
+    } catch (err) {
+      const e = toImportError(err);
+      // A sampled type was too narrow for a later value: infer that file from all its rows and start again.
+      if (e.code !== 'GI_INFERENCE_RESTART' || e.file === undefined || fullInference.has(e.file)) throw e;
+      fullInference.add(e.file);
+    }
+  }
+}
+
+async function importOnce(config: StreamingConfig, options: RunOptions, fullInference: ReadonlySet<string>): Promise<ImportResult> {
   const started = performance.now();
   const emit = options.onEvent ?? (() => undefined);
   const pending = await PendingStore.create(config.into, config.overwrite);
   const writers: NodeTableWriter[] = [];
   try {
-    const { files, schema, plan } = await prepareImport(config, options);
+    const prepared = await prepareImport(config, options, fullInference);
+    const { files, schema, plan } = prepared;
     const clock = phaseClock(emit);
     const quote = config.quote.charCodeAt(0);
     const arrayDelimiter = config.arrayDelimiter.charCodeAt(0);
-    const indexes = new Map(schema.spaces.map((s) => [s.name, new IdIndex(s.kind, expectedNodes(plan, files, s.name))]));
+    const expected = new Map(schema.spaces.map((s) => [s.name, expectedNodes(prepared, files, s.name)]));
+    const memory = memoryFor(config, prepared, expected, options.maxPartitionEdges);
+    const indexes = new Map(schema.spaces.map((s) => [s.name, new IdIndex(s.kind, expected.get(s.name))]));
     for (const [t, table] of schema.nodeTables.entries()) {
       const kind = table.space === null ? null : indexes.get(table.space)!.kind;
       writers.push(new NodeTableWriter(table, kind, await pending.path(`nodes/${t}.arrow`), quote, arrayDelimiter));
@@ -80,28 +123,35 @@ export async function runImport(config: StreamingConfig, options: RunOptions = {
     for (const [t, writer] of writers.entries()) storeFiles.push({ path: `nodes/${t}.arrow`, ...(await writer.close()) });
     clock.end('nodes', nodeRows);
 
-    clock.start('relationships', sumBytes(files, 'relationship'));
-    const buffers = new Map<string, RelTypeBuffer>();
-    let relRows = 0;
-    for (const [i, file] of files.entries()) {
-      if (file.kind !== 'relationship') continue;
-      relRows += await loadRelationshipFile(file, i, { schema, indexes, buffers, quote, arrayDelimiter }, config.batchSize,
-        clock.progress('relationships', file.path, options.signal));
-      bytesRead += file.size;
-    }
-    clock.end('relationships', relRows);
-
-    clock.start('csr', undefined, relRows);
     const nodeCounts = writers.map((w) => w.rowCount);
-    const labels = schema.nodeTables.map((t) => t.label);
-    const relTables: Manifest['relationshipTables'] = [];
-    for (const buffer of buffers.values()) {
-      checkAborted(options.signal);
-      const written = await writeRelTables(buffer, relTables.length, nodeCounts, labels, (p) => pending.path(p));
-      relTables.push(...written.tables);
-      storeFiles.push(...written.files);
-    }
-    clock.end('csr', relRows);
+    const bucketShift = bucketShifts(nodeCounts, memory.plan.partitions);
+    const spillDir = memory.streaming ? dirname(await pending.path('.spill/rel-0.spill')) : undefined;
+    clock.start('relationships', sumBytes(files, 'relationship'));
+    const relProgress = clock.counter('relationships', options.signal);
+    const rel = await loadRelationships({
+      files, schema, indexes, verifyKinds: prepared.verifyKinds, bytesPerRow: prepared.bytesPerRow, bucketShift,
+      threads: config.threads, batchRows: config.batchSize, quote, arrayDelimiter, spillDir, signal: options.signal,
+      onRange: (rows, bytes, file) => relProgress(rows, bytes, file),
+    });
+    for (const f of files) if (f.kind === 'relationship') bytesRead += f.size;
+    clock.end('relationships', rel.rows);
+
+    clock.start('csr', undefined, rel.rows);
+    const csrProgress = clock.counter('csr', options.signal);
+    let edgesDone = 0;
+    const built = await buildRelTables({
+      blocks: rel.blocks, spillFiles: rel.spillFiles, files, columnTypes: schema.columnTypes, nodeCounts,
+      labels: schema.nodeTables.map((t) => t.label), bucketShift, quote, arrayDelimiter,
+      resolvePath: (p) => pending.path(p), backwardSpill: spillDir === undefined ? undefined : join(spillDir, 'bwd'), signal: options.signal,
+      onProgress: (edges) => {
+        csrProgress(edges - edgesDone, 0, '');
+        edgesDone = edges;
+      },
+    });
+    if (spillDir !== undefined) await rm(spillDir, { recursive: true, force: true });
+    storeFiles.push(...built.files);
+    const relTables = built.tables;
+    clock.end('csr', rel.rows);
 
     clock.start('commit');
     checkAborted(options.signal);
@@ -114,11 +164,22 @@ export async function runImport(config: StreamingConfig, options: RunOptions = {
       nodeTables: manifest.nodeTables.map((t) => ({ label: t.label, count: t.count })),
       relationshipTables: relTables.map((t) => ({ type: t.type, from: t.from, to: t.to, count: t.count })),
       nodes: nodeRows,
-      relationships: relRows,
+      relationships: rel.rows,
       bytesRead,
       storeBytes: storeFiles.reduce((n, f) => n + f.bytes, 0),
       durationMs: performance.now() - started,
       phaseMs: clock.durations,
+      engine: {
+        path: memory.streaming ? 'streaming' : 'in-memory',
+        threads: Math.min(config.threads, rel.ranges),
+        ranges: rel.ranges,
+        rangesReread: rel.redone,
+        partitions: memory.plan.partitions,
+        memoryBudget: config.memoryBudget,
+        idIndexBytes: [...indexes.values()].reduce((n, x) => n + x.byteLength, 0),
+        relationshipTaskMs: rel.taskMs,
+        tasksPerWorker: rel.tasksPerWorker,
+      },
     };
     emit({ type: 'end', result });
     return result;
@@ -127,6 +188,39 @@ export async function runImport(config: StreamingConfig, options: RunOptions = {
     await pending.discard();
     throw toImportError(err);
   }
+}
+
+/** Chooses the path and the CSR partitioning within the memory budget (fails up front when it cannot fit). */
+function memoryFor(config: StreamingConfig, prepared: PreparedImport, expected: Map<string, number>, maxPartitionEdges = Infinity): { streaming: boolean; plan: MemoryPlan } {
+  const { files, schema } = prepared;
+  const relFiles = files.map((f, i) => [f, i] as const).filter(([f]) => f.kind === 'relationship');
+  let edges = 0;
+  let propBytes = 0;
+  let rangeBytes = 0;
+  for (const [f, i] of relFiles) {
+    const perRow = prepared.bytesPerRow[i] ?? 64;
+    const n = (f.size - f.dataStart) / perRow;
+    edges += n;
+    propBytes += n * perRow;
+    rangeBytes = Math.max(rangeBytes, rangeBytesFor(config.batchSize, perRow));
+  }
+  const indexBytes = schema.spaces.reduce((n, s) => n + idIndexBytes(s.kind, expected.get(s.name) ?? 0), 0);
+  const inputs = { budget: config.memoryBudget, threads: config.threads, rangeBytes, indexBytes, edges, propertyBytesPerEdge: edges > 0 ? propBytes / edges : 0 };
+  let streaming = config.mode === 'streaming' || (config.mode === 'auto' && prepared.plan.totalBytes >= config.streamingThreshold);
+  let plan = planMemory({ ...inputs, streaming });
+  if (!streaming && edges * (CSR_BYTES_PER_EDGE + 2 * inputs.propertyBytesPerEdge) > plan.csrBytes) {
+    if (config.mode === 'in-memory') {
+      throw new ImportError('GI_MEMORY_BUDGET', `the in-memory path needs about ${Math.ceil(edges * (CSR_BYTES_PER_EDGE + 2 * inputs.propertyBytesPerEdge) / 2 ** 20)} MiB for ${Math.round(edges)} relationships, more than the ${Math.floor(plan.csrBytes / 2 ** 20)} MiB the budget leaves`, {
+        hint: 'use --mode streaming (or auto), or raise --memory-budget',
+      });
+    }
+    streaming = true;
+    plan = planMemory({ ...inputs, streaming });
+  }
+  if (streaming && plan.partitionEdges > maxPartitionEdges) {
+    plan = { ...plan, partitionEdges: maxPartitionEdges, partitions: Math.max(1, Math.ceil(edges / maxPartitionEdges)) };
+  }
+  return { streaming, plan };
 }
 
 function buildManifest(
@@ -151,10 +245,10 @@ function buildManifest(
   };
 }
 
-function expectedNodes(plan: ImportPlan, files: InputFile[], space: string): number {
+function expectedNodes(prepared: PreparedImport, files: InputFile[], space: string): number {
   let n = 0;
   files.forEach((f, i) => {
-    if (f.kind === 'node' && idColumnSpec(f.layout)?.space === space) n += plan.files[i].rows ?? 0;
+    if (f.kind === 'node' && idColumnSpec(f.layout)?.space === space) n += prepared.rows[i] ?? 0;
   });
   return n;
 }
@@ -181,6 +275,18 @@ function phaseClock(emit: EventSink) {
     end(phase: Phase, rows: number): void {
       durations[phase] = performance.now() - (starts.get(phase) ?? performance.now());
       emit({ type: 'phase-end', phase, rows, elapsedMs: durations[phase]! });
+    },
+    /** A callback for work finished in any order (parallel ranges): rows and bytes are added to the phase's totals. */
+    counter(phase: Phase, signal: AbortSignal | undefined) {
+      const totals = { rows: 0, bytes: 0, batches: 0 };
+      return (rows: number, bytes: number, file: string): void => {
+        if (signal?.aborted) return;
+        totals.rows += rows;
+        totals.bytes += bytes;
+        totals.batches++;
+        const shown = file === '' ? '' : relative('.', file) || file;
+        emit({ type: 'progress', phase, file: shown, rows: totals.rows, bytes: totals.bytes, batches: totals.batches, elapsedMs: performance.now() - (starts.get(phase) ?? 0) });
+      };
     },
     /** A batch callback for one file; rows, bytes and batches in its events count from the start of the phase. */
     progress(phase: Phase, file: string, signal: AbortSignal | undefined) {

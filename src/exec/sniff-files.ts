@@ -14,6 +14,10 @@ export interface FileStats {
   labels: string[];
   /** Rows whose :LABEL field is empty (they take the file's fallback label). */
   unlabeledRows: number;
+  /** True when only a prefix of the file was read (`rows` and `kinds` describe that prefix). */
+  sampled: boolean;
+  /** Data bytes the rows read span. */
+  bytes: number;
 }
 
 /** Label values past this many distinct ones are refused: a :LABEL column is a category, not data. */
@@ -29,8 +33,11 @@ export function columnsToInfer(file: InputFile, idTypeKnown: boolean): number[] 
   return out;
 }
 
-/** Scans every row of `file`, classifying the values of `inferColumns` and collecting labels. */
-export async function sniffFile(file: InputFile, inferColumns: number[], batchRows: number, arrayDelimiter: string): Promise<FileStats> {
+/**
+ * Scans the rows of `file` (all of them, or those starting in its first `sampleBytes`), classifying the values of
+ * `inferColumns` and collecting labels.
+ */
+export async function sniffFile(file: InputFile, inferColumns: number[], batchRows: number, arrayDelimiter: string, sampleBytes = Infinity): Promise<FileStats> {
   const width = file.layout.columns.length;
   const kinds: InferredKind[] = new Array(width).fill('empty');
   const labelSeen = new Set<string>();
@@ -39,9 +46,10 @@ export async function sniffFile(file: InputFile, inferColumns: number[], batchRo
   const quote = file.quote.charCodeAt(0);
   let rows = 0;
   let unlabeledRows = 0;
+  const cursor = { next: file.dataStart, line: file.dataLine };
   const range = {
     path: file.path, start: file.dataStart, end: file.size, firstLine: file.dataLine, batchRows,
-    dialect: { delimiter: file.delimiter.charCodeAt(0), quote },
+    dialect: { delimiter: file.delimiter.charCodeAt(0), quote }, stopAt: file.dataStart + sampleBytes, cursor,
   };
   for await (const batch of readBatches(range)) {
     const { buf, scan } = batch;
@@ -68,7 +76,7 @@ export async function sniffFile(file: InputFile, inferColumns: number[], batchRo
     }
     rows += scan.rows;
   }
-  return { rows, kinds, labels, unlabeledRows };
+  return { rows, kinds, labels, unlabeledRows, sampled: cursor.next < file.size, bytes: cursor.next - file.dataStart };
 }
 
 function tooManyLabels(file: string): ImportError {

@@ -30,7 +30,16 @@ export interface ReadRange {
   firstLine: number;
   dialect: ByteDialect;
   batchRows: number;
+  /** Rows starting at or after this file offset are left to the next range. */
+  stopAt?: number;
+  /** Updated as the read goes: the file offset of the first row not consumed, and its absolute line. */
+  cursor?: { next: number; line: number };
+  /** A scan batch to reuse (a worker reads many ranges), else one is allocated. */
+  scan?: ScanBatch;
 }
+
+/** Read-ahead past a range's nominal end, so the row that straddles it usually completes in the first read. */
+const STRADDLE_BYTES = 64 << 10;
 
 /** Reads `range` in chunks and yields batches of at most `batchRows` rows; a row is never split between batches. */
 export async function* readBatches(range: ReadRange): AsyncGenerator<RowBatch> {
@@ -38,8 +47,9 @@ export async function* readBatches(range: ReadRange): AsyncGenerator<RowBatch> {
     throw toImportError(err, 'GI_FILE_UNREADABLE', { file: range.path });
   });
   try {
-    const scan = new ScanBatch(range.batchRows);
-    let buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(1, range.end - range.start)) + 1);
+    const scan = range.scan ?? new ScanBatch(range.batchRows);
+    const span = range.stopAt === undefined ? range.end - range.start : Math.min(range.end, range.stopAt + STRADDLE_BYTES) - range.start;
+    let buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(1, span)) + 1);
     let filePos = range.start; // next file byte to read into buf
     let bufOffset = range.start; // file offset of buf[0]
     let have = 0; // valid bytes in buf
@@ -47,7 +57,7 @@ export async function* readBatches(range: ReadRange): AsyncGenerator<RowBatch> {
     let line = range.firstLine; // absolute line at buf[pos]
     let eof = filePos >= range.end;
     for (;;) {
-      const result = scanRows(buf, pos, have, eof, range.dialect, scan);
+      const result = scanRows(buf, pos, have, eof, range.dialect, scan, range.stopAt === undefined ? Infinity : range.stopAt - bufOffset);
       if (result.stop === 'unterminated-quote' || result.stop === 'bad-quote') {
         throw quoteError(range.path, result.stop, buf, bufOffset, line, result.errorOffset ?? pos, result.errorLine ?? 0);
       }
@@ -56,10 +66,17 @@ export async function* readBatches(range: ReadRange): AsyncGenerator<RowBatch> {
       }
       line += result.lines;
       pos = result.next;
-      if (result.stop === 'done') return;
+      if (range.cursor !== undefined) {
+        range.cursor.next = bufOffset + pos;
+        range.cursor.line = line;
+      }
+      if (result.stop === 'done' || result.stop === 'limit') return;
       if (result.stop === 'batch-full') continue;
       // need-more: move the unconsumed tail to the front and read the next chunk behind it
-      if (eof) return;
+      if (eof) {
+        if (range.cursor !== undefined) range.cursor.next = bufOffset + have;
+        return;
+      }
       const tail = have - pos;
       if (tail + 1 >= buf.length) {
         if (buf.length > MAX_ROW_BYTES) throw rowTooLarge(range.path, line, bufOffset + pos);

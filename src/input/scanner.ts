@@ -18,7 +18,7 @@ export const FIELD_QUOTED = 1;
 export const FIELD_ESCAPED = 2;
 
 /** Why a scan stopped before the end of its range. */
-export type ScanStop = 'done' | 'batch-full' | 'need-more' | 'unterminated-quote' | 'bad-quote';
+export type ScanStop = 'done' | 'batch-full' | 'need-more' | 'limit' | 'unterminated-quote' | 'bad-quote';
 
 /** Reusable output of one scan call: the bounds of up to `capacityRows` rows. Offsets are buffer indices. */
 export class ScanBatch {
@@ -89,9 +89,13 @@ export interface ByteDialect {
 /**
  * Scans rows from `buf[start, end)` into `batch` (which is reset). With `atEof` false, a row not terminated by a
  * line end before `end` is left unconsumed (`need-more`); with `atEof` true the range end terminates the last row.
+ * A row starting at or after `stopAt` is not scanned (`limit`): a parallel task owns the rows that start in its
+ * byte range and stops exactly where the next task's rows begin.
  * Hot loop: one pass, byte comparisons only, no allocation except rare field-array growth.
  */
-export function scanRows(buf: Uint8Array, start: number, end: number, atEof: boolean, d: ByteDialect, batch: ScanBatch): ScanResult {
+export function scanRows(
+  buf: Uint8Array, start: number, end: number, atEof: boolean, d: ByteDialect, batch: ScanBatch, stopAt = Infinity,
+): ScanResult {
   const delim = d.delimiter;
   const quote = d.quote;
   const maxRows = batch.capacityRows;
@@ -114,6 +118,7 @@ export function scanRows(buf: Uint8Array, start: number, end: number, atEof: boo
       lines++;
       continue;
     }
+    if (pos >= stopAt) return finish(batch, rows, nf, 'limit', pos, lines);
     const rowFieldBase = nf;
     for (;;) {
       if (nf >= batch.fieldStart.length) batch.growFields();

@@ -22,6 +22,7 @@ export class ArrowFileSink {
   private crc = 0;
   private bytes = 0;
   private wroteBatch = false;
+  private failed = false;
 
   constructor(readonly path: string, readonly schema: Schema) {
     const hash = new Transform({
@@ -32,7 +33,10 @@ export class ArrowFileSink {
       },
     });
     this.done = pipeline(this.writer.toNodeStream(), hash, createWriteStream(path));
-    this.done.catch(() => undefined); // observed in close(); this keeps an early failure from being unhandled
+    // Observed in close(); this keeps an early failure from being unhandled and stops drain() from waiting on it.
+    this.done.catch(() => {
+      this.failed = true;
+    });
   }
 
   /** Appends one record batch made of `columns` (all of `length` rows). */
@@ -40,6 +44,19 @@ export class ArrowFileSink {
     const data = makeData({ type: new Struct(this.schema.fields), length, nullCount: 0, children: columns });
     this.writer.write(new RecordBatch(this.schema, data));
     this.wroteBatch = true;
+  }
+
+  /**
+   * Waits until at most `maxBacklog` bytes wait between the writer and the disk. Arrow's writer queues record
+   * batches without bound; a long synchronous build (the CSR) calls this between batches to keep memory flat.
+   */
+  async drain(maxBacklog = 16 << 20): Promise<void> {
+    // The writer counts the bytes it has produced in `_position` (not public API, hence the guard): produced minus
+    // what has passed the checksum stage is exactly what is queued.
+    const writer = this.writer as unknown as { _position?: number };
+    while (!this.failed && typeof writer._position === 'number' && writer._position - this.bytes > maxBacklog) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Finishes the file, waits until it is on disk, and returns its size and checksum. */

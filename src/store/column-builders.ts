@@ -10,11 +10,30 @@ import type { BaseType, PropertyType } from '../schema/types.js';
 const INITIAL_ROWS = 1024;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
+/** Encoding header: builder tag, rows, nulls (u32 little-endian each). */
+const HEADER_BYTES = 12;
+const TAG_INT32 = 1;
+const TAG_INT64 = 2;
+const TAG_TIMESTAMP = 3;
+const TAG_FLOAT32 = 4;
+const TAG_FLOAT64 = 5;
+const TAG_DATE = 6;
+const TAG_BOOL = 7;
+const TAG_UTF8 = 8;
+const TAG_LIST = 9;
+const NO_ROWS = new Uint32Array(0);
 
 /**
  * Accumulates one column: values, a validity bitmap (allocated at the first null) and, for variable-width types,
  * offsets. Values come straight from field bytes (`appendBytes`) so the hot path makes no JS strings. Lifecycle
  * after Arrow's builders: append -> toData (an Arrow Data over the builder's memory) -> reset.
+ *
+ * The parallel engine also moves rows between builders: `encode`/`appendEncoded` carry them through worker messages
+ * and spill files, `appendGathered` reorders them into CSR order. Encoding, all integers little-endian:
+ *   u32 tag (the builder type), u32 rows, u32 nulls, [bitmap: ceil(rows / 8) bytes, only when nulls > 0], body.
+ * Bodies: fixed-width types hold the value memory as it is (rows * 1, 4 or 8 bytes; booleans one byte per row);
+ * strings hold u32 byte count, rows int32 end offsets (the start is 0) and the bytes; lists hold rows int32 end
+ * offsets into the child and then the child's own encoding.
  */
 export abstract class ColumnBuilder {
   length = 0;
@@ -29,6 +48,16 @@ export abstract class ColumnBuilder {
   /** A new builder of the same type holding rows `perm[0..n)` of this one, in that order. */
   abstract gather(perm: Uint32Array): ColumnBuilder;
   protected abstract clearValues(): void;
+  /** Identifies the builder type in an encoding, so bytes of another type are refused instead of misread. */
+  protected abstract readonly encodingTag: number;
+  /** Bytes the type-specific part of `encode` takes. */
+  protected abstract bodySize(): number;
+  /** Writes the type-specific part at `out[at]`; returns the end. */
+  protected abstract writeBody(out: Uint8Array, at: number): number;
+  /** Appends `n` rows' values (not validity) from `bytes[at]`, length included; returns the end. */
+  protected abstract readBody(bytes: Uint8Array, at: number, n: number): number;
+  /** Appends the values (not validity) of `source[perm[from..to)]`, length included; `source` has this type. */
+  protected abstract gatherValues(source: ColumnBuilder, perm: Uint32Array, from: number, to: number): void;
 
   /** Appends a null. */
   appendNull(): void {
@@ -75,18 +104,164 @@ export abstract class ColumnBuilder {
     }
   }
 
-  protected gatherValidity(target: ColumnBuilder, perm: Uint32Array): void {
-    if (this.validity === null || this.nullCount === 0) return;
-    target.validity = allOnes(perm.length);
-    for (let i = 0; i < perm.length; i++) {
-      if (!this.isValid(perm[i])) {
-        target.validity[i >> 3] &= ~(1 << (i & 7));
-        target.nullCount++;
+  /** Rows [0, length) in one fresh byte array: safe to transfer to another thread, since reset() never reuses it. */
+  encode(): Uint8Array<ArrayBuffer> {
+    const out = new Uint8Array(this.encodedSize());
+    this.encodeAt(out, 0);
+    return out;
+  }
+
+  /** Appends all rows of an `encode()` of a builder of this type, after the rows held: how chunks come back. */
+  appendEncoded(bytes: Uint8Array): void {
+    if (this.decodeAt(bytes, 0) !== bytes.length) throw new RangeError('column encoding has trailing bytes');
+  }
+
+  /** Appends `source[perm[from]], ..., source[perm[to - 1]]` (same type): the CSR build's reorder, chunk by chunk. */
+  appendGathered(source: ColumnBuilder, perm: Uint32Array, from: number, to: number): void {
+    if (source.encodingTag !== this.encodingTag) throw new TypeError('cannot gather from a builder of another type');
+    if (!(from >= 0 && from <= to && to <= perm.length)) {
+      throw new RangeError(`gather range [${from}, ${to}) is outside a permutation of ${perm.length}`);
+    }
+    this.gatherBits(source, perm, from, to);
+    this.gatherValues(source, perm, from, to);
+  }
+
+  /** Bytes `encode` takes (a list adds its child's, encoded in place rather than through a copy). */
+  protected encodedSize(): number {
+    return HEADER_BYTES + (this.nullCount > 0 ? (this.length + 7) >> 3 : 0) + this.bodySize();
+  }
+
+  /** Writes the encoding at `out[at]`; returns the end. */
+  protected encodeAt(out: Uint8Array, at: number): number {
+    writeU32(out, at, this.encodingTag);
+    writeU32(out, at + 4, this.length);
+    writeU32(out, at + 8, this.nullCount);
+    at += HEADER_BYTES;
+    if (this.nullCount > 0) {
+      const size = (this.length + 7) >> 3;
+      out.set(this.validity!.subarray(0, size), at);
+      at += size;
+    }
+    return this.writeBody(out, at);
+  }
+
+  /** Appends the rows encoded at `bytes[at]`; returns the end. */
+  protected decodeAt(bytes: Uint8Array, at: number): number {
+    need(bytes, at, HEADER_BYTES);
+    if (readU32(bytes, at) !== this.encodingTag) throw new TypeError('column encoding is of another type');
+    const n = readU32(bytes, at + 4);
+    const nulls = readU32(bytes, at + 8);
+    at += HEADER_BYTES;
+    const start = this.length;
+    let bits: Uint8Array | null = null;
+    if (nulls > 0) {
+      const size = (n + 7) >> 3;
+      need(bytes, at, size);
+      bits = bytes.subarray(at, at + size);
+      at += size;
+    }
+    at = this.readBody(bytes, at, n);
+    // After the values: a malformed body throws before the null count changes.
+    if (bits !== null) {
+      this.takeBitmap(start + n);
+      copyBits(bits, n, this.validity!, start);
+      this.nullCount += nulls;
+    } else if (this.validity !== null) {
+      ensureBits(this, start + n);
+    }
+    return at;
+  }
+
+  /** Validity of the rows `gatherValues` is about to append at `length`. */
+  private gatherBits(source: ColumnBuilder, perm: Uint32Array, from: number, to: number): void {
+    const start = this.length;
+    const end = start + to - from;
+    if (source.validity === null || source.nullCount === 0) {
+      // No nulls to copy, the common case: at most room in this column's bitmap, whose new bits are already set.
+      if (this.validity !== null) ensureBits(this, end);
+      return;
+    }
+    this.takeBitmap(end);
+    const dst = this.validity!;
+    const src = source.validity; // read after takeBitmap: `source` may be this builder
+    let nulls = 0;
+    for (let i = from, j = start; i < to; i++, j++) {
+      const p = perm[i];
+      if ((src[p >> 3] & (1 << (p & 7))) === 0) {
+        dst[j >> 3] &= ~(1 << (j & 7));
+        nulls++;
       }
     }
+    this.nullCount += nulls;
+  }
+
+  /** Makes the bitmap exist (all rows held valid) with room for `bits` rows. */
+  private takeBitmap(bits: number): void {
+    if (this.validity === null) this.validity = allOnes(Math.max(bits, INITIAL_ROWS));
+    else ensureBits(this, bits);
+  }
+
+  /** Fills a fresh `target` with rows `perm[0..n)` of this builder: `gather` for every type. */
+  protected gatherInto<B extends ColumnBuilder>(target: B, perm: Uint32Array): B {
+    target.appendGathered(this, perm, 0, perm.length);
+    return target;
   }
 }
 
+/** A builder's encoding hooks, for a list to encode its child in place (protected calls are allowed only on `this`). */
+interface Codec {
+  encodedSize(): number;
+  encodeAt(out: Uint8Array, at: number): number;
+  decodeAt(bytes: Uint8Array, at: number): number;
+}
+
+function codec(b: ColumnBuilder): Codec {
+  return b as unknown as Codec;
+}
+
+function writeU32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v;
+  out[at + 1] = v >>> 8;
+  out[at + 2] = v >>> 16;
+  out[at + 3] = v >>> 24;
+}
+
+function readU32(bytes: Uint8Array, at: number): number {
+  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
+}
+
+/** Refuses an encoding too short for the next `n` bytes (a truncated spill file reads as an error, not as zeros). */
+function need(bytes: Uint8Array, at: number, n: number): void {
+  if (at + n > bytes.length) throw new RangeError('column encoding is truncated');
+}
+
+/** A byte view of `n` bytes of `a` from byte `from`, for bulk copies between typed arrays of any element type. */
+function byteView(a: ArrayBufferView, from: number, n: number): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset + from, n);
+}
+
+/** Copies bits [0, n) of `src` to bits [at, at + n) of `dst` a byte (or shifted byte) at a time, keeping other bits. */
+function copyBits(src: Uint8Array, n: number, dst: Uint8Array, at: number): void {
+  const whole = n >> 3;
+  const shift = at & 7;
+  if (shift === 0) {
+    dst.set(src.subarray(0, whole), at >> 3);
+  } else {
+    const low = (1 << shift) - 1;
+    for (let i = 0, d = at >> 3; i < whole; i++, d++) {
+      const b = src[i];
+      dst[d] = (dst[d] & low) | ((b << shift) & 0xff);
+      dst[d + 1] = (dst[d + 1] & ~low) | (b >> (8 - shift));
+    }
+  }
+  for (let i = whole << 3; i < n; i++) {
+    const j = at + i;
+    if ((src[i >> 3] & (1 << (i & 7))) === 0) dst[j >> 3] &= ~(1 << (j & 7));
+    else dst[j >> 3] |= 1 << (j & 7);
+  }
+}
+
+// Bits past `length` are always set (only appendNull clears one, at `length`): appended valid rows need only room.
 function allOnes(bits: number): Uint8Array {
   return new Uint8Array((bits + 7) >> 3).fill(0xff);
 }
@@ -104,14 +279,21 @@ type NumericArray = Int32Array | Float32Array | Float64Array | Uint8Array;
 /** Fixed-width columns: one slot per row (two int32 slots for 64-bit types). */
 abstract class FixedBuilder<T extends NumericArray> extends ColumnBuilder {
   protected values: T;
+  /** 1, 4 or 8: the width the bulk paths copy in, whatever the element type. */
+  private readonly bytesPerRow: number;
   constructor(protected readonly make: (n: number) => T, protected readonly slotsPerRow = 1) {
     super();
     this.values = make(INITIAL_ROWS * slotsPerRow);
+    this.bytesPerRow = this.values.BYTES_PER_ELEMENT * slotsPerRow;
   }
   protected reserve(): void {
-    if ((this.length + 1) * this.slotsPerRow <= this.values.length) return;
-    const bigger = this.make(this.values.length * 2);
-    bigger.set(this.values as never);
+    this.reserveRows(this.length + 1);
+  }
+  /** Room for `rows` rows in one step, so a bulk append copies the values at most once. */
+  protected reserveRows(rows: number): void {
+    if (rows * this.slotsPerRow <= this.values.length) return;
+    const bigger = this.make(Math.max(this.values.length * 2, rows * this.slotsPerRow));
+    bigger.set(this.values.subarray(0, this.length * this.slotsPerRow) as never);
     this.values = bigger;
   }
   protected appendEmptyValue(): void {
@@ -127,24 +309,60 @@ abstract class FixedBuilder<T extends NumericArray> extends ColumnBuilder {
   protected clearValues(): void {
     this.values = this.make(this.values.length);
   }
-  protected gatherInto<B extends FixedBuilder<T>>(target: B, perm: Uint32Array): B {
-    const k = this.slotsPerRow;
-    target.values = this.make(Math.max(perm.length * k, k));
-    for (let i = 0; i < perm.length; i++) {
-      for (let j = 0; j < k; j++) target.values[i * k + j] = this.values[perm[i] * k + j];
-    }
-    target.length = perm.length;
-    this.gatherValidity(target, perm);
-    return target;
+  protected bodySize(): number {
+    return this.length * this.bytesPerRow;
+  }
+  protected writeBody(out: Uint8Array, at: number): number {
+    const size = this.length * this.bytesPerRow;
+    out.set(byteView(this.values, 0, size), at);
+    return at + size;
+  }
+  protected readBody(bytes: Uint8Array, at: number, n: number): number {
+    const size = n * this.bytesPerRow;
+    need(bytes, at, size);
+    this.reserveRows(this.length + n);
+    byteView(this.values, this.length * this.bytesPerRow, size).set(bytes.subarray(at, at + size));
+    this.length += n;
+    return at + size;
+  }
+  protected gatherValues(source: ColumnBuilder, perm: Uint32Array, from: number, to: number): void {
+    this.reserveRows(this.length + to - from);
+    const src = (source as FixedBuilder<T>).values; // read after reserveRows: `source` may be this builder
+    // One loop per width over Uint8Array or Int32Array (floats as their bits), so each loop sees one element kind.
+    if (this.bytesPerRow === 1) gather8Bit(this.values as Uint8Array, this.length, src as Uint8Array, perm, from, to);
+    else if (this.bytesPerRow === 4) gather32Bit(int32View(this.values), this.length, int32View(src), perm, from, to);
+    else gather64Bit(int32View(this.values), this.length, int32View(src), perm, from, to);
+    this.length += to - from;
   }
   protected buffers(): { data: ArrayBufferView } {
     return { data: this.values.subarray(0, this.length * this.slotsPerRow) };
   }
 }
 
+function int32View(a: NumericArray): Int32Array {
+  return a instanceof Int32Array ? a : new Int32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
+}
+
+function gather8Bit(dst: Uint8Array, at: number, src: Uint8Array, perm: Uint32Array, from: number, to: number): void {
+  for (let i = from, j = at; i < to; i++, j++) dst[j] = src[perm[i]];
+}
+
+function gather32Bit(dst: Int32Array, at: number, src: Int32Array, perm: Uint32Array, from: number, to: number): void {
+  for (let i = from, j = at; i < to; i++, j++) dst[j] = src[perm[i]];
+}
+
+function gather64Bit(dst: Int32Array, at: number, src: Int32Array, perm: Uint32Array, from: number, to: number): void {
+  for (let i = from, j = at * 2; i < to; i++, j += 2) {
+    const p = perm[i] * 2;
+    dst[j] = src[p];
+    dst[j + 1] = src[p + 1];
+  }
+}
+
 /** 32-bit signed integers (`int`). */
 export class Int32ColumnBuilder extends FixedBuilder<Int32Array> {
   readonly arrowType = new Int32();
+  protected readonly encodingTag = TAG_INT32;
   constructor() { super((n) => new Int32Array(n)); }
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
     const v = parseSafeInt(buf, s, e);
@@ -174,6 +392,7 @@ abstract class Int64LikeBuilder extends FixedBuilder<Int32Array> {
 /** 64-bit signed integers (`long`). */
 export class Int64ColumnBuilder extends Int64LikeBuilder {
   readonly arrowType = new Int64();
+  protected readonly encodingTag = TAG_INT64;
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
     if (!parseInt64(buf, s, e)) return false;
     this.pushInt64Out();
@@ -191,6 +410,7 @@ export class Int64ColumnBuilder extends Int64LikeBuilder {
 /** Date-times as microseconds since the epoch, UTC. */
 export class TimestampColumnBuilder extends Int64LikeBuilder {
   readonly arrowType = new TimestampMicrosecond('UTC');
+  protected readonly encodingTag = TAG_TIMESTAMP;
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
     if (!parseDatetime(buf, s, e)) return false;
     this.pushInt64Out();
@@ -202,9 +422,11 @@ export class TimestampColumnBuilder extends Int64LikeBuilder {
 /** IEEE doubles (`double`) or singles (`float`). */
 export class FloatColumnBuilder extends FixedBuilder<Float64Array | Float32Array> {
   readonly arrowType: DataType;
+  protected readonly encodingTag: number;
   constructor(readonly single: boolean) {
     super(single ? (n) => new Float32Array(n) : (n) => new Float64Array(n));
     this.arrowType = single ? new Float32() : new Float64();
+    this.encodingTag = single ? TAG_FLOAT32 : TAG_FLOAT64;
   }
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
     const v = parseDouble(buf, s, e);
@@ -218,6 +440,7 @@ export class FloatColumnBuilder extends FixedBuilder<Float64Array | Float32Array
 /** Calendar dates as days since the epoch. */
 export class DateColumnBuilder extends FixedBuilder<Int32Array> {
   readonly arrowType = new DateDay();
+  protected readonly encodingTag = TAG_DATE;
   constructor() { super((n) => new Int32Array(n)); }
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
     const v = parseDate(buf, s, e);
@@ -231,6 +454,7 @@ export class DateColumnBuilder extends FixedBuilder<Int32Array> {
 /** Booleans, one byte per row while building, bit-packed for Arrow. */
 export class BoolColumnBuilder extends FixedBuilder<Uint8Array> {
   readonly arrowType = new Bool();
+  protected readonly encodingTag = TAG_BOOL;
   constructor() { super((n) => new Uint8Array(n)); }
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
     const v = parseBoolean(buf, s, e);
@@ -249,6 +473,7 @@ export class BoolColumnBuilder extends FixedBuilder<Uint8Array> {
 /** UTF-8 strings: the field's bytes are copied as they are, doubled quotes collapsed when the field had them. */
 export class Utf8ColumnBuilder extends ColumnBuilder {
   readonly arrowType = new Utf8();
+  protected readonly encodingTag = TAG_UTF8;
   private offsets = new Int32Array(INITIAL_ROWS + 1);
   private bytes = new Uint8Array(INITIAL_ROWS * 16);
   private used = 0;
@@ -280,13 +505,19 @@ export class Utf8ColumnBuilder extends ColumnBuilder {
     this.offsets[this.length] = this.used;
   }
   private reserveRow(): void {
-    if (this.length + 2 <= this.offsets.length) return;
-    const bigger = new Int32Array(this.offsets.length * 2);
-    bigger.set(this.offsets);
+    this.reserveRows(this.length + 1);
+  }
+  /** Room for `rows` rows' offsets in one step, so a bulk append copies them at most once. */
+  private reserveRows(rows: number): void {
+    if (rows + 1 <= this.offsets.length) return;
+    const bigger = new Int32Array(Math.max(this.offsets.length * 2, rows + 1));
+    bigger.set(this.offsets.subarray(0, this.length + 1));
     this.offsets = bigger;
   }
   private reserveBytes(n: number): void {
     if (this.used + n <= this.bytes.length) return;
+    // Arrow's Utf8 offsets are int32: past that they would wrap and silently point at the wrong strings.
+    if (this.used + n > INT32_MAX) throw new RangeError('string column chunk over 2 GiB');
     const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.used + n));
     bigger.set(this.bytes.subarray(0, this.used));
     this.bytes = bigger;
@@ -296,22 +527,57 @@ export class Utf8ColumnBuilder extends ColumnBuilder {
     this.offsets = new Int32Array(this.offsets.length);
     this.bytes = new Uint8Array(this.bytes.length);
   }
-  gather(perm: Uint32Array): Utf8ColumnBuilder {
-    const out = new Utf8ColumnBuilder(this.quote);
-    out.offsets = new Int32Array(perm.length + 1);
+  gather(perm: Uint32Array): Utf8ColumnBuilder { return this.gatherInto(new Utf8ColumnBuilder(this.quote), perm); }
+  protected bodySize(): number {
+    return 4 + this.length * 4 + this.used;
+  }
+  protected writeBody(out: Uint8Array, at: number): number {
+    writeU32(out, at, this.used);
+    out.set(byteView(this.offsets, 4, this.length * 4), at + 4);
+    at += 4 + this.length * 4;
+    out.set(this.bytes.subarray(0, this.used), at);
+    return at + this.used;
+  }
+  protected readBody(bytes: Uint8Array, at: number, n: number): number {
+    need(bytes, at, 4);
+    const total = readU32(bytes, at);
+    at += 4;
+    need(bytes, at, n * 4 + total);
+    this.reserveRows(this.length + n);
+    this.reserveBytes(total);
+    const first = this.length + 1;
+    byteView(this.offsets, first * 4, n * 4).set(bytes.subarray(at, at + n * 4));
+    if (this.used !== 0) for (let i = first, base = this.used; i < first + n; i++) this.offsets[i] += base;
+    at += n * 4;
+    this.bytes.set(bytes.subarray(at, at + total), this.used);
+    this.used += total;
+    this.length += n;
+    return at + total;
+  }
+  protected gatherValues(source: ColumnBuilder, perm: Uint32Array, from: number, to: number): void {
+    const src = source as Utf8ColumnBuilder;
     let total = 0;
-    for (let i = 0; i < perm.length; i++) total += this.offsets[perm[i] + 1] - this.offsets[perm[i]];
-    out.bytes = new Uint8Array(Math.max(total, 1));
-    for (let i = 0; i < perm.length; i++) {
-      const s = this.offsets[perm[i]];
-      const e = this.offsets[perm[i] + 1];
-      out.bytes.set(this.bytes.subarray(s, e), out.used);
-      out.used += e - s;
-      out.offsets[i + 1] = out.used;
+    for (let i = from; i < to; i++) total += src.offsets[perm[i] + 1] - src.offsets[perm[i]];
+    this.reserveRows(this.length + to - from);
+    this.reserveBytes(total);
+    const so = src.offsets; // read after reserving: `source` may be this builder
+    const sb = src.bytes;
+    const offsets = this.offsets;
+    const bytes = this.bytes;
+    let used = this.used;
+    for (let i = from, j = this.length + 1; i < to; i++, j++) {
+      const s = so[perm[i]];
+      const e = so[perm[i] + 1];
+      // Short strings by hand: a subarray per row would allocate in the hottest loop.
+      if (e - s <= 32) for (let k = s; k < e; k++) bytes[used++] = sb[k];
+      else {
+        bytes.set(sb.subarray(s, e), used);
+        used += e - s;
+      }
+      offsets[j] = used;
     }
-    out.length = perm.length;
-    this.gatherValidity(out, perm);
-    return out;
+    this.used = used;
+    this.length += to - from;
   }
   protected buffers(): { data: Uint8Array; valueOffsets: Int32Array } {
     return { data: this.bytes.subarray(0, this.used), valueOffsets: this.offsets.subarray(0, this.length + 1) };
@@ -321,6 +587,7 @@ export class Utf8ColumnBuilder extends ColumnBuilder {
 /** Arrays (`type[]`): a field split at the array delimiter, each element appended to the child builder. */
 export class ListColumnBuilder extends ColumnBuilder {
   readonly arrowType: DataType;
+  protected readonly encodingTag = TAG_LIST;
   private offsets = new Int32Array(INITIAL_ROWS + 1);
   constructor(readonly child: ColumnBuilder, private readonly arrayDelimiter: number) {
     super();
@@ -359,9 +626,13 @@ export class ListColumnBuilder extends ColumnBuilder {
     this.offsets[this.length] = this.child.length;
   }
   private reserveRow(): void {
-    if (this.length + 2 <= this.offsets.length) return;
-    const bigger = new Int32Array(this.offsets.length * 2);
-    bigger.set(this.offsets);
+    this.reserveRows(this.length + 1);
+  }
+  /** Room for `rows` rows' offsets in one step, so a bulk append copies them at most once. */
+  private reserveRows(rows: number): void {
+    if (rows + 1 <= this.offsets.length) return;
+    const bigger = new Int32Array(Math.max(this.offsets.length * 2, rows + 1));
+    bigger.set(this.offsets.subarray(0, this.length + 1));
     this.offsets = bigger;
   }
   protected clearValues(): void {
@@ -369,20 +640,44 @@ export class ListColumnBuilder extends ColumnBuilder {
     this.offsets = new Int32Array(this.offsets.length);
   }
   gather(perm: Uint32Array): ListColumnBuilder {
+    // Gathering no rows is how to get an empty builder of the child's type (and dialect).
+    return this.gatherInto(new ListColumnBuilder(this.child.gather(NO_ROWS), this.arrayDelimiter), perm);
+  }
+  protected bodySize(): number {
+    return this.length * 4 + codec(this.child).encodedSize();
+  }
+  protected writeBody(out: Uint8Array, at: number): number {
+    out.set(byteView(this.offsets, 4, this.length * 4), at);
+    return codec(this.child).encodeAt(out, at + this.length * 4);
+  }
+  protected readBody(bytes: Uint8Array, at: number, n: number): number {
+    need(bytes, at, n * 4);
+    this.reserveRows(this.length + n);
+    const first = this.length + 1;
+    byteView(this.offsets, first * 4, n * 4).set(bytes.subarray(at, at + n * 4));
+    const base = this.child.length;
+    if (base !== 0) for (let i = first; i < first + n; i++) this.offsets[i] += base;
+    at = codec(this.child).decodeAt(bytes, at + n * 4);
+    this.length += n;
+    if (this.offsets[this.length] !== this.child.length) throw new RangeError('list encoding disagrees with its child');
+    return at;
+  }
+  protected gatherValues(source: ColumnBuilder, perm: Uint32Array, from: number, to: number): void {
+    const src = source as ListColumnBuilder;
+    this.reserveRows(this.length + to - from);
+    const so = src.offsets; // read after reserveRows: `source` may be this builder
     let total = 0;
-    for (let i = 0; i < perm.length; i++) total += this.offsets[perm[i] + 1] - this.offsets[perm[i]];
+    for (let i = from; i < to; i++) total += so[perm[i] + 1] - so[perm[i]];
     const elements = new Uint32Array(total);
-    const out = new ListColumnBuilder(this.child, this.arrayDelimiter);
-    out.offsets = new Int32Array(perm.length + 1);
+    const offsets = this.offsets;
+    const base = this.child.length;
     let k = 0;
-    for (let i = 0; i < perm.length; i++) {
-      for (let j = this.offsets[perm[i]]; j < this.offsets[perm[i] + 1]; j++) elements[k++] = j;
-      out.offsets[i + 1] = k;
+    for (let i = from, j = this.length + 1; i < to; i++, j++) {
+      for (let e = so[perm[i]], end = so[perm[i] + 1]; e < end; e++) elements[k++] = e;
+      offsets[j] = base + k;
     }
-    (out as { child: ColumnBuilder }).child = this.child.gather(elements);
-    out.length = perm.length;
-    this.gatherValidity(out, perm);
-    return out;
+    this.child.appendGathered(src.child, elements, 0, total);
+    this.length += to - from;
   }
   protected buffers(): { valueOffsets: Int32Array; child: Data } {
     return { valueOffsets: this.offsets.subarray(0, this.length + 1), child: this.child.toData() };

@@ -1,8 +1,6 @@
 import { type Data, Field, Int64, Schema, Uint32, makeData } from 'apache-arrow';
-import { buildCsr } from '../exec/build-csr.js';
-import type { RelTypeBuffer } from '../exec/rel-buffer.js';
+import type { ColumnBuilder } from './column-builders.js';
 import { ArrowFileSink, type WrittenFile } from './arrow-file-sink.js';
-import { type ManifestRelTable, typeToManifest } from './manifest.js';
 
 /** Rows per record batch in relationship files (fixed, like node tables, for deterministic bytes). */
 export const REL_RECORD_BATCH_ROWS = 1 << 17;
@@ -16,62 +14,130 @@ export interface StoreFileEntry extends WrittenFile {
   path: string;
 }
 
-/** Where the rel writer puts files: the pending store's path resolver. */
+/** Where writers put files: the pending store's path resolver. */
 export type PathResolver = (relative: string) => Promise<string>;
 
-/** Splits one relationship type into (source table, target table) tables, builds their CSR and writes them. */
-export async function writeRelTables(
-  buffer: RelTypeBuffer, firstIndex: number, nodeCounts: number[], labels: string[], resolvePath: PathResolver,
-): Promise<{ tables: ManifestRelTable[]; files: StoreFileEntry[] }> {
-  const tables: ManifestRelTable[] = [];
-  const files: StoreFileEntry[] = [];
-  const { srcTable, srcRow, dstTable, dstRow } = buffer.endpoints();
-  for (const [pair, edges] of groupByTablePair(srcTable, dstTable)) {
-    const from = pair >>> 16;
-    const to = pair & 0xffff;
-    const src = edges === null ? srcRow : gatherU32(srcRow, edges);
-    const dst = edges === null ? dstRow : gatherU32(dstRow, edges);
-    const csr = buildCsr(src, dst, nodeCounts[from], nodeCounts[to]);
-    const perm = edges === null ? csr.fwdPerm : gatherU32(edges, csr.fwdPerm);
-    const dir = `rels/${firstIndex + tables.length}`;
-    const props = buffer.builders.map((b) => b.gather(perm).toData());
-    const propFields = buffer.properties.map((p, i) => new Field(p.name, props[i].type, true));
-    const out = { fwdOffsets: `${dir}/fwd_offsets.arrow`, fwd: `${dir}/fwd.arrow`, bwdOffsets: `${dir}/bwd_offsets.arrow`, bwd: `${dir}/bwd.arrow` };
-    files.push(await writeColumns(resolvePath, out.fwdOffsets, [new Field(OFFSET_COLUMN, new Int64(), false)], [int64Data(csr.fwdOffsets)]));
-    files.push(await writeColumns(resolvePath, out.fwd, [new Field(DST_COLUMN, new Uint32(), false), ...propFields], [uint32Data(csr.fwdNeighbors), ...props]));
-    files.push(await writeColumns(resolvePath, out.bwdOffsets, [new Field(OFFSET_COLUMN, new Int64(), false)], [int64Data(csr.bwdOffsets)]));
-    files.push(await writeColumns(resolvePath, out.bwd, [new Field(SRC_COLUMN, new Uint32(), false), new Field(EDGE_COLUMN, new Uint32(), false)],
-      [uint32Data(csr.bwdNeighbors), uint32Data(csr.bwdEdge)]));
-    tables.push({
-      type: buffer.type, from: labels[from], to: labels[to], count: src.length,
-      properties: buffer.properties.map((p) => ({ name: p.name, type: typeToManifest(p.type) })),
-      files: out,
-    });
+/**
+ * Writes the `offset` column of a CSR direction: one int64 per node plus the final total, appended as running
+ * totals, in record batches of REL_RECORD_BATCH_ROWS whatever the sizes of the appends.
+ */
+export class OffsetsWriter {
+  private batch = new Float64Array(REL_RECORD_BATCH_ROWS);
+  private filled = 0;
+  private total = 0;
+
+  private constructor(private readonly sink: ArrowFileSink, private readonly relative: string) {}
+
+  /** Opens the file; the first offset (0) is written at once. */
+  static async open(resolvePath: PathResolver, relative: string): Promise<OffsetsWriter> {
+    const w = new OffsetsWriter(new ArrowFileSink(await resolvePath(relative), new Schema([new Field(OFFSET_COLUMN, new Int64(), false)])), relative);
+    w.batch[w.filled++] = 0;
+    return w;
   }
-  return { tables, files };
+
+  /** Appends the end offsets of the nodes whose degrees are `degrees[from, to)`. */
+  async appendDegrees(degrees: Uint32Array, from: number, to: number): Promise<void> {
+    for (let i = from; i < to;) {
+      const k = Math.min(REL_RECORD_BATCH_ROWS - this.filled, to - i);
+      for (let j = 0; j < k; j++) {
+        this.total += degrees[i + j];
+        this.batch[this.filled + j] = this.total;
+      }
+      this.filled += k;
+      i += k;
+      if (this.filled === REL_RECORD_BATCH_ROWS) await this.flush();
+    }
+  }
+
+  /** Appends `n` nodes without edges. */
+  async appendEmpty(n: number): Promise<void> {
+    for (let i = 0; i < n;) {
+      const k = Math.min(REL_RECORD_BATCH_ROWS - this.filled, n - i);
+      this.batch.fill(this.total, this.filled, this.filled + k);
+      this.filled += k;
+      i += k;
+      if (this.filled === REL_RECORD_BATCH_ROWS) await this.flush();
+    }
+  }
+
+  private async flush(): Promise<void> {
+    if (this.filled === 0) return;
+    this.sink.writeColumns([int64Data(this.batch.subarray(0, this.filled))], this.filled);
+    this.batch = new Float64Array(REL_RECORD_BATCH_ROWS);
+    this.filled = 0;
+    await this.sink.drain();
+  }
+
+  /** Writes what is left and closes the file. */
+  async close(): Promise<StoreFileEntry> {
+    await this.flush();
+    return { path: this.relative, ...(await this.sink.close()) };
+  }
+
+  /** Stops after a failure. */
+  abort(): Promise<void> {
+    return this.sink.abort();
+  }
 }
 
-/** Edge indexes per (source table, target table) pair, in order of first appearance; null means "all edges". */
-function groupByTablePair(srcTable: Uint16Array, dstTable: Uint16Array): Map<number, Uint32Array | null> {
-  const counts = new Map<number, number>();
-  for (let e = 0; e < srcTable.length; e++) {
-    const key = (srcTable[e] << 16) | dstTable[e];
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  if (counts.size === 1) return new Map([[counts.keys().next().value!, null]]);
-  const groups = new Map<number, { idx: Uint32Array; n: number }>();
-  for (const [key, n] of counts) groups.set(key, { idx: new Uint32Array(n), n: 0 });
-  for (let e = 0; e < srcTable.length; e++) {
-    const g = groups.get((srcTable[e] << 16) | dstTable[e])!;
-    g.idx[g.n++] = e;
-  }
-  return new Map([...groups].map(([k, g]) => [k >>> 0, g.idx]));
-}
+/**
+ * Writes edge rows of one CSR direction: `u32Names.length` uint32 columns (neighbor row, edge id) and property
+ * columns, in record batches of exactly REL_RECORD_BATCH_ROWS rows. Callers fill `u32[c]` from `filled` on and the
+ * property builders, `room()` rows at most, then call `advance`.
+ */
+export class EdgeRowsWriter {
+  u32: Uint32Array[];
+  filled = 0;
 
-function gatherU32(values: Uint32Array, idx: Uint32Array): Uint32Array {
-  const out = new Uint32Array(idx.length);
-  for (let i = 0; i < idx.length; i++) out[i] = values[idx[i]];
-  return out;
+  private constructor(
+    private readonly sink: ArrowFileSink, private readonly relative: string, readonly props: ColumnBuilder[], private readonly u32Count: number,
+  ) {
+    this.u32 = this.freshU32();
+  }
+
+  /** Opens the file with the given uint32 column names and property fields/builders (empty builders, reused). */
+  static async open(resolvePath: PathResolver, relative: string, u32Names: string[], propFields: Field[], props: ColumnBuilder[]): Promise<EdgeRowsWriter> {
+    const fields = [...u32Names.map((n) => new Field(n, new Uint32(), false)), ...propFields];
+    return new EdgeRowsWriter(new ArrowFileSink(await resolvePath(relative), new Schema(fields)), relative, props, u32Names.length);
+  }
+
+  /** Rows that fit before the current record batch is full. */
+  room(): number {
+    return REL_RECORD_BATCH_ROWS - this.filled;
+  }
+
+  /** Declares `n` more rows filled; writes the batch when it is full. */
+  async advance(n: number): Promise<void> {
+    this.filled += n;
+    if (this.filled === REL_RECORD_BATCH_ROWS) await this.flush();
+  }
+
+  private freshU32(): Uint32Array[] {
+    // Fresh arrays per batch: Arrow's writer keeps views of written batches until their bytes reach the file.
+    return Array.from({ length: this.u32Count }, () => new Uint32Array(REL_RECORD_BATCH_ROWS));
+  }
+
+  private async flush(): Promise<void> {
+    if (this.filled === 0 && this.props.every((p) => p.length === 0)) return;
+    const n = this.filled;
+    const columns: Data[] = [...this.u32.map((a) => uint32Data(a.subarray(0, n))), ...this.props.map((p) => p.toData())];
+    this.sink.writeColumns(columns, n);
+    for (const p of this.props) p.reset();
+    this.u32 = this.freshU32();
+    this.filled = 0;
+    await this.sink.drain();
+  }
+
+  /** Writes what is left and closes the file. */
+  async close(): Promise<StoreFileEntry> {
+    await this.flush();
+    return { path: this.relative, ...(await this.sink.close()) };
+  }
+
+  /** Stops after a failure. */
+  abort(): Promise<void> {
+    return this.sink.abort();
+  }
 }
 
 function uint32Data(values: Uint32Array): Data {
@@ -87,14 +153,4 @@ function int64Data(values: Float64Array): Data {
     halves[2 * i + 1] = Math.floor(v / 4294967296) | 0;
   }
   return makeData({ type: new Int64(), length: values.length, nullCount: 0, data: new BigInt64Array(halves.buffer) });
-}
-
-async function writeColumns(resolvePath: PathResolver, relative: string, fields: Field[], columns: Data[]): Promise<StoreFileEntry> {
-  const sink = new ArrowFileSink(await resolvePath(relative), new Schema(fields));
-  const length = columns[0].length;
-  for (let off = 0; off < length; off += REL_RECORD_BATCH_ROWS) {
-    const n = Math.min(REL_RECORD_BATCH_ROWS, length - off);
-    sink.writeColumns(columns.map((c) => c.slice(off, n)), n);
-  }
-  return { path: relative, ...(await sink.close()) };
 }

@@ -1,0 +1,290 @@
+import { open } from 'node:fs/promises';
+import { ImportError, type ImportErrorJSON } from '../errors/import-error.js';
+import { type RowBatch, readBatches } from '../input/batch-reader.js';
+import { FIELD_ESCAPED, ScanBatch, decodeField } from '../input/scanner.js';
+import { int64Out, parseInt64 } from '../input/value-parsers.js';
+import type { ByteRange, RangeExtent } from '../plan/split-ranges.js';
+import { type InferredKind, classifyValue, joinKinds } from '../schema/infer-types.js';
+import type { PropertyType } from '../schema/types.js';
+import { type ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
+import { appendField } from './append-field.js';
+import { GrowableU32 } from './growable.js';
+import { IdIndex, type SharedIdIndex } from './id-index.js';
+import { castError, endpointNotFoundError, fieldCountError } from './row-errors.js';
+import { unescapeInto } from './unescape.js';
+
+/** What a task needs to know about one relationship file (plain data: it is posted to worker threads). */
+export interface RelFileSpec {
+  fileIndex: number;
+  path: string;
+  size: number;
+  delimiter: number;
+  quote: number;
+  width: number;
+  startColumn: number;
+  endColumn: number;
+  /** :TYPE column, or -1. */
+  typeColumn: number;
+  startSpace: string;
+  endSpace: string;
+  /** The type of every row when the file names one (--relationships TYPE=...) or has no :TYPE column. */
+  fixedType?: string;
+  /** Type of rows whose :TYPE field is empty. */
+  fallbackType: string;
+  /** File columns that are properties, their names and types. */
+  propColumns: number[];
+  propNames: string[];
+  propTypes: PropertyType[];
+  /**
+   * Per property: the kind inferred from a sample of the file, which every value must still fit, or null. A value
+   * that does not fit stops the import with GI_INFERENCE_RESTART and the file is re-inferred from all its rows.
+   */
+  verifyKinds: (InferredKind | null)[];
+}
+
+/** Everything a relationship task reads; shared by all tasks of an import. */
+export interface RelTaskInit {
+  files: Record<number, RelFileSpec>;
+  indexes: Record<string, SharedIdIndex>;
+  /** Per node table: edges are partitioned by `sourceRow >>> bucketShift[sourceTable]`. */
+  bucketShift: number[];
+  batchRows: number;
+}
+
+/** Edges of one range for one (type, source table, target table, bucket): endpoints and property columns. */
+export interface BlockMeta {
+  range: number;
+  fileIndex: number;
+  type: string;
+  srcTable: number;
+  dstTable: number;
+  bucket: number;
+  /** Row (within the range) of the block's first edge: orders relationship tables by first appearance. */
+  firstRow: number;
+  count: number;
+  /** Encoded byte length of each of the file's property columns. */
+  propBytes: number[];
+  /** Total bytes: 4·count source rows, 4·count target rows, then the property columns. */
+  length: number;
+  /** The bytes, when blocks are kept in memory. */
+  bytes?: Uint8Array;
+  /** Where the bytes are, when blocks are spilled: spill file number and offset. */
+  spill?: number;
+  offset?: number;
+}
+
+/** What one range task reports. */
+export interface RangeReport extends RangeExtent {
+  range: number;
+  rows: number;
+  blocks: BlockMeta[];
+  /** The first data error in the range (its line relative to scanStart, 0-based). */
+  error?: ImportErrorJSON;
+  durationMs: number;
+}
+
+/** Where finished blocks go: spilled (returns the location) or kept (returns undefined). */
+export type BlockSink = (bytes: Uint8Array) => { spill: number; offset: number } | undefined;
+
+/** Per-task state built once from RelTaskInit: index views and reusable buffers. */
+export interface RelTaskContext {
+  init: RelTaskInit;
+  indexes: Map<string, IdIndex>;
+  /** Reused by every range the context reads (ranges of one context run one at a time). */
+  scan: ScanBatch;
+}
+
+/** Builds a task context (in a worker, or on the main thread for re-reads). */
+export function relTaskContext(init: RelTaskInit): RelTaskContext {
+  return { init, indexes: new Map(Object.entries(init.indexes).map(([k, v]) => [k, IdIndex.fromShared(v)])), scan: new ScanBatch(init.batchRows) };
+}
+
+class BucketBuffer {
+  readonly src = new GrowableU32();
+  readonly dst = new GrowableU32();
+  readonly props: ColumnBuilder[];
+  constructor(readonly firstRow: number, types: PropertyType[], quote: number, arrayDelimiter: number) {
+    this.props = types.map((t) => createColumnBuilder(t, quote, arrayDelimiter));
+  }
+}
+
+interface Group {
+  type: string;
+  srcTable: number;
+  dstTable: number;
+  shift: number;
+  buckets: (BucketBuffer | undefined)[];
+}
+
+/**
+ * Reads the rows of one range of a relationship file, resolves both endpoints through the ID index and
+ * partitions the edges into blocks. `from` forces the scan start (a re-read after a wrong guess).
+ */
+export async function runRelRange(
+  ctx: RelTaskContext, range: ByteRange, from: number | undefined, arrayDelimiter: number, sink: BlockSink, shouldStop: () => boolean,
+): Promise<RangeReport> {
+  const started = performance.now();
+  const spec = ctx.init.files[range.fileIndex];
+  const scanStart = from ?? (range.first ? range.start : await findRowStartGuess(spec.path, range.start, spec.size));
+  const cursor = { next: scanStart, line: 0 };
+  const report: RangeReport = { range: range.id, scanStart, firstRow: -1, next: scanStart, linesBefore: 0, lines: 0, rows: 0, blocks: [], durationMs: 0 };
+  const groups = new Map<string, Group>();
+  const startIndex = ctx.indexes.get(spec.startSpace)!;
+  const endIndex = ctx.indexes.get(spec.endSpace)!;
+  const scratch = { bytes: new Uint8Array(256) };
+  const { propColumns, propTypes, verifyKinds, width } = spec;
+  const nProps = propColumns.length;
+  let last: Group | undefined;
+  const groupFor = (type: string, srcTable: number, dstTable: number): Group => {
+    if (last !== undefined && last.type === type && last.srcTable === srcTable && last.dstTable === dstTable) return last;
+    const key = `${type}\u0000${srcTable}\u0000${dstTable}`;
+    let g = groups.get(key);
+    if (g === undefined) groups.set(key, (g = { type, srcTable, dstTable, shift: ctx.init.bucketShift[srcTable], buckets: [] }));
+    return (last = g);
+  };
+  try {
+    const read = {
+      path: spec.path, start: scanStart, end: spec.size, firstLine: 0, batchRows: ctx.init.batchRows,
+      dialect: { delimiter: spec.delimiter, quote: spec.quote }, stopAt: range.stopAt, cursor, scan: ctx.scan,
+    };
+    for await (const batch of readBatches(read)) {
+      if (shouldStop()) break;
+      const { buf, scan } = batch;
+      if (report.firstRow < 0 && scan.rows > 0) {
+        report.firstRow = batch.bufOffset + scan.rowStart[0];
+        report.linesBefore = batch.firstLine + scan.rowLine[0];
+      }
+      for (let r = 0; r < scan.rows; r++) {
+        const pos = { file: spec.path, batch, row: r };
+        if (scan.fieldCount(r) !== width) throw fieldCountError(pos, width);
+        const base = scan.rowField[r];
+        let type = spec.fixedType;
+        if (type === undefined) {
+          type = decodeField(buf, scan, base + spec.typeColumn, spec.quote).trim();
+          if (type === '') type = spec.fallbackType;
+        }
+        const src = resolveEndpoint(startIndex, batch, base + spec.startColumn, spec.quote, scratch);
+        if (src < 0) throw endpointNotFoundError(pos, spec.startColumn, spec.startSpace, 'start');
+        const dst = resolveEndpoint(endIndex, batch, base + spec.endColumn, spec.quote, scratch);
+        if (dst < 0) throw endpointNotFoundError(pos, spec.endColumn, spec.endSpace, 'end');
+        const srcRow = startIndex.rowOf(src);
+        const group = groupFor(type, startIndex.tableOf(src), endIndex.tableOf(dst));
+        const bucket = srcRow >>> group.shift;
+        let bb = group.buckets[bucket];
+        if (bb === undefined) group.buckets[bucket] = bb = new BucketBuffer(report.rows + r, propTypes, spec.quote, arrayDelimiter);
+        for (let p = 0; p < nProps; p++) {
+          const c = propColumns[p];
+          const f = base + c;
+          const s = scan.fieldStart[f];
+          const e = scan.fieldEnd[f];
+          const expected = verifyKinds[p];
+          if (expected !== null && s !== e && joinKinds(expected, classifyValue(buf, s, e)) !== expected) {
+            throw inferenceRestart(pos, c, spec.propNames[p], expected);
+          }
+          if (!appendField(bb.props[p], propTypes[p], buf, s, e, scan.fieldFlags[f])) throw castError(pos, f, c, spec.propNames[p], propTypes[p]);
+        }
+        bb.src.push(srcRow);
+        bb.dst.push(endIndex.rowOf(dst));
+      }
+      report.rows += scan.rows;
+    }
+  } catch (err) {
+    if (!(err instanceof ImportError)) throw err;
+    report.error = err.toJSON();
+  }
+  report.next = cursor.next;
+  report.lines = cursor.line;
+  if (report.firstRow < 0) {
+    report.firstRow = cursor.next;
+    report.linesBefore = cursor.line;
+  }
+  if (report.error === undefined) report.blocks = encodeBlocks(range, groups, sink);
+  report.durationMs = performance.now() - started;
+  return report;
+}
+
+function encodeBlocks(range: ByteRange, groups: Map<string, Group>, sink: BlockSink): BlockMeta[] {
+  const blocks: BlockMeta[] = [];
+  for (const g of groups.values()) {
+    g.buckets.forEach((bb, bucket) => {
+      if (bb === undefined) return;
+      const n = bb.src.length;
+      const props = bb.props.map((b) => b.encode());
+      const length = 8 * n + props.reduce((t, p) => t + p.length, 0);
+      const bytes = new Uint8Array(length);
+      bytes.set(new Uint8Array(bb.src.values.buffer, 0, 4 * n), 0);
+      bytes.set(new Uint8Array(bb.dst.values.buffer, 0, 4 * n), 4 * n);
+      let at = 8 * n;
+      for (const p of props) {
+        bytes.set(p, at);
+        at += p.length;
+      }
+      const meta: BlockMeta = {
+        range: range.id, fileIndex: range.fileIndex, type: g.type, srcTable: g.srcTable, dstTable: g.dstTable, bucket,
+        firstRow: bb.firstRow, count: n, propBytes: props.map((p) => p.length), length,
+      };
+      const where = sink(bytes);
+      if (where === undefined) meta.bytes = bytes;
+      else Object.assign(meta, where);
+      blocks.push(meta);
+    });
+  }
+  return blocks;
+}
+
+/** Node ordinal of an endpoint field, or -1 when no node has that ID. */
+function resolveEndpoint(index: IdIndex, batch: RowBatch, f: number, quote: number, scratch: { bytes: Uint8Array }): number {
+  const { buf, scan } = batch;
+  let s = scan.fieldStart[f];
+  let e = scan.fieldEnd[f];
+  if (s === e) return -1;
+  let key: Uint8Array = buf;
+  if ((scan.fieldFlags[f] & FIELD_ESCAPED) !== 0) {
+    e = unescapeInto(scratch, buf, s, e, quote);
+    s = 0;
+    key = scratch.bytes;
+  }
+  if (index.kind === 'int') return parseInt64(key, s, e) ? index.lookupInt(int64Out.lo, int64Out.hi) : -1;
+  return index.lookupString(key, s, e);
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const PROBE_BYTES = 64 << 10;
+
+/**
+ * The first offset after a line end at or past `nominal - 1`: where a row would start if that line end is not
+ * inside a quoted field. A guess; verifyRangeChain checks it.
+ */
+async function findRowStartGuess(path: string, nominal: number, size: number): Promise<number> {
+  const handle = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(PROBE_BYTES + 1);
+    let at = nominal - 1;
+    while (at < size) {
+      const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, size - at), at);
+      if (bytesRead === 0) break;
+      for (let i = 0; i < bytesRead; i++) {
+        const c = buf[i];
+        if (c === LF) return at + i + 1;
+        if (c === CR) {
+          if (i + 1 < bytesRead) return at + i + (buf[i + 1] === LF ? 2 : 1);
+          if (at + i + 1 >= size) return size;
+          // CR at the end of this read: the next read starts at it and decides CR vs CRLF.
+          at += i;
+          break;
+        }
+        if (i === bytesRead - 1) at += bytesRead;
+      }
+    }
+    return size;
+  } finally {
+    await handle.close();
+  }
+}
+
+function inferenceRestart(pos: { file: string; batch: RowBatch; row: number }, column: number, name: string, kind: InferredKind): ImportError {
+  return new ImportError('GI_INFERENCE_RESTART', `column "${name}" holds a value that is not ${kind}, the type a sample of the file suggested`, {
+    file: pos.file, line: pos.batch.firstLine + pos.batch.scan.rowLine[pos.row], column: column + 1, columnName: name,
+  });
+}

@@ -1,0 +1,77 @@
+import { ImportError } from '../errors/import-error.js';
+
+/**
+ * The memory model of an import, as arithmetic. The whole process must fit `budget`: the runtime and worker
+ * threads, the ID index (the one structure that grows with the node count), and the CSR build, which works one
+ * source partition at a time. Everything else streams through fixed buffers.
+ */
+
+const MiB = 1 << 20;
+/** The main thread's runtime, Arrow writers and read buffers. */
+export const MAIN_THREAD_BYTES = 64 * MiB;
+/** A worker thread's runtime and its read buffer, besides the range it holds. */
+export const WORKER_BYTES = 24 * MiB;
+/** The CSR build needs at least this much to make progress at all. */
+export const MIN_CSR_BYTES = 32 * MiB;
+/** In-memory per edge during the CSR build: endpoints, permutation, backward record, the partition's bookkeeping. */
+export const CSR_BYTES_PER_EDGE = 40;
+
+/** Bytes of an ID index holding `nodes` IDs (see id-index.ts: slots at load <= 0.7 in a power of two, plus per-node arrays). */
+export function idIndexBytes(kind: 'int' | 'string', nodes: number, keyBytesPerNode = 16): number {
+  let slots = 16;
+  while (slots < nodes / 0.7 + 1) slots *= 2;
+  const perNode = 6 * 2; // table + row arrays, grown by doubling
+  if (kind === 'int') return slots * 12 + nodes * perNode;
+  return slots * 8 + nodes * (perNode + 8 * 2 + keyBytesPerNode * 2);
+}
+
+/** What the engine must know to plan memory. */
+export interface MemoryInputs {
+  budget: number;
+  threads: number;
+  /** Bytes of the largest range a worker holds at once, text and parsed. */
+  rangeBytes: number;
+  indexBytes: number;
+  /** Estimated edges, and estimated in-memory bytes of one edge's properties. */
+  edges: number;
+  propertyBytesPerEdge: number;
+  streaming: boolean;
+}
+
+/** How the CSR build is partitioned. */
+export interface MemoryPlan {
+  /** Bytes the CSR build may hold at once. */
+  csrBytes: number;
+  /** Edges per source partition. */
+  partitionEdges: number;
+  /** Number of partitions the edges are spread over (1 on the in-memory path). */
+  partitions: number;
+  /** Fixed cost: runtime, workers and ID index. */
+  fixedBytes: number;
+}
+
+/** Decides partitions within the budget, or fails up front when even the fixed part does not fit. */
+export function planMemory(m: MemoryInputs): MemoryPlan {
+  const fixedBytes = MAIN_THREAD_BYTES + m.threads * (WORKER_BYTES + 3 * m.rangeBytes) + m.indexBytes;
+  const csrBytes = m.budget - fixedBytes;
+  if (csrBytes < MIN_CSR_BYTES) {
+    const need = Math.ceil((fixedBytes + MIN_CSR_BYTES) / MiB);
+    throw new ImportError('GI_MEMORY_BUDGET', `a memory budget of ${Math.round(m.budget / MiB)} MiB cannot hold this import: the ID index needs ${Math.ceil(m.indexBytes / MiB)} MiB and ${m.threads} worker thread(s) with their ranges about ${Math.ceil((fixedBytes - m.indexBytes) / MiB)} MiB, leaving less than the ${MIN_CSR_BYTES / MiB} MiB the CSR build needs`, {
+      hint: `raise --memory-budget to at least ${need} MiB, or lower --threads or --batch-size`,
+    });
+  }
+  const perEdge = CSR_BYTES_PER_EDGE + 2 * m.propertyBytesPerEdge;
+  const partitionEdges = Math.max(1 << 16, Math.floor(csrBytes / perEdge));
+  if (!m.streaming) return { csrBytes, partitionEdges: Math.max(partitionEdges, m.edges), partitions: 1, fixedBytes };
+  return { csrBytes, partitionEdges, partitions: Math.max(1, Math.ceil(m.edges / partitionEdges)), fixedBytes };
+}
+
+/** Partition width per node table, as a power of two: about `partitions` source partitions per table. */
+export function bucketShifts(nodeCounts: number[], partitions: number): number[] {
+  return nodeCounts.map((n) => {
+    if (partitions <= 1) return 30;
+    let shift = 0;
+    while (shift < 30 && 2 ** shift * partitions < n) shift++;
+    return shift;
+  });
+}

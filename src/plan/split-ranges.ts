@@ -1,0 +1,87 @@
+/**
+ * Byte ranges: the unit of parallel work. A file is cut at fixed nominal offsets; the task for a range owns the rows
+ * that START inside it. Only the first range of a file starts at a known row boundary; the others start after the
+ * first line end at or past their nominal start, which is a guess when a quoted field holds a line end. The engine
+ * checks every guess afterwards (see verifyRangeChain) and re-reads a range that guessed wrong, so rows are never
+ * lost or duplicated.
+ */
+
+/** One range of one file. */
+export interface ByteRange {
+  /** Position in the import's list of ranges: ranges of a file are consecutive and in file order. */
+  id: number;
+  fileIndex: number;
+  /** Nominal first byte; the range's first row is the first one starting at or after it. */
+  start: number;
+  /** Rows starting at or after this offset belong to the next range. */
+  stopAt: number;
+  /** True for a file's first range, which starts exactly at its first data byte. */
+  first: boolean;
+}
+
+/** Largest range: keeps per-task buffers bounded even with a huge batch size. */
+export const MAX_RANGE_BYTES = 64 << 20;
+
+/** Bytes per range: about `batchRows` rows of `bytesPerRow`, at least one byte, at most MAX_RANGE_BYTES. */
+export function rangeBytesFor(batchRows: number, bytesPerRow: number): number {
+  return Math.max(1, Math.min(MAX_RANGE_BYTES, Math.round(batchRows * Math.max(1, bytesPerRow))));
+}
+
+/** Cuts the data bytes [dataStart, size) of a file into ranges of `rangeBytes`, numbered from `firstId`. */
+export function splitRanges(fileIndex: number, dataStart: number, size: number, rangeBytes: number, firstId: number): ByteRange[] {
+  const out: ByteRange[] = [];
+  let start = dataStart;
+  do {
+    const stopAt = start + rangeBytes >= size ? Infinity : start + rangeBytes;
+    out.push({ id: firstId + out.length, fileIndex, start, stopAt, first: start === dataStart });
+    start += rangeBytes;
+  } while (start < size);
+  return out;
+}
+
+/** What a task found in its range: where its rows began and ended, and how many lines it read. */
+export interface RangeExtent {
+  /** Where the task started reading (its guess, or the exact start for a file's first range or a re-read). */
+  scanStart: number;
+  /** Offset of the first row it took (or of `next` when it took none). */
+  firstRow: number;
+  /** Offset of the first row it left to the next range (the file size at the end). */
+  next: number;
+  /** Lines from scanStart to firstRow, and from scanStart to next. */
+  linesBefore: number;
+  lines: number;
+}
+
+/**
+ * Walks a file's ranges in order and returns, for each, whether its start guess was right, and the absolute line at
+ * its scanStart. A range is right exactly when its first row is where the previous range stopped: a row start found
+ * by a correctly aligned scan is a true row start, and a guess inside a quoted field can never land on one.
+ * `redo(i, from)` re-reads range i from the exact offset and must return the new extent; `visit(i, line)` sees each
+ * range once it is known to be right, in file order (it may throw to stop at the first error).
+ */
+export async function verifyRangeChain(
+  extents: RangeExtent[], firstLine: number, redo: (i: number, from: number) => Promise<RangeExtent>,
+  visit: (i: number, lineAtScanStart: number) => void = () => undefined,
+): Promise<{ lines: number[]; redone: number[] }> {
+  const lines: number[] = [];
+  const redone: number[] = [];
+  let expected = 0;
+  let lineAtExpected = 0;
+  for (let i = 0; i < extents.length; i++) {
+    let x = extents[i];
+    let lineAtScanStart = firstLine;
+    if (i > 0) {
+      if (x.firstRow !== expected) {
+        x = await redo(i, expected);
+        extents[i] = x;
+        redone.push(i);
+      }
+      lineAtScanStart = lineAtExpected - x.linesBefore;
+    }
+    lines.push(lineAtScanStart);
+    visit(i, lineAtScanStart);
+    expected = x.next;
+    lineAtExpected = lineAtScanStart + x.lines;
+  }
+  return { lines, redone };
+}
