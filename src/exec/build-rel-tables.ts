@@ -9,7 +9,6 @@ import { type ManifestRelTable, typeToManifest } from '../store/manifest.js';
 import {
   DST_COLUMN, EDGE_COLUMN, EdgeRowsWriter, OffsetsWriter, type PathResolver, SRC_COLUMN, type StoreFileEntry,
 } from '../store/rel-table-writer.js';
-import { GrowableU32 } from './growable.js';
 import type { BlockMeta } from './rel-range-task.js';
 
 /** Inputs of the CSR build. */
@@ -181,6 +180,7 @@ async function buildOne(
   const bwdFd = input.backwardSpill === undefined ? undefined : openSync(`${input.backwardSpill}.${dir.replace('/', '-')}`, 'w+');
   let bwdSpilled = 0;
 
+  const dstBuckets = Math.ceil(nDst / 2 ** dstShift);
   const fwdOffsets = await OffsetsWriter.open(input.resolvePath, `${dir}/fwd_offsets.arrow`);
   const fwd = await EdgeRowsWriter.open(input.resolvePath, `${dir}/fwd.arrow`, [DST_COLUMN], propFields, newBuilders());
   let edges = 0;
@@ -197,33 +197,36 @@ async function buildOne(
       const part = loadPartition(blocks, props, input, fds, newBuilders);
       const { perm, degrees } = countingSort(part.src, lo, width);
       await fwdOffsets.appendDegrees(degrees, 0, width);
-      // Forward rows in CSR order, and each edge's backward record to its target partition.
+      // Forward rows in CSR order.
       const n = part.src.length;
-      const chunks: (GrowableU32 | undefined)[] = [];
       for (let i = 0; i < n;) {
         const k = Math.min(fwd.room(), n - i);
         const out = fwd.u32[0];
         const at = fwd.filled;
-        for (let j = 0; j < k; j++) {
-          const e = perm[i + j];
-          const d = part.dst[e];
-          out[at + j] = d;
-          const db = d >>> dstShift;
-          let c = chunks[db];
-          if (c === undefined) chunks[db] = c = new GrowableU32(1024);
-          c.push(d);
-          c.push(part.src[e]);
-          c.push(edges + i + j);
-        }
+        for (let j = 0; j < k; j++) out[at + j] = part.dst[perm[i + j]];
         for (let p = 0; p < props.length; p++) fwd.props[p].appendGathered(part.props[p], perm, i, i + k);
         await fwd.advance(k);
         i += k;
       }
-      for (const [db, c] of chunks.entries()) {
-        if (c === undefined) continue;
-        const chunk: BackwardChunk = { n: c.length / 3 };
-        const data = c.view();
-        if (bwdFd === undefined) chunk.data = data.slice();
+      // Each edge's backward record (target, source, edge id) goes to its target's partition, in edge id order.
+      const counts = new Uint32Array(dstBuckets + 1);
+      for (let i = 0; i < n; i++) counts[(part.dst[perm[i]] >>> dstShift) + 1]++;
+      for (let b = 0; b < dstBuckets; b++) counts[b + 1] += counts[b];
+      const cursor = counts.slice(0, dstBuckets);
+      const records = new Uint32Array(3 * n);
+      for (let i = 0; i < n; i++) {
+        const e = perm[i];
+        const d = part.dst[e];
+        const k = 3 * cursor[d >>> dstShift]++;
+        records[k] = d;
+        records[k + 1] = part.src[e];
+        records[k + 2] = edges + i;
+      }
+      for (let db = 0; db < dstBuckets; db++) {
+        if (counts[db + 1] === counts[db]) continue;
+        const data = records.subarray(3 * counts[db], 3 * counts[db + 1]);
+        const chunk: BackwardChunk = { n: data.length / 3 };
+        if (bwdFd === undefined) chunk.data = data;
         else {
           writeSync(bwdFd, data, 0, data.byteLength, bwdSpilled);
           chunk.offset = bwdSpilled;

@@ -30,6 +30,7 @@ const float64s = (n: number): Float64Array => shared(Float64Array, 8, n);
 /** The index's memory, as posted to worker threads (typed arrays over SharedArrayBuffers are shared, not copied). */
 export interface SharedIdIndex {
   kind: IdKind;
+  fixedTable: number;
   mask: number;
   count: number;
   slots: Int32Array;
@@ -72,8 +73,16 @@ export class IdIndex {
   private arena = uint8s(0);
   private arenaStart = float64s(1);
 
-  constructor(readonly kind: IdKind, expectedNodes = 0) {
+  /**
+   * `fixedTable` >= 0 when the space has one node table: then an ordinal is the row itself and the per-node
+   * (table, row) arrays are not kept, which saves memory and, in endpoint lookups, two cache misses per edge.
+   */
+  constructor(readonly kind: IdKind, expectedNodes = 0, readonly fixedTable = -1) {
     this.stride = kind === 'int' ? 3 : 2;
+    if (fixedTable >= 0) {
+      this.tables = uint16s(0);
+      this.rows = uint32s(0);
+    }
     const slots = nextPow2(Math.ceil(expectedNodes / MAX_LOAD) + 1);
     this.mask = slots - 1;
     this.slots = int32s(slots * this.stride);
@@ -83,14 +92,14 @@ export class IdIndex {
   /** The index's shared memory, to hand to worker threads; the index must not change while they use it. */
   share(): SharedIdIndex {
     return {
-      kind: this.kind, mask: this.mask, count: this.count, slots: this.slots, tables: this.tables, rows: this.rows,
+      kind: this.kind, fixedTable: this.fixedTable, mask: this.mask, count: this.count, slots: this.slots, tables: this.tables, rows: this.rows,
       arena: this.arena, arenaStart: this.arenaStart,
     };
   }
 
   /** A read-only view of an index built in another thread. */
   static fromShared(s: SharedIdIndex): IdIndex {
-    const index = new IdIndex(s.kind, 0);
+    const index = new IdIndex(s.kind, 0, s.fixedTable);
     Object.assign(index, { mask: s.mask, count: s.count, slots: s.slots, tables: s.tables, rows: s.rows, arena: s.arena, arenaStart: s.arenaStart });
     return index;
   }
@@ -107,12 +116,12 @@ export class IdIndex {
 
   /** Table index of ordinal `ord`. */
   tableOf(ord: number): number {
-    return this.tables[ord];
+    return this.fixedTable >= 0 ? this.fixedTable : this.tables[ord];
   }
 
   /** Row within its table of ordinal `ord`. */
   rowOf(ord: number): number {
-    return this.rows[ord];
+    return this.fixedTable >= 0 ? ord : this.rows[ord];
   }
 
   /** Adds an integer key for (table, row); returns the existing ordinal if the key is already present, else -1. */
@@ -196,7 +205,9 @@ export class IdIndex {
 
   private add(table: number, row: number): number {
     const ord = this.count;
-    if (ord >= this.rows.length) {
+    if (this.fixedTable >= 0) {
+      if (table !== this.fixedTable || row !== ord) throw new Error(`IdIndex: row ${row} of table ${table} out of order in a one-table space`);
+    } else if (ord >= this.rows.length) {
       const n = this.rows.length * 2;
       const t = uint16s(n);
       t.set(this.tables);
@@ -210,8 +221,10 @@ export class IdIndex {
       a.set(this.arenaStart);
       this.arenaStart = a;
     }
-    this.tables[ord] = table;
-    this.rows[ord] = row;
+    if (this.fixedTable < 0) {
+      this.tables[ord] = table;
+      this.rows[ord] = row;
+    }
     this.count++;
     return ord;
   }

@@ -5,11 +5,12 @@ import type { GraphSchema } from '../schema/graph-schema.js';
 import { idColumnSpec } from '../schema/file-layout.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import type { PropertyType } from '../schema/types.js';
+import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
 import { Int64ColumnBuilder } from '../store/column-builders.js';
 import { appendField } from './append-field.js';
 import type { NodeTableWriter } from '../store/node-table-writer.js';
 import type { IdIndex } from './id-index.js';
-import { castError, duplicateIdError, fieldCountError, missingIdError } from './row-errors.js';
+import { castError, duplicateIdError, fieldCountError, inferenceRestart, missingIdError } from './row-errors.js';
 import { unescapeInto } from './unescape.js';
 
 /** Progress of a load: called at every batch boundary. */
@@ -22,6 +23,8 @@ export interface NodeSinks {
   /** ID index per space name. */
   indexes: Map<string, IdIndex>;
   arrayDelimiter: string;
+  /** Per column of this file: the kind a sample inferred, which every value must still fit (null: no check). */
+  verifyKinds?: (InferredKind | null)[];
 }
 
 /** Per (file, table): which table column each file column feeds, and the table columns the file lacks. */
@@ -69,6 +72,9 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
     return r;
   };
   const scratch = { bytes: new Uint8Array(256) };
+  const verify = sinks.verifyKinds;
+  // An int ID space inferred from a sample: an ID that is not a plain int64 means the space must be re-inferred.
+  const verifyId = index?.kind === 'int' && idCol >= 0 && (verify?.[idCol] ?? null) !== null;
   let loaded = 0;
   const range = {
     path: file.path, start: file.dataStart, end: file.size, firstLine: file.dataLine, batchRows,
@@ -102,6 +108,7 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
         }
         let dup: number;
         if (index.kind === 'int') {
+          if (verifyId && !fitsInferredKind('long', key, s, e)) throw inferenceRestart(pos, idCol, idSpec!.name !== '' ? idSpec!.name : ':ID', 'long');
           if (!parseInt64(key, s, e)) throw castError(pos, f, idCol, idSpec!.name !== '' ? idSpec!.name : ':ID', LONG);
           dup = index.insertInt(int64Out.lo, int64Out.hi, table, row);
           (writer.id as Int64ColumnBuilder).appendHalves(int64Out.lo, int64Out.hi);
@@ -115,6 +122,10 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
       for (let c = 0; c < width; c++) {
         const p = route.target[c];
         if (p < 0) continue;
+        const expected = verify?.[c] ?? null;
+        if (expected !== null && scan.fieldStart[base + c] !== scan.fieldEnd[base + c] && !fitsInferredKind(expected, buf, scan.fieldStart[base + c], scan.fieldEnd[base + c])) {
+          throw inferenceRestart(pos, c, writer.schema.properties[p].name, expected);
+        }
         if (!appendField(writer.properties[p], types[c]!, buf, scan.fieldStart[base + c], scan.fieldEnd[base + c], scan.fieldFlags[base + c])) {
           throw castError(pos, base + c, c, writer.schema.properties[p].name, types[c]!);
         }

@@ -4,13 +4,13 @@ import { type RowBatch, readBatches } from '../input/batch-reader.js';
 import { FIELD_ESCAPED, ScanBatch, decodeField } from '../input/scanner.js';
 import { int64Out, parseInt64 } from '../input/value-parsers.js';
 import type { ByteRange, RangeExtent } from '../plan/split-ranges.js';
-import { type InferredKind, classifyValue, joinKinds } from '../schema/infer-types.js';
+import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
 import type { PropertyType } from '../schema/types.js';
 import { type ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
 import { appendField } from './append-field.js';
 import { GrowableU32 } from './growable.js';
 import { IdIndex, type SharedIdIndex } from './id-index.js';
-import { castError, endpointNotFoundError, fieldCountError } from './row-errors.js';
+import { castError, endpointNotFoundError, fieldCountError, inferenceRestart } from './row-errors.js';
 import { unescapeInto } from './unescape.js';
 
 /** What a task needs to know about one relationship file (plain data: it is posted to worker threads). */
@@ -154,9 +154,10 @@ export async function runRelRange(
         report.firstRow = batch.bufOffset + scan.rowStart[0];
         report.linesBefore = batch.firstLine + scan.rowLine[0];
       }
+      // Positions are built only for errors: no allocation per row on the hot path.
+      const at = (row: number) => ({ file: spec.path, batch, row });
       for (let r = 0; r < scan.rows; r++) {
-        const pos = { file: spec.path, batch, row: r };
-        if (scan.fieldCount(r) !== width) throw fieldCountError(pos, width);
+        if (scan.fieldCount(r) !== width) throw fieldCountError(at(r), width);
         const base = scan.rowField[r];
         let type = spec.fixedType;
         if (type === undefined) {
@@ -164,9 +165,9 @@ export async function runRelRange(
           if (type === '') type = spec.fallbackType;
         }
         const src = resolveEndpoint(startIndex, batch, base + spec.startColumn, spec.quote, scratch);
-        if (src < 0) throw endpointNotFoundError(pos, spec.startColumn, spec.startSpace, 'start');
+        if (src < 0) throw endpointNotFoundError(at(r), spec.startColumn, spec.startSpace, 'start');
         const dst = resolveEndpoint(endIndex, batch, base + spec.endColumn, spec.quote, scratch);
-        if (dst < 0) throw endpointNotFoundError(pos, spec.endColumn, spec.endSpace, 'end');
+        if (dst < 0) throw endpointNotFoundError(at(r), spec.endColumn, spec.endSpace, 'end');
         const srcRow = startIndex.rowOf(src);
         const group = groupFor(type, startIndex.tableOf(src), endIndex.tableOf(dst));
         const bucket = srcRow >>> group.shift;
@@ -178,10 +179,8 @@ export async function runRelRange(
           const s = scan.fieldStart[f];
           const e = scan.fieldEnd[f];
           const expected = verifyKinds[p];
-          if (expected !== null && s !== e && joinKinds(expected, classifyValue(buf, s, e)) !== expected) {
-            throw inferenceRestart(pos, c, spec.propNames[p], expected);
-          }
-          if (!appendField(bb.props[p], propTypes[p], buf, s, e, scan.fieldFlags[f])) throw castError(pos, f, c, spec.propNames[p], propTypes[p]);
+          if (expected !== null && s !== e && !fitsInferredKind(expected, buf, s, e)) throw inferenceRestart(at(r), c, spec.propNames[p], expected);
+          if (!appendField(bb.props[p], propTypes[p], buf, s, e, scan.fieldFlags[f])) throw castError(at(r), f, c, spec.propNames[p], propTypes[p]);
         }
         bb.src.push(srcRow);
         bb.dst.push(endIndex.rowOf(dst));
@@ -281,10 +280,4 @@ async function findRowStartGuess(path: string, nominal: number, size: number): P
   } finally {
     await handle.close();
   }
-}
-
-function inferenceRestart(pos: { file: string; batch: RowBatch; row: number }, column: number, name: string, kind: InferredKind): ImportError {
-  return new ImportError('GI_INFERENCE_RESTART', `column "${name}" holds a value that is not ${kind}, the type a sample of the file suggested`, {
-    file: pos.file, line: pos.batch.firstLine + pos.batch.scan.rowLine[pos.row], column: column + 1, columnName: name,
-  });
 }

@@ -2,6 +2,7 @@ import { ImportError } from '../errors/import-error.js';
 import type { RowBatch } from '../input/batch-reader.js';
 import { spaceName } from '../schema/header-fields.js';
 import { formatType, type PropertyType } from '../schema/types.js';
+import type { InferredKind } from '../schema/infer-types.js';
 
 /** Where a row is: enough to build a `file:line:column` error. */
 export interface RowPosition {
@@ -69,5 +70,12 @@ export function endpointNotFoundError(p: RowPosition, column: number, space: str
   return new ImportError('GI_ENDPOINT_NOT_FOUND', `${which} node "${id}" not found in ID space ${spaceName(space)}`, {
     file: p.file, line: lineOf(p), column: column + 1, byteOffset: byteOffsetOf(p), raw: rawRow(p),
     hint: 'import the node file that holds this ID, or check the ID space in the header',
+  });
+}
+
+/** A value that does not fit the kind a sample inferred: never shown, the import restarts with the file read whole. */
+export function inferenceRestart(p: RowPosition, column: number, name: string, kind: InferredKind): ImportError {
+  return new ImportError('GI_INFERENCE_RESTART', `column "${name}" holds a value that is not ${kind}, the type a sample of the file suggested`, {
+    file: p.file, line: lineOf(p), column: column + 1, columnName: name,
   });
 }

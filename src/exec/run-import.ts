@@ -27,9 +27,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Caps the edges per CSR partition on the streaming path (the budget decides otherwise); for tests and tuning. */
   maxPartitionEdges?: number;
+  /** Bytes of each file read up front for type inference (default SAMPLE_BYTES); for tests and tuning. */
+  sampleBytes?: number;
 }
 
-/** Bytes of a relationship file read up front to infer its types; the rest is checked as it loads (see RelFileSpec). */
+/** Bytes of a file read up front to infer its types; the rest is checked as it loads (see RelFileSpec.verifyKinds). */
 export const SAMPLE_BYTES = 8 << 20;
 
 /** What prepareImport decides: files, schema, plan, and what the engine needs from the sniff. */
@@ -46,9 +48,9 @@ export interface PreparedImport {
 }
 
 /**
- * Reads headers and data to decide the schema, and returns the plan; writes nothing. Node files are read whole
- * (labels, ID kinds and row counts size the ID index); relationship files only in their first SAMPLE_BYTES unless
- * listed in `fullInference` (after a sample guessed wrong).
+ * Reads headers and data to decide the schema, and returns the plan; writes nothing. Files are read in their first
+ * SAMPLE_BYTES only, except node files with a :LABEL column (their labels decide the tables) and files listed in
+ * `fullInference` (after a sample guessed wrong).
  */
 export async function prepareImport(config: StreamingConfig, options: RunOptions = {}, fullInference: ReadonlySet<string> = new Set()): Promise<PreparedImport> {
   const emit = options.onEvent ?? (() => undefined);
@@ -62,7 +64,8 @@ export async function prepareImport(config: StreamingConfig, options: RunOptions
   for (const file of files) {
     const infer = columnsToInfer(file, config.idType !== 'auto');
     checkAborted(options.signal);
-    const sample = file.kind === 'relationship' && !fullInference.has(file.path) ? SAMPLE_BYTES : Infinity;
+    // A :LABEL column decides which node tables exist, so such files are read whole; others are sampled.
+    const sample = (file.kind === 'relationship' || file.layout.labelColumn < 0) && !fullInference.has(file.path) ? (options.sampleBytes ?? SAMPLE_BYTES) : Infinity;
     const stats = await sniffFile(file, infer, config.batchSize, config.arrayDelimiter, sample);
     facts.push(stats);
     rows.push(stats.sampled ? undefined : stats.rows);
@@ -104,7 +107,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const arrayDelimiter = config.arrayDelimiter.charCodeAt(0);
     const expected = new Map(schema.spaces.map((s) => [s.name, expectedNodes(prepared, files, s.name)]));
     const memory = memoryFor(config, prepared, expected, options.maxPartitionEdges);
-    const indexes = new Map(schema.spaces.map((s) => [s.name, new IdIndex(s.kind, expected.get(s.name))]));
+    const indexes = new Map(schema.spaces.map((s) => [s.name, new IdIndex(s.kind, expected.get(s.name), s.tables.length === 1 ? s.tables[0] : -1)]));
     for (const [t, table] of schema.nodeTables.entries()) {
       const kind = table.space === null ? null : indexes.get(table.space)!.kind;
       writers.push(new NodeTableWriter(table, kind, await pending.path(`nodes/${t}.arrow`), quote, arrayDelimiter));
@@ -116,7 +119,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     let nodeRows = 0;
     for (const [i, file] of files.entries()) {
       if (file.kind !== 'node') continue;
-      nodeRows += await loadNodeFile(file, i, { schema, writers, indexes, arrayDelimiter: config.arrayDelimiter }, config.batchSize,
+      nodeRows += await loadNodeFile(file, i, { schema, writers, indexes, arrayDelimiter: config.arrayDelimiter, verifyKinds: prepared.verifyKinds[i] }, config.batchSize,
         clock.progress('nodes', file.path, options.signal));
       bytesRead += file.size;
     }
@@ -248,7 +251,7 @@ function buildManifest(
 function expectedNodes(prepared: PreparedImport, files: InputFile[], space: string): number {
   let n = 0;
   files.forEach((f, i) => {
-    if (f.kind === 'node' && idColumnSpec(f.layout)?.space === space) n += prepared.rows[i] ?? 0;
+    if (f.kind === 'node' && idColumnSpec(f.layout)?.space === space) n += prepared.rows[i] ?? Math.ceil((f.size - f.dataStart) / (prepared.bytesPerRow[i] ?? 32));
   });
   return n;
 }

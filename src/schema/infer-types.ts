@@ -55,3 +55,23 @@ export function joinKinds(a: InferredKind, b: InferredKind): InferredKind {
 export function baseTypeOf(kind: InferredKind): BaseType {
   return kind === 'empty' ? 'string' : kind;
 }
+
+/**
+ * True when the field's kind joined with `expected` is still `expected`, i.e. the sample's inference holds for it.
+ * Plain integers and decimals (the bulk of numeric columns) are recognised here without the full classifier.
+ */
+export function fitsInferredKind(expected: InferredKind, buf: Uint8Array, s: number, e: number): boolean {
+  if (expected === 'long' || expected === 'double') {
+    let i = buf[s] === 0x2d ? s + 1 : s;
+    const d0 = i;
+    while (i < e && buf[i] >= 0x30 && buf[i] <= 0x39) i++;
+    const digits = i - d0;
+    if (i === e && digits > 0 && digits < 16 && (digits === 1 || buf[d0] !== 0x30)) return true;
+    if (expected === 'double' && digits > 0 && digits < 16 && i < e && buf[i] === 0x2e) {
+      const f0 = ++i;
+      while (i < e && buf[i] >= 0x30 && buf[i] <= 0x39) i++;
+      if (i === e && i > f0) return true;
+    }
+  }
+  return joinKinds(expected, classifyValue(buf, s, e)) === expected;
+}
