@@ -35,11 +35,16 @@ for (let r = 0; r < runs; r++) {
   const rssMB = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr)[1]) / 1024;
   const result = JSON.parse(run.stdout.trim().split('\n').pop());
   const phases = Object.entries(result.phaseMs).map(([p, ms]) => `${p} ${(ms / 1000).toFixed(2)}s`).join(' ');
+  const peaks = Object.entries(result.engine.phasePeakRssBytes).map(([p, b]) => `${p} ${(b / 2 ** 20).toFixed(0)}`).join(' ');
+  const e = result.engine;
+  const phaseRate = (rows, ms) => (ms ? `${Math.round(rows / (ms / 1000)).toLocaleString()}/s` : '-');
   console.log([
-    `run ${r + 1}: ${nodes.toLocaleString()} nodes + ${edges.toLocaleString()} edges, ${(bytes / 1e6).toFixed(0)} MB CSV`,
-    `  wall ${wall.toFixed(2)} s, peak RSS ${rssMB.toFixed(0)} MB`,
-    `  ${Math.round((nodes + edges) / wall).toLocaleString()} rows/s, ${(bytes / 1e6 / wall).toFixed(1)} MB/s, store ${(result.storeBytes / 1e6).toFixed(0)} MB`,
+    `run ${r + 1}: ${nodes.toLocaleString()} nodes + ${edges.toLocaleString()} edges, ${(bytes / 1e6).toFixed(0)} MB CSV, flags: ${extra.join(' ') || '(none)'}`,
+    `  wall ${wall.toFixed(2)} s, peak RSS ${rssMB.toFixed(0)} MB (budget ${(e.memoryBudget / 2 ** 20).toFixed(0)} MiB), store ${(result.storeBytes / 1e6).toFixed(0)} MB`,
+    `  ${Math.round((nodes + edges) / wall).toLocaleString()} rows/s, ${(bytes / 1e6 / wall).toFixed(1)} MB/s; nodes ${phaseRate(result.nodes, result.phaseMs.nodes)}, edges ${phaseRate(result.relationships, result.phaseMs.relationships)} (relationship phase)`,
     `  phases: ${phases}`,
+    `  peak RSS so far at phase end (MiB): ${peaks}`,
+    `  engine: ${e.path}, ${e.threads} threads, ${e.ranges} ranges (${e.rangesReread} re-read), ${e.partitions} CSR partitions, ID index ${(e.idIndexBytes / 2 ** 20).toFixed(0)} MiB, tasks per worker ${e.tasksPerWorker.join('/')}`,
   ].join('\n'));
 }
 

@@ -43,6 +43,9 @@ export interface EngineFacts {
   /** Relationship task time summed over workers, and tasks each worker ran. */
   relationshipTaskMs: number;
   tasksPerWorker: number[];
+  /** Peak resident memory of the whole process (all threads), and the peak so far at the end of each phase. */
+  peakRssBytes: number;
+  phasePeakRssBytes: Partial<Record<Phase, number>>;
 }
 
 /** Typed events emitted while importing; reporters in cli/ turn them into output. */

@@ -182,6 +182,8 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
         idIndexBytes: [...indexes.values()].reduce((n, x) => n + x.byteLength, 0),
         relationshipTaskMs: rel.taskMs,
         tasksPerWorker: rel.tasksPerWorker,
+        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+        phasePeakRssBytes: clock.peakRss,
       },
     };
     emit({ type: 'end', result });
@@ -207,7 +209,7 @@ function memoryFor(config: StreamingConfig, prepared: PreparedImport, expected: 
     propBytes += n * perRow;
     rangeBytes = Math.max(rangeBytes, rangeBytesFor(config.batchSize, perRow));
   }
-  const indexBytes = schema.spaces.reduce((n, s) => n + idIndexBytes(s.kind, expected.get(s.name) ?? 0), 0);
+  const indexBytes = schema.spaces.reduce((n, s) => n + idIndexBytes(s.kind, expected.get(s.name) ?? 0, s.tables.length === 1), 0);
   const inputs = { budget: config.memoryBudget, threads: config.threads, rangeBytes, indexBytes, edges, propertyBytesPerEdge: edges > 0 ? propBytes / edges : 0 };
   let streaming = config.mode === 'streaming' || (config.mode === 'auto' && prepared.plan.totalBytes >= config.streamingThreshold);
   let plan = planMemory({ ...inputs, streaming });
@@ -268,15 +270,19 @@ function checkAborted(signal: AbortSignal | undefined): void {
 function phaseClock(emit: EventSink) {
   const starts = new Map<Phase, number>();
   const durations: Partial<Record<Phase, number>> = {};
+  /** Process peak RSS (bytes, all threads) when each phase ended: shows which phase set the peak. */
+  const peakRss: Partial<Record<Phase, number>> = {};
   const phaseTotals = new Map<Phase, { rows: number; bytes: number; batches: number; lastFileBytes: number }>();
   return {
     durations,
+    peakRss,
     start(phase: Phase, totalBytes?: number, totalRows?: number): void {
       starts.set(phase, performance.now());
       emit({ type: 'phase-start', phase, totalBytes, totalRows });
     },
     end(phase: Phase, rows: number): void {
       durations[phase] = performance.now() - (starts.get(phase) ?? performance.now());
+      peakRss[phase] = process.resourceUsage().maxRSS * 1024;
       emit({ type: 'phase-end', phase, rows, elapsedMs: durations[phase]! });
     },
     /** A callback for work finished in any order (parallel ranges): rows and bytes are added to the phase's totals. */

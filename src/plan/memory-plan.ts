@@ -1,4 +1,5 @@
 import { ImportError } from '../errors/import-error.js';
+import { slotsFor } from '../exec/id-index.js';
 
 /**
  * The memory model of an import, as arithmetic. The whole process must fit `budget`: the runtime and worker
@@ -16,11 +17,10 @@ export const MIN_CSR_BYTES = 32 * MiB;
 /** In-memory per edge during the CSR build: endpoints, permutation, backward record, the partition's bookkeeping. */
 export const CSR_BYTES_PER_EDGE = 40;
 
-/** Bytes of an ID index holding `nodes` IDs (see id-index.ts: slots at load <= 0.7 in a power of two, plus per-node arrays). */
-export function idIndexBytes(kind: 'int' | 'string', nodes: number, keyBytesPerNode = 16): number {
-  let slots = 16;
-  while (slots < nodes / 0.7 + 1) slots *= 2;
-  const perNode = 6 * 2; // table + row arrays, grown by doubling
+/** Bytes of an ID index holding `nodes` IDs (see id-index.ts), with growth headroom for arrays that double. */
+export function idIndexBytes(kind: 'int' | 'string', nodes: number, oneTable: boolean, keyBytesPerNode = 16): number {
+  const slots = slotsFor(nodes);
+  const perNode = oneTable ? 0 : 6 * 2; // table + row arrays, grown by doubling
   if (kind === 'int') return slots * 12 + nodes * perNode;
   return slots * 8 + nodes * (perNode + 8 * 2 + keyBytesPerNode * 2);
 }
