@@ -4,12 +4,14 @@ import { ImportError } from '../errors/import-error.js';
 import { type PropertySchema, mergeProperty } from '../schema/graph-schema.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import { type PropertyType, formatType } from '../schema/types.js';
-import { type ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
+import { createColumnBuilder } from '../store/column-builders.js';
 import { type ManifestRelTable, typeToManifest } from '../store/manifest.js';
 import {
-  DST_COLUMN, EDGE_COLUMN, EdgeRowsWriter, OffsetsWriter, type PathResolver, SRC_COLUMN, type StoreFileEntry,
+  DST_COLUMN, EDGE_COLUMN, EdgeRowsWriter, OffsetsWriter, type PathResolver, REL_RECORD_BATCH_ROWS, SRC_COLUMN, type StoreFileEntry,
 } from '../store/rel-table-writer.js';
+import { type CsrInit, type CsrResult, type CsrTableSpec, type CsrTask, countingSort, runCsrPartition } from './csr-partition-task.js';
 import type { BlockMeta } from './rel-range-task.js';
+import { CONTROL, createControl, runPool } from './worker-pool.js';
 
 /** Inputs of the CSR build. */
 export interface RelTablesInput {
@@ -28,9 +30,158 @@ export interface RelTablesInput {
   resolvePath: PathResolver;
   /** Where to spill the backward direction's partitions, or undefined to keep them in memory. */
   backwardSpill?: string;
+  /** Worker threads for the forward partitions; with few edges the build runs on this thread. */
+  threads: number;
   signal?: AbortSignal;
   /** Called after each partition with the edges written so far. */
   onProgress?: (edges: number) => void;
+}
+
+/** Below this many edges the CSR build runs on the calling thread: starting workers would cost more than it saves. */
+export const INLINE_CSR_EDGES = 200_000;
+
+/**
+ * Builds the CSR of every relationship table from the blocks of the relationship phase, one source partition at a
+ * time, so memory holds a few partitions, not whole tables. Worker threads build the forward part of partitions
+ * in parallel (see runCsrPartition); this thread appends them to the store files strictly in order, so the bytes
+ * do not depend on the number of threads. Backward: each partition's (target, source, edge id) records go to the
+ * target's partition (spilled when streaming); each target partition is then counting-sorted the same way, which
+ * orders a node's incoming edges by (source, input order), exactly as sorting the whole table would.
+ */
+export async function buildRelTables(input: RelTablesInput): Promise<{ tables: ManifestRelTable[]; files: StoreFileEntry[] }> {
+  const groups = groupTables(input.blocks);
+  const typeProps = relationshipProperties(groups, input.files, input.columnTypes);
+  const specs: CsrTableSpec[] = groups.map((g) => {
+    const fileProps: Record<number, string[]> = {};
+    for (const b of g.blocks) {
+      fileProps[b.fileIndex] ??= input.files[b.fileIndex].layout.columns.filter((c) => c.kind === 'property').map((c) => (c as { name: string }).name);
+    }
+    return {
+      props: typeProps.get(g.type)!.map((p) => ({ name: p.name, type: p.type })),
+      nSrc: input.nodeCounts[g.srcTable], nDst: input.nodeCounts[g.dstTable],
+      shift: input.bucketShift[g.srcTable], dstShift: input.bucketShift[g.dstTable], fileProps,
+    };
+  });
+  const init: CsrInit = { tables: specs, spillFiles: input.spillFiles, quote: input.quote, arrayDelimiter: input.arrayDelimiter, batchRows: REL_RECORD_BATCH_ROWS };
+  const tasks = partitionTasks(groups);
+  const results = resultSource(init, tasks, input);
+  const tables: ManifestRelTable[] = [];
+  const files: StoreFileEntry[] = [];
+  let written = 0;
+  try {
+    for (const [t, g] of groups.entries()) {
+      if (input.signal?.aborted) throw new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
+      const dir = `rels/${t}`;
+      const props = typeProps.get(g.type)!;
+      const count = await writeTable(input, specs[t], t, props, dir, tasks.filter((k) => k.table === t), results, files,
+        (n) => input.onProgress?.((written += n)));
+      tables.push({
+        type: g.type, from: input.labels[g.srcTable], to: input.labels[g.dstTable], count,
+        properties: props.map((p) => ({ name: p.name, type: typeToManifest(p.type) })),
+        files: { fwdOffsets: `${dir}/fwd_offsets.arrow`, fwd: `${dir}/fwd.arrow`, bwdOffsets: `${dir}/bwd_offsets.arrow`, bwd: `${dir}/bwd.arrow` },
+      });
+    }
+    await results.finished();
+  } catch (err) {
+    results.cancel();
+    await results.finished().catch(() => undefined);
+    throw err;
+  } finally {
+    results.close();
+  }
+  return { tables, files };
+}
+
+/** One task per non-empty source partition, in store order, each knowing its first forward position. */
+function partitionTasks(groups: TableGroup[]): CsrTask[] {
+  const tasks: CsrTask[] = [];
+  groups.forEach((g, table) => {
+    const byBucket = new Map<number, BlockMeta[]>();
+    for (const b of g.blocks) {
+      const list = byBucket.get(b.bucket) ?? [];
+      list.push(b);
+      byBucket.set(b.bucket, list);
+    }
+    let fwdBase = 0;
+    for (const bucket of [...byBucket.keys()].sort((a, b) => a - b)) {
+      const blocks = byBucket.get(bucket)!.sort((a, b) => a.range - b.range);
+      tasks.push({ id: tasks.length, table, bucket, fwdBase, blocks });
+      fwdBase += blocks.reduce((n, b) => n + b.count, 0);
+    }
+  });
+  return tasks;
+}
+
+/** Where partition results come from: a worker pool (results may arrive out of order) or this thread. */
+interface ResultSource {
+  get(id: number): Promise<CsrResult>;
+  /** Marks results up to `id` as written: workers may run that much further ahead. */
+  written(id: number): void;
+  finished(): Promise<void>;
+  cancel(): void;
+  close(): void;
+}
+
+function resultSource(init: CsrInit, tasks: CsrTask[], input: RelTablesInput): ResultSource {
+  const fds = new Map<number, number>();
+  const closeFds = () => {
+    for (const fd of fds.values()) closeSync(fd);
+    fds.clear();
+  };
+  const edges = tasks.reduce((n, t) => n + t.blocks.reduce((m, b) => m + b.count, 0), 0);
+  const threads = Math.min(input.threads, tasks.length);
+  if (edges < INLINE_CSR_EDGES) {
+    return {
+      get: async (id) => runCsrPartition(init, tasks[id], fds),
+      written: () => undefined,
+      finished: async () => undefined,
+      cancel: () => undefined,
+      close: closeFds,
+    };
+  }
+  const control = createControl();
+  const ready = new Map<number, CsrResult>();
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const cancel = new AbortController();
+  const onAbort = () => cancel.abort();
+  input.signal?.addEventListener('abort', onAbort, { once: true });
+  const pool = runPool<CsrResult>({
+    threads, task: 'csr', control, signal: cancel.signal,
+    data: () => ({ init, tasks, ahead: threads }),
+    onReport: (result) => {
+      ready.set(result.id, result);
+      wake?.();
+    },
+  }).catch((err: unknown) => {
+    failure = input.signal?.aborted ? new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written') : err;
+    wake?.();
+    throw failure;
+  });
+  pool.catch(() => undefined);
+  return {
+    async get(id) {
+      for (;;) {
+        const r = ready.get(id);
+        if (r !== undefined) {
+          ready.delete(id);
+          return r;
+        }
+        if (failure !== undefined) throw failure;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+    written(id) {
+      Atomics.store(control, CONTROL.WRITTEN, id + 1);
+      Atomics.notify(control, CONTROL.WRITTEN);
+    },
+    finished: () => pool,
+    cancel: () => cancel.abort(),
+    close: () => {
+      input.signal?.removeEventListener('abort', onAbort);
+      closeFds();
+    },
+  };
 }
 
 /** One relationship table: a type between one source table and one target table. */
@@ -41,39 +192,6 @@ interface TableGroup {
   /** (range, row) of its first edge, for ordering tables by first appearance. */
   first: [number, number];
   blocks: BlockMeta[];
-}
-
-/**
- * Builds the CSR of every relationship table from the blocks of the relationship phase, one source partition at a
- * time, so memory holds one partition (not the whole table). Forward: the blocks of a partition, in range order,
- * are counting-sorted by source row (stable, so a node's edges keep input order); edge ids are forward positions.
- * Backward: each forward partition sends (target, source, edge id) to the target's partition (spilled when
- * streaming), and each target partition is counting-sorted the same way, so a node's incoming edges are ordered by
- * (source, input order) — the same result as sorting the whole table at once.
- */
-export async function buildRelTables(input: RelTablesInput): Promise<{ tables: ManifestRelTable[]; files: StoreFileEntry[] }> {
-  const groups = groupTables(input.blocks);
-  const typeProps = relationshipProperties(groups, input.files, input.columnTypes);
-  const spillFds = new Map<number, number>();
-  const tables: ManifestRelTable[] = [];
-  const files: StoreFileEntry[] = [];
-  let written = 0;
-  try {
-    for (const g of groups) {
-      if (input.signal?.aborted) throw new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
-      const dir = `rels/${tables.length}`;
-      const props = typeProps.get(g.type)!;
-      const count = await buildOne(input, g, props, dir, files, spillFds, (n) => input.onProgress?.((written += n)));
-      tables.push({
-        type: g.type, from: input.labels[g.srcTable], to: input.labels[g.dstTable], count,
-        properties: props.map((p) => ({ name: p.name, type: typeToManifest(p.type) })),
-        files: { fwdOffsets: `${dir}/fwd_offsets.arrow`, fwd: `${dir}/fwd.arrow`, bwdOffsets: `${dir}/bwd_offsets.arrow`, bwd: `${dir}/bwd.arrow` },
-      });
-    }
-  } finally {
-    for (const fd of spillFds.values()) closeSync(fd);
-  }
-  return { tables, files };
 }
 
 function groupTables(blocks: BlockMeta[]): TableGroup[] {
@@ -138,21 +256,6 @@ function relationshipProperties(groups: TableGroup[], files: InputFile[], column
   return out;
 }
 
-/** A block's bytes, from memory or its spill file. */
-function blockBytes(b: BlockMeta, spillFiles: string[], fds: Map<number, number>): Uint8Array {
-  if (b.bytes !== undefined) return b.bytes;
-  let fd = fds.get(b.spill!);
-  if (fd === undefined) fds.set(b.spill!, (fd = openSync(spillFiles[b.spill!], 'r')));
-  const bytes = new Uint8Array(b.length);
-  let done = 0;
-  while (done < b.length) {
-    const n = readSync(fd, bytes, done, b.length - done, b.offset! + done);
-    if (n === 0) throw new ImportError('GI_STORE_WRITE', `spill file ${spillFiles[b.spill!]} is shorter than expected`);
-    done += n;
-  }
-  return bytes;
-}
-
 /** A chunk of backward records (target row, source row, edge id), in edge id order. */
 interface BackwardChunk {
   n: number;
@@ -160,71 +263,40 @@ interface BackwardChunk {
   offset?: number;
 }
 
-async function buildOne(
-  input: RelTablesInput, g: TableGroup, props: PropertySchema[], dir: string, files: StoreFileEntry[], fds: Map<number, number>,
-  progress: (edges: number) => void,
+async function writeTable(
+  input: RelTablesInput, spec: CsrTableSpec, t: number, props: PropertySchema[], dir: string, tasks: CsrTask[], results: ResultSource,
+  files: StoreFileEntry[], progress: (edges: number) => void,
 ): Promise<number> {
-  const nSrc = input.nodeCounts[g.srcTable];
-  const nDst = input.nodeCounts[g.dstTable];
-  const shift = input.bucketShift[g.srcTable];
-  const dstShift = input.bucketShift[g.dstTable];
-  const newBuilders = (): ColumnBuilder[] => props.map((p) => createColumnBuilder(p.type, input.quote, input.arrayDelimiter));
+  const { nSrc, nDst, shift, dstShift } = spec;
   const propFields = props.map((p) => new Field(p.name, createColumnBuilder(p.type, input.quote, input.arrayDelimiter).arrowType, true));
-  const byBucket = new Map<number, BlockMeta[]>();
-  for (const b of g.blocks) {
-    const list = byBucket.get(b.bucket) ?? [];
-    list.push(b);
-    byBucket.set(b.bucket, list);
-  }
+  const byBucket = new Map(tasks.map((k) => [k.bucket, k]));
   const backward: BackwardChunk[][] = [];
-  const bwdFd = input.backwardSpill === undefined ? undefined : openSync(`${input.backwardSpill}.${dir.replace('/', '-')}`, 'w+');
+  const bwdFd = input.backwardSpill === undefined ? undefined : openSync(`${input.backwardSpill}.${t}`, 'w+');
   let bwdSpilled = 0;
 
-  const dstBuckets = Math.ceil(nDst / 2 ** dstShift);
   const fwdOffsets = await OffsetsWriter.open(input.resolvePath, `${dir}/fwd_offsets.arrow`);
-  const fwd = await EdgeRowsWriter.open(input.resolvePath, `${dir}/fwd.arrow`, [DST_COLUMN], propFields, newBuilders());
+  const fwd = await EdgeRowsWriter.open(input.resolvePath, `${dir}/fwd.arrow`, [DST_COLUMN], propFields,
+    props.map((p) => createColumnBuilder(p.type, input.quote, input.arrayDelimiter)));
   let edges = 0;
   try {
     const size = 2 ** shift;
     for (let bucket = 0; bucket * size < nSrc; bucket++) {
-      const lo = bucket * size;
-      const width = Math.min(nSrc, lo + size) - lo;
-      const blocks = byBucket.get(bucket);
-      if (blocks === undefined) {
+      const width = Math.min(nSrc, bucket * size + size) - bucket * size;
+      const task = byBucket.get(bucket);
+      if (task === undefined) {
         await fwdOffsets.appendEmpty(width);
         continue;
       }
-      const part = loadPartition(blocks, props, input, fds, newBuilders);
-      const { perm, degrees } = countingSort(part.src, lo, width);
-      await fwdOffsets.appendDegrees(degrees, 0, width);
-      // Forward rows in CSR order.
-      const n = part.src.length;
-      for (let i = 0; i < n;) {
-        const k = Math.min(fwd.room(), n - i);
-        const out = fwd.u32[0];
-        const at = fwd.filled;
-        for (let j = 0; j < k; j++) out[at + j] = part.dst[perm[i + j]];
-        for (let p = 0; p < props.length; p++) fwd.props[p].appendGathered(part.props[p], perm, i, i + k);
-        await fwd.advance(k);
-        i += k;
+      const r = await results.get(task.id);
+      await fwdOffsets.appendDegrees(r.degrees, 0, width);
+      let i = 0;
+      for (const [s, rows] of r.segmentRows.entries()) {
+        await fwd.appendSegment(r.dst, i, rows, r.segments[s]);
+        i += rows;
       }
-      // Each edge's backward record (target, source, edge id) goes to its target's partition, in edge id order.
-      const counts = new Uint32Array(dstBuckets + 1);
-      for (let i = 0; i < n; i++) counts[(part.dst[perm[i]] >>> dstShift) + 1]++;
-      for (let b = 0; b < dstBuckets; b++) counts[b + 1] += counts[b];
-      const cursor = counts.slice(0, dstBuckets);
-      const records = new Uint32Array(3 * n);
-      for (let i = 0; i < n; i++) {
-        const e = perm[i];
-        const d = part.dst[e];
-        const k = 3 * cursor[d >>> dstShift]++;
-        records[k] = d;
-        records[k + 1] = part.src[e];
-        records[k + 2] = edges + i;
-      }
-      for (let db = 0; db < dstBuckets; db++) {
-        if (counts[db + 1] === counts[db]) continue;
-        const data = records.subarray(3 * counts[db], 3 * counts[db + 1]);
+      for (let db = 0; db + 1 < r.counts.length; db++) {
+        if (r.counts[db + 1] === r.counts[db]) continue;
+        const data = r.records.subarray(3 * r.counts[db], 3 * r.counts[db + 1]);
         const chunk: BackwardChunk = { n: data.length / 3 };
         if (bwdFd === undefined) chunk.data = data;
         else {
@@ -234,8 +306,9 @@ async function buildOne(
         }
         (backward[db] ??= []).push(chunk);
       }
-      edges += n;
-      progress(n);
+      results.written(task.id);
+      edges += r.dst.length;
+      progress(r.dst.length);
       if (input.signal?.aborted) throw new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
     }
     files.push(await fwdOffsets.close(), await fwd.close());
@@ -285,52 +358,6 @@ async function buildOne(
     if (bwdFd !== undefined) closeSync(bwdFd);
   }
   return edges;
-}
-
-/** Concatenates the blocks of one source partition (in range order) into endpoint arrays and property builders. */
-function loadPartition(
-  blocks: BlockMeta[], props: PropertySchema[], input: RelTablesInput, fds: Map<number, number>, newBuilders: () => ColumnBuilder[],
-): { src: Uint32Array; dst: Uint32Array; props: ColumnBuilder[] } {
-  const n = blocks.reduce((t, b) => t + b.count, 0);
-  const src = new Uint32Array(n);
-  const dst = new Uint32Array(n);
-  const builders = newBuilders();
-  let at = 0;
-  for (const b of blocks) {
-    const bytes = blockBytes(b, input.spillFiles, fds);
-    src.set(new Uint32Array(bytes.buffer, bytes.byteOffset, b.count), at);
-    dst.set(new Uint32Array(bytes.buffer, bytes.byteOffset + 4 * b.count, b.count), at);
-    // The file's property columns, in file order, follow the endpoints; map them to the type's columns by name.
-    const fileProps = input.files[b.fileIndex].layout.columns.filter((c) => c.kind === 'property').map((c) => (c as { name: string }).name);
-    const partAt: number[] = [];
-    let off = 8 * b.count;
-    for (const len of b.propBytes) {
-      partAt.push(off);
-      off += len;
-    }
-    props.forEach((p, i) => {
-      const k = fileProps.indexOf(p.name);
-      if (k < 0) builders[i].appendNulls(b.count);
-      else builders[i].appendEncoded(bytes.subarray(partAt[k], partAt[k] + b.propBytes[k]));
-    });
-    at += b.count;
-  }
-  return { src, dst, props: builders };
-}
-
-/** Stable counting sort of `keys` (all in [lo, lo + width)): the permutation, and the count per key. */
-function countingSort(keys: Uint32Array, lo: number, width: number): { perm: Uint32Array; degrees: Uint32Array } {
-  const degrees = new Uint32Array(width);
-  for (let i = 0; i < keys.length; i++) degrees[keys[i] - lo]++;
-  const cursor = new Uint32Array(width);
-  let sum = 0;
-  for (let k = 0; k < width; k++) {
-    cursor[k] = sum;
-    sum += degrees[k];
-  }
-  const perm = new Uint32Array(keys.length);
-  for (let i = 0; i < keys.length; i++) perm[cursor[keys[i] - lo]++] = i;
-  return { perm, degrees };
 }
 
 function readBackward(chunks: BackwardChunk[], fd: number | undefined): Uint32Array {

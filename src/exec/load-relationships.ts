@@ -76,7 +76,7 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
   // never run because an earlier range failed. The first data error in file order is the one reported.
   const ctx = relTaskContext(init);
   let redone = 0;
-  const keep = () => undefined;
+  const keep = {};
   for (const fileIndex of Object.keys(specs).map(Number)) {
     const own = ranges.filter((r) => r.fileIndex === fileIndex);
     const extents: RangeExtent[] = own.map((r) => reports[r.id] ?? { scanStart: -1, firstRow: -1, next: -1, linesBefore: 0, lines: 0 });
@@ -89,7 +89,7 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
     }, (i, lineAtScanStart) => {
       const error = reports[own[i].id]!.error;
       if (error !== undefined) throw ImportError.fromJSON({ ...error, line: lineAtScanStart + (error.line ?? 0) });
-    });
+    }, file.dataStart);
     const last = reports[own[own.length - 1].id]!;
     if (last.next < file.size) {
       throw new ImportError('GI_RANGE_MISMATCH', `ranges of ${file.path} ended at byte ${last.next} of ${file.size}`, { file: file.path });

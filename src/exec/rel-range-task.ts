@@ -83,8 +83,10 @@ export interface RangeReport extends RangeExtent {
   durationMs: number;
 }
 
-/** Where finished blocks go: spilled (returns the location) or kept (returns undefined). */
-export type BlockSink = (bytes: Uint8Array) => { spill: number; offset: number } | undefined;
+/** Where finished blocks go: written by `spill` (which returns where), or, without it, kept in shared memory. */
+export interface BlockSink {
+  spill?: (bytes: Uint8Array) => { spill: number; offset: number };
+}
 
 /** Per-task state built once from RelTaskInit: index views and reusable buffers. */
 export interface RelTaskContext {
@@ -210,7 +212,8 @@ function encodeBlocks(range: ByteRange, groups: Map<string, Group>, sink: BlockS
       const n = bb.src.length;
       const props = bb.props.map((b) => b.encode());
       const length = 8 * n + props.reduce((t, p) => t + p.length, 0);
-      const bytes = new Uint8Array(length);
+      // Kept blocks live in shared memory: the CSR workers read them where they are, without a copy.
+      const bytes = sink.spill === undefined ? new Uint8Array(new SharedArrayBuffer(length)) : new Uint8Array(length);
       bytes.set(new Uint8Array(bb.src.values.buffer, 0, 4 * n), 0);
       bytes.set(new Uint8Array(bb.dst.values.buffer, 0, 4 * n), 4 * n);
       let at = 8 * n;
@@ -222,9 +225,8 @@ function encodeBlocks(range: ByteRange, groups: Map<string, Group>, sink: BlockS
         range: range.id, fileIndex: range.fileIndex, type: g.type, srcTable: g.srcTable, dstTable: g.dstTable, bucket,
         firstRow: bb.firstRow, count: n, propBytes: props.map((p) => p.length), length,
       };
-      const where = sink(bytes);
-      if (where === undefined) meta.bytes = bytes;
-      else Object.assign(meta, where);
+      if (sink.spill === undefined) meta.bytes = bytes;
+      else Object.assign(meta, sink.spill(bytes));
       blocks.push(meta);
     });
   }

@@ -145,7 +145,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const built = await buildRelTables({
       blocks: rel.blocks, spillFiles: rel.spillFiles, files, columnTypes: schema.columnTypes, nodeCounts,
       labels: schema.nodeTables.map((t) => t.label), bucketShift, quote, arrayDelimiter,
-      resolvePath: (p) => pending.path(p), backwardSpill: spillDir === undefined ? undefined : join(spillDir, 'bwd'), signal: options.signal,
+      resolvePath: (p) => pending.path(p), backwardSpill: spillDir === undefined ? undefined : join(spillDir, 'bwd'), threads: config.threads, signal: options.signal,
       onProgress: (edges) => {
         csrProgress(edges - edgesDone, 0, '');
         edgesDone = edges;

@@ -1,23 +1,35 @@
 /**
- * Entry point of every worker thread. A worker reserves ranges from the shared control array until none are left
- * and posts one report per range; rows never cross the thread boundary, only reports and (in memory mode) the
- * encoded blocks, transferred without a copy.
+ * Entry point of every worker thread. A worker reserves tasks from the shared control array until none are left
+ * and posts one report per task; rows never cross the thread boundary, only reports and result columns
+ * (transferred, or in shared memory).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ByteRange } from '../plan/split-ranges.js';
+import { type CsrInit, type CsrTask, runCsrPartition } from './csr-partition-task.js';
 import { type BlockSink, type RelTaskInit, relTaskContext, runRelRange } from './rel-range-task.js';
 import { CONTROL, type WorkerMessage } from './worker-pool.js';
 
-interface RelWorkerData {
-  task: 'relationships';
+interface BaseData {
   workerId: number;
   control: Int32Array;
+}
+
+interface RelWorkerData extends BaseData {
+  task: 'relationships';
   init: RelTaskInit;
   ranges: ByteRange[];
   arrayDelimiter: number;
-  /** Spill file of this worker, or undefined to keep blocks in memory. */
+  /** Spill file of this worker, or undefined to keep blocks in (shared) memory. */
   spillPath?: string;
+}
+
+interface CsrWorkerData extends BaseData {
+  task: 'csr';
+  init: CsrInit;
+  tasks: CsrTask[];
+  /** How many tasks past the last one written a worker may start. */
+  ahead: number;
 }
 
 const post = (msg: WorkerMessage<unknown>, transfer: ArrayBuffer[] = []): void => parentPort!.postMessage(msg, transfer);
@@ -27,12 +39,13 @@ async function relationshipWorker(data: RelWorkerData): Promise<void> {
   const ctx = relTaskContext(data.init);
   const fd = data.spillPath === undefined ? undefined : openSync(data.spillPath, 'w');
   let spilled = 0;
-  const sink: BlockSink = (bytes) => {
-    if (fd === undefined) return undefined;
-    const offset = spilled;
-    writeSync(fd, bytes, 0, bytes.length, offset);
-    spilled += bytes.length;
-    return { spill: data.workerId, offset };
+  const sink: BlockSink = fd === undefined ? {} : {
+    spill: (bytes) => {
+      const offset = spilled;
+      writeSync(fd, bytes, 0, bytes.length, offset);
+      spilled += bytes.length;
+      return { spill: data.workerId, offset };
+    },
   };
   const stop = (): boolean => Atomics.load(control, CONTROL.STOP) !== 0;
   try {
@@ -43,11 +56,34 @@ async function relationshipWorker(data: RelWorkerData): Promise<void> {
       if (r > Atomics.load(control, CONTROL.FIRST_ERROR)) break;
       const report = await runRelRange(ctx, ranges[r], undefined, data.arrayDelimiter, sink, stop);
       if (report.error !== undefined) lowerFirstError(control, r);
-      const transfer = report.blocks.flatMap((b) => (b.bytes === undefined ? [] : [b.bytes.buffer as ArrayBuffer]));
-      post({ type: 'report', report }, transfer);
+      post({ type: 'report', report });
     }
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function csrWorker(data: CsrWorkerData): void {
+  const { control, tasks } = data;
+  const fds = new Map<number, number>();
+  try {
+    for (;;) {
+      if (Atomics.load(control, CONTROL.STOP) !== 0) return;
+      const t = Atomics.add(control, CONTROL.NEXT, 1);
+      if (t >= tasks.length) return;
+      // Results are appended in task order: stay within `ahead` tasks of the writer so memory stays bounded.
+      for (;;) {
+        const written = Atomics.load(control, CONTROL.WRITTEN);
+        if (t < written + data.ahead) break;
+        Atomics.wait(control, CONTROL.WRITTEN, written, 200);
+        if (Atomics.load(control, CONTROL.STOP) !== 0) return;
+      }
+      const result = runCsrPartition(data.init, tasks[t], fds);
+      const transfer = [result.degrees.buffer, result.dst.buffer, result.records.buffer, result.counts.buffer, ...result.segments.flat().map((b) => b.buffer)];
+      post({ type: 'report', report: result }, transfer as ArrayBuffer[]);
+    }
+  } finally {
+    for (const fd of fds.values()) closeSync(fd);
   }
 }
 
@@ -59,9 +95,10 @@ function lowerFirstError(control: Int32Array, r: number): void {
 }
 
 try {
-  const data = workerData as RelWorkerData;
-  if (data.task !== 'relationships') throw new Error(`unknown task ${String(data.task)}`);
-  await relationshipWorker(data);
+  const data = workerData as RelWorkerData | CsrWorkerData;
+  if (data.task === 'relationships') await relationshipWorker(data);
+  else if (data.task === 'csr') csrWorker(data);
+  else throw new Error(`unknown task ${String((data as { task: unknown }).task)}`);
   post({ type: 'done' });
 } catch (err) {
   const e = err instanceof Error ? err : new Error(String(err));

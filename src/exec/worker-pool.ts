@@ -12,7 +12,9 @@ export const CONTROL = {
   STOP: 1,
   /** Lowest range that found a data error: ranges after it are not started (fail fast, first error in file order). */
   FIRST_ERROR: 2,
-  SIZE: 3,
+  /** Tasks whose results the main thread has consumed, in order: workers stay a bounded distance ahead of it. */
+  WRITTEN: 3,
+  SIZE: 4,
 } as const;
 
 /** A fresh control array in shared memory. */

@@ -61,7 +61,8 @@ export function planMemory(m: MemoryInputs): MemoryPlan {
     });
   }
   const perEdge = CSR_BYTES_PER_EDGE + 2 * m.propertyBytesPerEdge;
-  const partitionEdges = Math.max(1 << 16, Math.floor(csrBytes / perEdge));
+  // Each worker builds one partition while the main thread appends another: threads + 1 partitions in memory.
+  const partitionEdges = Math.max(1 << 16, Math.floor(csrBytes / perEdge / (m.threads + 1)));
   if (!m.streaming) return { csrBytes, partitionEdges: Math.max(partitionEdges, m.edges), partitions: 1, fixedBytes };
   return { csrBytes, partitionEdges, partitions: Math.max(1, Math.ceil(m.edges / partitionEdges)), fixedBytes };
 }

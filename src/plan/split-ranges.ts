@@ -57,27 +57,28 @@ export interface RangeExtent {
  * its scanStart. A range is right exactly when its first row is where the previous range stopped: a row start found
  * by a correctly aligned scan is a true row start, and a guess inside a quoted field can never land on one.
  * `redo(i, from)` re-reads range i from the exact offset and must return the new extent; `visit(i, line)` sees each
- * range once it is known to be right, in file order (it may throw to stop at the first error).
+ * range once it is known to be right, in file order (it may throw to stop at the first error). `dataStart` is where
+ * the first range must have started (a first range that never ran is read from there).
  */
 export async function verifyRangeChain(
   extents: RangeExtent[], firstLine: number, redo: (i: number, from: number) => Promise<RangeExtent>,
-  visit: (i: number, lineAtScanStart: number) => void = () => undefined,
+  visit: (i: number, lineAtScanStart: number) => void = () => undefined, dataStart = extents[0].scanStart,
 ): Promise<{ lines: number[]; redone: number[] }> {
   const lines: number[] = [];
   const redone: number[] = [];
-  let expected = 0;
-  let lineAtExpected = 0;
+  let expected = dataStart;
+  let lineAtExpected = firstLine;
   for (let i = 0; i < extents.length; i++) {
     let x = extents[i];
-    let lineAtScanStart = firstLine;
-    if (i > 0) {
-      if (x.firstRow !== expected) {
-        x = await redo(i, expected);
-        extents[i] = x;
-        redone.push(i);
-      }
-      lineAtScanStart = lineAtExpected - x.linesBefore;
+    // The first range must have started exactly at the data; any other must have found its first row where the
+    // previous one stopped. A range that never ran (an earlier range failed first) is read here too.
+    const wrong = i === 0 ? x.scanStart !== dataStart : x.firstRow !== expected;
+    if (wrong) {
+      x = await redo(i, expected);
+      extents[i] = x;
+      redone.push(i);
     }
+    const lineAtScanStart = i === 0 ? firstLine : lineAtExpected - x.linesBefore;
     lines.push(lineAtScanStart);
     visit(i, lineAtScanStart);
     expected = x.next;

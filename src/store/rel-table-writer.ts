@@ -112,6 +112,17 @@ export class EdgeRowsWriter {
     if (this.filled === REL_RECORD_BATCH_ROWS) await this.flush();
   }
 
+  /**
+   * Appends `rows` edges: targets `u32Source[from, from + rows)` into the first uint32 column and one encoded chunk
+   * per property column. The chunk must not cross a record batch boundary (segments are cut on that grid).
+   */
+  async appendSegment(u32Source: Uint32Array, from: number, rows: number, encodedProps: Uint8Array[]): Promise<void> {
+    if (rows > this.room()) throw new Error(`segment of ${rows} rows crosses a record batch boundary (${this.room()} left)`);
+    this.u32[0].set(u32Source.subarray(from, from + rows), this.filled);
+    this.props.forEach((p, i) => p.appendEncoded(encodedProps[i]));
+    await this.advance(rows);
+  }
+
   private freshU32(): Uint32Array[] {
     // Fresh arrays per batch: Arrow's writer keeps views of written batches until their bytes reach the file.
     return Array.from({ length: this.u32Count }, () => new Uint32Array(REL_RECORD_BATCH_ROWS));

@@ -1,0 +1,156 @@
+import { openSync, readSync } from 'node:fs';
+import { ImportError } from '../errors/import-error.js';
+import type { PropertyType } from '../schema/types.js';
+import { type ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
+import type { BlockMeta } from './rel-range-task.js';
+
+/** One relationship table as a CSR task sees it (plain data: posted to worker threads). */
+export interface CsrTableSpec {
+  /** The type's property columns. */
+  props: { name: string; type: PropertyType }[];
+  nSrc: number;
+  nDst: number;
+  /** Source partitions are 2^shift rows wide; target partitions 2^dstShift. */
+  shift: number;
+  dstShift: number;
+  /** Property column names of each file feeding the table, in file column order (the order in its blocks). */
+  fileProps: Record<number, string[]>;
+}
+
+/** Shared by every CSR task of an import. */
+export interface CsrInit {
+  tables: CsrTableSpec[];
+  spillFiles: string[];
+  quote: number;
+  arrayDelimiter: number;
+  /** Output record batch size: segments are cut on this grid of forward positions. */
+  batchRows: number;
+}
+
+/** One source partition of one table. */
+export interface CsrTask {
+  id: number;
+  table: number;
+  bucket: number;
+  /** Forward position (edge id) of the partition's first edge: edges of earlier partitions, counted from blocks. */
+  fwdBase: number;
+  blocks: BlockMeta[];
+}
+
+/** The forward part of a partition, ready to append to the store files in order. */
+export interface CsrResult {
+  id: number;
+  /** Out-degree of each source row of the partition. */
+  degrees: Uint32Array;
+  /** Target row of each edge, in forward order. */
+  dst: Uint32Array;
+  /** Rows of each segment (segments end on record batch boundaries), and each segment's encoded property columns. */
+  segmentRows: number[];
+  segments: Uint8Array[][];
+  /** Backward records (target, source, edge id), grouped by target partition; group d is records[3·counts[d], 3·counts[d+1]). */
+  records: Uint32Array;
+  counts: Uint32Array;
+}
+
+/**
+ * Builds the forward CSR of one source partition: concatenates its blocks in range order, counting-sorts the edges
+ * by source row (stable, so a node's edges keep input order), gathers targets and properties into forward order,
+ * and groups each edge's backward record by target partition in edge id order.
+ */
+export function runCsrPartition(init: CsrInit, task: CsrTask, fds: Map<number, number>): CsrResult {
+  const spec = init.tables[task.table];
+  const lo = task.bucket * 2 ** spec.shift;
+  const width = Math.min(spec.nSrc, lo + 2 ** spec.shift) - lo;
+  const part = loadPartition(init, spec, task.blocks, fds);
+  const n = part.src.length;
+  const { perm, degrees } = countingSort(part.src, lo, width);
+  const dst = new Uint32Array(n);
+  for (let i = 0; i < n; i++) dst[i] = part.dst[perm[i]];
+
+  const segmentRows: number[] = [];
+  const segments: Uint8Array[][] = [];
+  for (let i = 0; i < n;) {
+    const k = Math.min(n - i, init.batchRows - ((task.fwdBase + i) % init.batchRows));
+    segmentRows.push(k);
+    segments.push(part.props.map((source, p) => {
+      const out = createColumnBuilder(spec.props[p].type, init.quote, init.arrayDelimiter);
+      out.appendGathered(source, perm, i, i + k);
+      return out.encode();
+    }));
+    i += k;
+  }
+
+  const dstBuckets = Math.ceil(spec.nDst / 2 ** spec.dstShift);
+  const counts = new Uint32Array(dstBuckets + 1);
+  for (let i = 0; i < n; i++) counts[(dst[i] >>> spec.dstShift) + 1]++;
+  for (let b = 0; b < dstBuckets; b++) counts[b + 1] += counts[b];
+  const cursor = counts.slice(0, dstBuckets);
+  const records = new Uint32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    const d = dst[i];
+    const k = 3 * cursor[d >>> spec.dstShift]++;
+    records[k] = d;
+    records[k + 1] = part.src[perm[i]];
+    records[k + 2] = task.fwdBase + i;
+  }
+  return { id: task.id, degrees, dst, segmentRows, segments, records, counts };
+}
+
+/** Stable counting sort of `keys` (all in [lo, lo + width)): the permutation, and the count per key. */
+export function countingSort(keys: Uint32Array, lo: number, width: number): { perm: Uint32Array; degrees: Uint32Array } {
+  const degrees = new Uint32Array(width);
+  for (let i = 0; i < keys.length; i++) degrees[keys[i] - lo]++;
+  const cursor = new Uint32Array(width);
+  let sum = 0;
+  for (let k = 0; k < width; k++) {
+    cursor[k] = sum;
+    sum += degrees[k];
+  }
+  const perm = new Uint32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) perm[cursor[keys[i] - lo]++] = i;
+  return { perm, degrees };
+}
+
+/** Concatenates a partition's blocks (in range order) into endpoint arrays and the type's property builders. */
+function loadPartition(init: CsrInit, spec: CsrTableSpec, blocks: BlockMeta[], fds: Map<number, number>): { src: Uint32Array; dst: Uint32Array; props: ColumnBuilder[] } {
+  const n = blocks.reduce((t, b) => t + b.count, 0);
+  const src = new Uint32Array(n);
+  const dst = new Uint32Array(n);
+  const builders = spec.props.map((p) => createColumnBuilder(p.type, init.quote, init.arrayDelimiter));
+  let at = 0;
+  for (const b of blocks) {
+    const bytes = blockBytes(b, init.spillFiles, fds);
+    src.set(new Uint32Array(bytes.buffer, bytes.byteOffset, b.count), at);
+    dst.set(new Uint32Array(bytes.buffer, bytes.byteOffset + 4 * b.count, b.count), at);
+    // The file's property columns follow the endpoints, in file order; the type's columns are matched by name.
+    const fileProps = spec.fileProps[b.fileIndex];
+    const partAt: number[] = [];
+    let off = 8 * b.count;
+    for (const len of b.propBytes) {
+      partAt.push(off);
+      off += len;
+    }
+    spec.props.forEach((p, i) => {
+      const k = fileProps.indexOf(p.name);
+      if (k < 0) builders[i].appendNulls(b.count);
+      else builders[i].appendEncoded(bytes.subarray(partAt[k], partAt[k] + b.propBytes[k]));
+    });
+    at += b.count;
+  }
+  return { src, dst, props: builders };
+}
+
+/** A block's bytes, from memory or from its spill file. */
+function blockBytes(b: BlockMeta, spillFiles: string[], fds: Map<number, number>): Uint8Array {
+  if (b.bytes !== undefined) return b.bytes;
+  let fd = fds.get(b.spill!);
+  if (fd === undefined) fds.set(b.spill!, (fd = openSync(spillFiles[b.spill!], 'r')));
+  const bytes = new Uint8Array(b.length);
+  let done = 0;
+  while (done < b.length) {
+    const n = readSync(fd, bytes, done, b.length - done, b.offset! + done);
+    if (n === 0) throw new ImportError('GI_STORE_WRITE', `spill file ${spillFiles[b.spill!]} is shorter than expected`);
+    done += n;
+  }
+  return bytes;
+}
