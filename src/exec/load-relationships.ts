@@ -6,7 +6,7 @@ import type { InferredKind } from '../schema/infer-types.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import type { IdIndex } from './id-index.js';
 import { type BlockMeta, type RangeReport, type RelFileSpec, type RelTaskInit, relTaskContext, runRelRange } from './rel-range-task.js';
-import { createControl, runPool } from './worker-pool.js';
+import { CONTROL, createControl, runPool } from './worker-pool.js';
 
 /** How the relationship phase runs. */
 export interface RelPhaseOptions {
@@ -62,24 +62,53 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
   const spillFiles = o.spillDir === undefined ? [] : Array.from({ length: threads }, (_, w) => join(o.spillDir!, `rel-${w}.spill`));
   const tasksPerWorker = new Array<number>(threads).fill(0);
   const control = createControl();
+  // Reports arrive out of order; each file's ranges are checked in order as far as they can be. An error in a range
+  // known to have started right is real: stop all workers (fail fast). An error after a wrong start guess is an
+  // artefact of the misread, so the workers go on and the range is re-read afterwards.
+  const fileIndexes = Object.keys(specs).map(Number);
+  const rangesOf = new Map(fileIndexes.map((f) => [f, ranges.filter((r) => r.fileIndex === f)]));
+  const walk = new Map(fileIndexes.map((f) => [f, { i: 0, expected: o.files[f].dataStart, blocked: false }]));
+  const confirm = (fileIndex: number): void => {
+    const st = walk.get(fileIndex)!;
+    const own = rangesOf.get(fileIndex)!;
+    while (!st.blocked && st.i < own.length) {
+      const rep = reports[own[st.i].id];
+      if (rep === undefined || rep.stopped === true) return;
+      if (st.i === 0 ? rep.scanStart !== st.expected : rep.firstRow !== st.expected) {
+        st.blocked = true;
+        return;
+      }
+      if (rep.error !== undefined) {
+        Atomics.store(control, CONTROL.STOP, 1);
+        return;
+      }
+      st.expected = rep.next;
+      st.i++;
+    }
+  };
   await runPool<RangeReport>({
     threads, task: 'relationships', control, signal: o.signal,
     data: (w) => ({ init, ranges, arrayDelimiter: o.arrayDelimiter, spillPath: spillFiles[w] }),
     onReport: (report, w) => {
       reports[report.range] = report;
       tasksPerWorker[w]++;
+      confirm(ranges[report.range].fileIndex);
       if (report.error === undefined) o.onRange(report.rows, report.next - report.scanStart, specs[ranges[report.range].fileIndex].path);
     },
   });
 
-  // Check that the ranges of each file met end to end; re-read (here, on this thread) any that guessed wrong or was
-  // never run because an earlier range failed. The first data error in file order is the one reported.
+  // Check that the ranges of each file met end to end; re-read (here, on this thread) any that guessed wrong, or
+  // that never ran because a confirmed error stopped the pool. The first data error in file order is reported.
   const ctx = relTaskContext(init);
   let redone = 0;
   const keep = {};
   for (const fileIndex of Object.keys(specs).map(Number)) {
     const own = ranges.filter((r) => r.fileIndex === fileIndex);
-    const extents: RangeExtent[] = own.map((r) => reports[r.id] ?? { scanStart: -1, firstRow: -1, next: -1, linesBefore: 0, lines: 0 });
+    const missing = { scanStart: -1, firstRow: -1, next: -1, linesBefore: 0, lines: 0 };
+    const extents: RangeExtent[] = own.map((r) => {
+      const rep = reports[r.id];
+      return rep === undefined || rep.stopped === true ? missing : rep;
+    });
     const file = o.files[fileIndex];
     await verifyRangeChain(extents, file.dataLine, async (i, from) => {
       const report = await runRelRange(ctx, own[i], from, o.arrayDelimiter, keep, () => o.signal?.aborted === true);

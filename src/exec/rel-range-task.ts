@@ -80,6 +80,8 @@ export interface RangeReport extends RangeExtent {
   blocks: BlockMeta[];
   /** The first data error in the range (its line relative to scanStart, 0-based). */
   error?: ImportErrorJSON;
+  /** True when the task stopped early (interrupt, or another range's error): the report covers part of the range. */
+  stopped?: boolean;
   durationMs: number;
 }
 
@@ -150,7 +152,10 @@ export async function runRelRange(
       dialect: { delimiter: spec.delimiter, quote: spec.quote }, stopAt: range.stopAt, cursor, scan: ctx.scan,
     };
     for await (const batch of readBatches(read)) {
-      if (shouldStop()) break;
+      if (shouldStop()) {
+        report.stopped = true;
+        break;
+      }
       const { buf, scan } = batch;
       if (report.firstRow < 0 && scan.rows > 0) {
         report.firstRow = batch.bufOffset + scan.rowStart[0];

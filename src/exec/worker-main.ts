@@ -53,9 +53,7 @@ async function relationshipWorker(data: RelWorkerData): Promise<void> {
       if (stop()) break;
       const r = Atomics.add(control, CONTROL.NEXT, 1);
       if (r >= ranges.length) break;
-      if (r > Atomics.load(control, CONTROL.FIRST_ERROR)) break;
       const report = await runRelRange(ctx, ranges[r], undefined, data.arrayDelimiter, sink, stop);
-      if (report.error !== undefined) lowerFirstError(control, r);
       post({ type: 'report', report });
     }
   } finally {
@@ -84,13 +82,6 @@ function csrWorker(data: CsrWorkerData): void {
     }
   } finally {
     for (const fd of fds.values()) closeSync(fd);
-  }
-}
-
-function lowerFirstError(control: Int32Array, r: number): void {
-  for (;;) {
-    const current = Atomics.load(control, CONTROL.FIRST_ERROR);
-    if (r >= current || Atomics.compareExchange(control, CONTROL.FIRST_ERROR, current, r) === current) return;
   }
 }
 

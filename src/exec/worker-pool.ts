@@ -8,20 +8,16 @@ import { ImportError } from '../errors/import-error.js';
 export const CONTROL = {
   /** Next range to reserve (Atomics.add). */
   NEXT: 0,
-  /** Non-zero: stop at the next batch boundary. */
+  /** Non-zero: stop at the next batch boundary (interrupt, or a confirmed data error: fail fast). */
   STOP: 1,
-  /** Lowest range that found a data error: ranges after it are not started (fail fast, first error in file order). */
-  FIRST_ERROR: 2,
   /** Tasks whose results the main thread has consumed, in order: workers stay a bounded distance ahead of it. */
-  WRITTEN: 3,
-  SIZE: 4,
+  WRITTEN: 2,
+  SIZE: 3,
 } as const;
 
 /** A fresh control array in shared memory. */
 export function createControl(): Int32Array {
-  const control = new Int32Array(new SharedArrayBuffer(CONTROL.SIZE * 4));
-  control[CONTROL.FIRST_ERROR] = 0x7fffffff;
-  return control;
+  return new Int32Array(new SharedArrayBuffer(CONTROL.SIZE * 4));
 }
 
 /** Messages a worker posts. */
