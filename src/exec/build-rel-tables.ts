@@ -11,7 +11,7 @@ import {
 } from '../store/rel-table-writer.js';
 import { type CsrInit, type CsrResult, type CsrTableSpec, type CsrTask, countingSort, runCsrPartition } from './csr-partition-task.js';
 import type { BlockMeta } from './rel-range-task.js';
-import { CONTROL, createControl, runPool } from './worker-pool.js';
+import { CONTROL, type WorkerPool, createControl } from './worker-pool.js';
 
 /** Inputs of the CSR build. */
 export interface RelTablesInput {
@@ -32,6 +32,8 @@ export interface RelTablesInput {
   backwardSpill?: string;
   /** Worker threads for the forward partitions; with few edges the build runs on this thread. */
   threads: number;
+  /** The import's worker pool, started on first use. */
+  pool: () => WorkerPool;
   signal?: AbortSignal;
   /** Called after each partition with the edges written so far. */
   onProgress?: (edges: number) => void;
@@ -143,18 +145,15 @@ function resultSource(init: CsrInit, tasks: CsrTask[], input: RelTablesInput): R
   const ready = new Map<number, CsrResult>();
   let failure: unknown;
   let wake: (() => void) | undefined;
-  const cancel = new AbortController();
-  const onAbort = () => cancel.abort();
-  input.signal?.addEventListener('abort', onAbort, { once: true });
-  const pool = runPool<CsrResult>({
-    threads, task: 'csr', control, signal: cancel.signal,
+  const pool = input.pool().run<CsrResult>({
+    threads, task: 'csr', control,
     data: () => ({ init, tasks, ahead: threads }),
     onReport: (result) => {
       ready.set(result.id, result);
       wake?.();
     },
   }).catch((err: unknown) => {
-    failure = input.signal?.aborted ? new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written') : err;
+    failure = err;
     wake?.();
     throw failure;
   });
@@ -176,11 +175,12 @@ function resultSource(init: CsrInit, tasks: CsrTask[], input: RelTablesInput): R
       Atomics.notify(control, CONTROL.WRITTEN);
     },
     finished: () => pool,
-    cancel: () => cancel.abort(),
-    close: () => {
-      input.signal?.removeEventListener('abort', onAbort);
-      closeFds();
+    cancel: () => {
+      // Workers see STOP between tasks and while waiting for the writer, and finish their run.
+      Atomics.store(control, CONTROL.STOP, 1);
+      Atomics.notify(control, CONTROL.WRITTEN);
     },
+    close: closeFds,
   };
 }
 

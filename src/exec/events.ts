@@ -31,7 +31,7 @@ export interface ImportResult {
 /** How an import ran (the parallel part aggregated). */
 export interface EngineFacts {
   path: 'streaming' | 'in-memory';
-  /** Worker threads used for the relationship phase. */
+  /** Worker threads used for the relationship phase (0: a single range, read on the main thread). */
   threads: number;
   /** Byte ranges the relationship files were cut into, and how many were re-read after a wrong start guess. */
   ranges: number;

@@ -6,7 +6,7 @@ import type { InferredKind } from '../schema/infer-types.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import type { IdIndex } from './id-index.js';
 import { type BlockMeta, type RangeReport, type RelFileSpec, type RelTaskInit, relTaskContext, runRelRange } from './rel-range-task.js';
-import { CONTROL, createControl, runPool } from './worker-pool.js';
+import { CONTROL, type WorkerPool, createControl } from './worker-pool.js';
 
 /** How the relationship phase runs. */
 export interface RelPhaseOptions {
@@ -27,6 +27,8 @@ export interface RelPhaseOptions {
   signal?: AbortSignal;
   /** Called per finished range: rows, and bytes of the file it covered. */
   onRange: (rows: number, bytes: number, file: string) => void;
+  /** The import's worker pool, started on first use. */
+  pool: () => WorkerPool;
 }
 
 /** The relationship phase's output: every edge, as blocks in range order. */
@@ -60,7 +62,7 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
   const reports: (RangeReport | undefined)[] = new Array(ranges.length);
   const threads = Math.max(1, Math.min(o.threads, ranges.length));
   const spillFiles = o.spillDir === undefined ? [] : Array.from({ length: threads }, (_, w) => join(o.spillDir!, `rel-${w}.spill`));
-  const tasksPerWorker = new Array<number>(threads).fill(0);
+  const tasksPerWorker = new Array<number>(ranges.length > 1 ? threads : 0).fill(0);
   const control = createControl();
   // Reports arrive out of order; each file's ranges are checked in order as far as they can be. An error in a range
   // known to have started right is real: stop all workers (fail fast). An error after a wrong start guess is an
@@ -86,8 +88,15 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
       st.i++;
     }
   };
-  await runPool<RangeReport>({
-    threads, task: 'relationships', control, signal: o.signal,
+  const ctx = relTaskContext(init);
+  const keep = {};
+  if (ranges.length === 1) {
+    // A single range is not worth starting threads: it is read here, and checked like any other.
+    const report = await runRelRange(ctx, ranges[0], undefined, o.arrayDelimiter, keep, () => o.signal?.aborted === true);
+    reports[0] = report;
+    o.onRange(report.rows, report.next - report.scanStart, specs[ranges[0].fileIndex].path);
+  } else await o.pool().run<RangeReport>({
+    threads, task: 'relationships', control,
     data: (w) => ({ init, ranges, arrayDelimiter: o.arrayDelimiter, spillPath: spillFiles[w] }),
     onReport: (report, w) => {
       reports[report.range] = report;
@@ -99,9 +108,7 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
 
   // Check that the ranges of each file met end to end; re-read (here, on this thread) any that guessed wrong, or
   // that never ran because a confirmed error stopped the pool. The first data error in file order is reported.
-  const ctx = relTaskContext(init);
   let redone = 0;
-  const keep = {};
   for (const fileIndex of Object.keys(specs).map(Number)) {
     const own = ranges.filter((r) => r.fileIndex === fileIndex);
     const missing = { scanStart: -1, firstRow: -1, next: -1, linesBefore: 0, lines: 0 };

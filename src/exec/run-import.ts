@@ -18,6 +18,7 @@ import { IdIndex } from './id-index.js';
 import { loadNodeFile } from './load-nodes.js';
 import { buildRelTables } from './build-rel-tables.js';
 import { loadRelationships } from './load-relationships.js';
+import { WorkerPool } from './worker-pool.js';
 import { columnsToInfer, sniffFile } from './sniff-files.js';
 import { VERSION } from '../version.js';
 
@@ -99,6 +100,8 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
   const emit = options.onEvent ?? (() => undefined);
   const pending = await PendingStore.create(config.into, config.overwrite);
   const writers: NodeTableWriter[] = [];
+  let workers: WorkerPool | undefined;
+  const pool = (): WorkerPool => (workers ??= WorkerPool.start(config.threads, options.signal));
   try {
     const prepared = await prepareImport(config, options, fullInference);
     const { files, schema, plan } = prepared;
@@ -133,7 +136,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const relProgress = clock.counter('relationships', options.signal);
     const rel = await loadRelationships({
       files, schema, indexes, verifyKinds: prepared.verifyKinds, bytesPerRow: prepared.bytesPerRow, bucketShift,
-      threads: config.threads, batchRows: config.batchSize, quote, arrayDelimiter, spillDir, signal: options.signal,
+      threads: config.threads, batchRows: config.batchSize, quote, arrayDelimiter, spillDir, signal: options.signal, pool,
       onRange: (rows, bytes, file) => relProgress(rows, bytes, file),
     });
     for (const f of files) if (f.kind === 'relationship') bytesRead += f.size;
@@ -145,12 +148,13 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const built = await buildRelTables({
       blocks: rel.blocks, spillFiles: rel.spillFiles, files, columnTypes: schema.columnTypes, nodeCounts,
       labels: schema.nodeTables.map((t) => t.label), bucketShift, quote, arrayDelimiter,
-      resolvePath: (p) => pending.path(p), backwardSpill: spillDir === undefined ? undefined : join(spillDir, 'bwd'), threads: config.threads, signal: options.signal,
+      resolvePath: (p) => pending.path(p), backwardSpill: spillDir === undefined ? undefined : join(spillDir, 'bwd'), threads: config.threads, pool, signal: options.signal,
       onProgress: (edges) => {
         csrProgress(edges - edgesDone, 0, '');
         edgesDone = edges;
       },
     });
+    await workers?.close();
     if (spillDir !== undefined) await rm(spillDir, { recursive: true, force: true });
     storeFiles.push(...built.files);
     const relTables = built.tables;
@@ -174,7 +178,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
       phaseMs: clock.durations,
       engine: {
         path: memory.streaming ? 'streaming' : 'in-memory',
-        threads: Math.min(config.threads, rel.ranges),
+        threads: rel.tasksPerWorker.length,
         ranges: rel.ranges,
         rangesReread: rel.redone,
         partitions: memory.plan.partitions,
@@ -189,6 +193,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     emit({ type: 'end', result });
     return result;
   } catch (err) {
+    await workers?.close();
     await Promise.all(writers.map((w) => w.abort()));
     await pending.discard();
     throw toImportError(err);

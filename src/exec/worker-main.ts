@@ -4,7 +4,7 @@
  * (transferred, or in shared memory).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { ByteRange } from '../plan/split-ranges.js';
 import { type CsrInit, type CsrTask, runCsrPartition } from './csr-partition-task.js';
 import { type BlockSink, type RelTaskInit, relTaskContext, runRelRange } from './rel-range-task.js';
@@ -85,13 +85,19 @@ function csrWorker(data: CsrWorkerData): void {
   }
 }
 
-try {
-  const data = workerData as RelWorkerData | CsrWorkerData;
-  if (data.task === 'relationships') await relationshipWorker(data);
-  else if (data.task === 'csr') csrWorker(data);
-  else throw new Error(`unknown task ${String((data as { task: unknown }).task)}`);
-  post({ type: 'done' });
-} catch (err) {
-  const e = err instanceof Error ? err : new Error(String(err));
-  post({ type: 'failed', name: e.name, message: e.message, stack: e.stack });
+/** Runs one task message to completion and reports `done` or `failed`; the worker then waits for the next. */
+async function run(data: RelWorkerData | CsrWorkerData): Promise<void> {
+  try {
+    if (data.task === 'relationships') await relationshipWorker(data);
+    else if (data.task === 'csr') csrWorker(data);
+    else throw new Error(`unknown task ${String((data as { task: unknown }).task)}`);
+    post({ type: 'done' });
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    post({ type: 'failed', name: e.name, message: e.message, stack: e.stack });
+  }
 }
+
+parentPort!.on('message', (msg: { type: string }) => {
+  if (msg.type === 'run') void run(msg as unknown as RelWorkerData | CsrWorkerData);
+});

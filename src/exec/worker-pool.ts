@@ -20,7 +20,7 @@ export function createControl(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(CONTROL.SIZE * 4));
 }
 
-/** Messages a worker posts. */
+/** Messages a worker posts (per run). */
 export type WorkerMessage<R> = { type: 'report'; report: R } | { type: 'done' } | { type: 'failed'; name: string; message: string; stack?: string };
 
 /** What a pool runs: `threads` workers of `task`, each given `data` (plus its worker id and the control array). */
@@ -32,6 +32,9 @@ export interface PoolOptions<R> {
   onReport: (report: R, workerId: number) => void;
   signal?: AbortSignal;
 }
+
+/** Young generation of each worker's JS heap (MiB). */
+export const WORKER_YOUNG_GENERATION_MB = 8;
 
 let workerScript: string | undefined;
 
@@ -52,67 +55,127 @@ export function workerScriptPath(): string {
   throw new ImportError('GI_WORKER_CRASHED', 'cannot find the worker entry point dist/exec/worker-main.js', { hint: 'run `npm run build` first' });
 }
 
+/** How one run of a task on a pool reports. */
+export interface RunOptions<R> {
+  /** Workers taking part (the first `threads` of the pool). */
+  threads: number;
+  task: string;
+  data: (workerId: number) => Record<string, unknown>;
+  control: Int32Array;
+  onReport: (report: R, workerId: number) => void;
+}
+
 /**
- * Runs a pool of worker threads until every worker has reserved all the work it can and posted `done`. Fails
- * (terminating the other workers) when a worker crashes, posts `failed`, exits early, or the signal aborts; reports
- * are handed to `onReport` as they arrive.
+ * Worker threads that live for a whole import and run its phases one after another (relationship ranges, then
+ * CSR partitions), so threads start once and the memory a phase frees is reused by the next in the same threads.
+ * A run fails, and the pool is shut down, when a worker crashes, posts `failed`, exits, or the signal aborts.
  */
-export function runPool<R>(options: PoolOptions<R>): Promise<void> {
-  const { threads, control, signal } = options;
-  const workers: Worker[] = [];
-  let finished = 0;
-  let settled = false;
-  return new Promise<void>((resolve, reject) => {
-    const fail = (err: ImportError): void => {
-      if (settled) return;
-      settled = true;
-      Atomics.store(control, CONTROL.STOP, 1);
-      signal?.removeEventListener('abort', onAbort);
-      void Promise.all(workers.map((w) => w.terminate())).finally(() => reject(err));
-    };
-    const onAbort = (): void => fail(new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written'));
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let script: string;
-    try {
-      script = workerScriptPath();
-    } catch (err) {
-      return fail(err as ImportError);
-    }
+export class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private failure: ImportError | undefined;
+  private current: { fail: (err: ImportError) => void; onMessage: (id: number, msg: WorkerMessage<unknown>) => void } | undefined;
+  private readonly onAbort = (): void => this.fail(new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written'));
+
+  private constructor(private readonly signal: AbortSignal | undefined) {}
+
+  /** Starts `threads` workers. */
+  static start(threads: number, signal?: AbortSignal): WorkerPool {
+    const pool = new WorkerPool(signal);
+    const script = workerScriptPath();
     for (let id = 0; id < threads; id++) {
-      let done = false;
       let worker: Worker;
       try {
-        worker = new Worker(script, { workerData: { task: options.task, workerId: id, control, ...options.data(id) } });
+        worker = new Worker(script, {
+          workerData: { workerId: id },
+          // Workers allocate short-lived garbage per batch; a small young generation keeps each worker's resident
+          // memory near its live data (column memory is in typed arrays, outside the JS heap).
+          resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+        });
       } catch (err) {
-        return fail(new ImportError('GI_WORKER_CRASHED', `cannot start worker thread ${id}`, { cause: err }));
+        void pool.close();
+        throw new ImportError('GI_WORKER_CRASHED', `cannot start worker thread ${id}`, { cause: err });
       }
-      workers.push(worker);
-      worker.on('message', (msg: WorkerMessage<R>) => {
-        if (settled) return;
-        if (msg.type === 'report') {
-          try {
-            options.onReport(msg.report, id);
-          } catch (err) {
-            fail(err instanceof ImportError ? err : new ImportError('GI_INTERNAL', String(err), { cause: err }));
-          }
-        } else if (msg.type === 'failed') {
-          const cause = Object.assign(new Error(msg.message), { name: msg.name, stack: msg.stack });
-          fail(new ImportError('GI_TASK_FAILED', `a ${options.task} task failed in worker ${id}: ${msg.message}`, { cause }));
-        } else {
-          done = true;
-        }
-      });
-      worker.on('error', (err) => fail(new ImportError('GI_WORKER_CRASHED', `worker ${id} crashed: ${err.message}`, { cause: err })));
-      worker.on('exit', (code) => {
-        if (settled) return;
-        if (!done) return fail(new ImportError('GI_WORKER_CRASHED', `worker ${id} exited (code ${code}) before finishing its tasks`));
-        if (++finished === threads) {
-          settled = true;
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }
-      });
+      worker.on('message', (msg: WorkerMessage<unknown>) => pool.current?.onMessage(id, msg));
+      worker.on('error', (err) => pool.fail(new ImportError('GI_WORKER_CRASHED', `worker ${id} crashed: ${err.message}`, { cause: err })));
+      worker.on('exit', (code) => pool.fail(new ImportError('GI_WORKER_CRASHED', `worker ${id} exited (code ${code}) before the import finished`)));
+      pool.workers.push(worker);
     }
-  });
+    signal?.addEventListener('abort', pool.onAbort, { once: true });
+    if (signal?.aborted) pool.onAbort();
+    return pool;
+  }
+
+  /** Number of workers. */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Runs `task` on the first `threads` workers until each has reserved all the work it can and posted `done`. */
+  run<R>(o: RunOptions<R>): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const threads = Math.min(o.threads, this.workers.length);
+    let finished = 0;
+    return new Promise<void>((resolve, reject) => {
+      const settle = (err?: ImportError): void => {
+        this.current = undefined;
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      this.current = {
+        fail: (err) => {
+          Atomics.store(o.control, CONTROL.STOP, 1);
+          settle(err);
+        },
+        onMessage: (id, msg) => {
+          if (msg.type === 'report') {
+            try {
+              o.onReport(msg.report as R, id);
+            } catch (err) {
+              this.fail(err instanceof ImportError ? err : new ImportError('GI_INTERNAL', String(err), { cause: err }));
+            }
+          } else if (msg.type === 'failed') {
+            const cause = Object.assign(new Error(msg.message), { name: msg.name, stack: msg.stack });
+            this.fail(new ImportError('GI_TASK_FAILED', `a ${o.task} task failed in worker ${id}: ${msg.message}`, { cause }));
+          } else if (++finished === threads) {
+            settle();
+          }
+        },
+      };
+      for (let id = 0; id < threads; id++) {
+        this.workers[id].postMessage({ type: 'run', task: o.task, control: o.control, workerId: id, ...o.data(id) });
+      }
+    });
+  }
+
+  /** Fails the current run and shuts the pool down (workers are terminated). */
+  private fail(err: ImportError): void {
+    if (this.failure !== undefined) return;
+    this.failure = err;
+    const run = this.current;
+    void this.close().finally(() => run?.fail(err));
+  }
+
+  /** Stops every worker. */
+  async close(): Promise<void> {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.failure ??= new ImportError('GI_INTERNAL', 'the worker pool is closed');
+    const workers = this.workers.splice(0);
+    for (const w of workers) w.removeAllListeners('exit');
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+/** Runs one task on a pool of its own (started and closed around it). */
+export async function runPool<R>(options: PoolOptions<R>): Promise<void> {
+  let pool: WorkerPool;
+  try {
+    pool = WorkerPool.start(options.threads, options.signal);
+  } catch (err) {
+    throw err instanceof ImportError ? err : new ImportError('GI_WORKER_CRASHED', String(err), { cause: err });
+  }
+  try {
+    await pool.run(options);
+  } finally {
+    await pool.close();
+  }
 }
