@@ -138,6 +138,7 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
       writer.endRow();
     }
     loaded += scan.rows;
+    for (const w of writers) await w.drain();
     progress(scan.rows, batch.bytesDone);
   }
   return loaded;

@@ -101,7 +101,8 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
   const pending = await PendingStore.create(config.into, config.overwrite);
   const writers: NodeTableWriter[] = [];
   let workers: WorkerPool | undefined;
-  const pool = (): WorkerPool => (workers ??= WorkerPool.start(config.threads, options.signal));
+  let threads = config.threads;
+  const pool = (): WorkerPool => (workers ??= WorkerPool.start(threads, options.signal));
   try {
     const prepared = await prepareImport(config, options, fullInference);
     const { files, schema, plan } = prepared;
@@ -110,6 +111,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const arrayDelimiter = config.arrayDelimiter.charCodeAt(0);
     const expected = new Map(schema.spaces.map((s) => [s.name, expectedNodes(prepared, files, s.name)]));
     const memory = memoryFor(config, prepared, expected, options.maxPartitionEdges);
+    threads = memory.threads;
     const indexes = new Map(schema.spaces.map((s) => [s.name, new IdIndex(s.kind, expected.get(s.name), s.tables.length === 1 ? s.tables[0] : -1)]));
     for (const [t, table] of schema.nodeTables.entries()) {
       const kind = table.space === null ? null : indexes.get(table.space)!.kind;
@@ -136,7 +138,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const relProgress = clock.counter('relationships', options.signal);
     const rel = await loadRelationships({
       files, schema, indexes, verifyKinds: prepared.verifyKinds, bytesPerRow: prepared.bytesPerRow, bucketShift,
-      threads: config.threads, batchRows: config.batchSize, quote, arrayDelimiter, spillDir, signal: options.signal, pool,
+      threads, batchRows: config.batchSize, quote, arrayDelimiter, spillDir, signal: options.signal, pool,
       onRange: (rows, bytes, file) => relProgress(rows, bytes, file),
     });
     for (const f of files) if (f.kind === 'relationship') bytesRead += f.size;
@@ -148,7 +150,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const built = await buildRelTables({
       blocks: rel.blocks, spillFiles: rel.spillFiles, files, columnTypes: schema.columnTypes, nodeCounts,
       labels: schema.nodeTables.map((t) => t.label), bucketShift, quote, arrayDelimiter,
-      resolvePath: (p) => pending.path(p), backwardSpill: spillDir === undefined ? undefined : join(spillDir, 'bwd'), threads: config.threads, pool, signal: options.signal,
+      resolvePath: (p) => pending.path(p), backwardSpill: spillDir === undefined ? undefined : join(spillDir, 'bwd'), threads, pool, signal: options.signal,
       onProgress: (edges) => {
         csrProgress(edges - edgesDone, 0, '');
         edgesDone = edges;
@@ -200,37 +202,58 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
   }
 }
 
-/** Chooses the path and the CSR partitioning within the memory budget (fails up front when it cannot fit). */
-function memoryFor(config: StreamingConfig, prepared: PreparedImport, expected: Map<string, number>, maxPartitionEdges = Infinity): { streaming: boolean; plan: MemoryPlan } {
+/**
+ * Chooses the path, the worker threads and the CSR partitioning within the memory budget. Threads beyond what the
+ * work can use cost nothing; threads the budget cannot hold are not started (the budget wins over the default
+ * thread count); only a budget that cannot hold even one worker fails, up front.
+ */
+function memoryFor(
+  config: StreamingConfig, prepared: PreparedImport, expected: Map<string, number>, maxPartitionEdges = Infinity,
+): { streaming: boolean; threads: number; plan: MemoryPlan } {
   const { files, schema } = prepared;
-  const relFiles = files.map((f, i) => [f, i] as const).filter(([f]) => f.kind === 'relationship');
   let edges = 0;
   let propBytes = 0;
   let rangeBytes = 0;
-  for (const [f, i] of relFiles) {
+  let ranges = 0;
+  files.forEach((f, i) => {
+    if (f.kind !== 'relationship') return;
     const perRow = prepared.bytesPerRow[i] ?? 64;
-    const n = (f.size - f.dataStart) / perRow;
+    const data = Math.max(0, f.size - f.dataStart);
+    const n = data / perRow;
+    const bytes = Math.min(data, rangeBytesFor(config.batchSize, perRow));
     edges += n;
     propBytes += n * perRow;
-    rangeBytes = Math.max(rangeBytes, rangeBytesFor(config.batchSize, perRow));
-  }
+    rangeBytes = Math.max(rangeBytes, bytes);
+    ranges += Math.max(1, Math.ceil(data / Math.max(1, bytes)));
+  });
   const indexBytes = schema.spaces.reduce((n, s) => n + idIndexBytes(s.kind, expected.get(s.name) ?? 0, s.tables.length === 1), 0);
-  const inputs = { budget: config.memoryBudget, threads: config.threads, rangeBytes, indexBytes, edges, propertyBytesPerEdge: edges > 0 ? propBytes / edges : 0 };
+  let threads = Math.max(1, Math.min(config.threads, ranges));
+  const inputs = (t: number) => ({ budget: config.memoryBudget, threads: t, rangeBytes, indexBytes, edges, propertyBytesPerEdge: edges > 0 ? propBytes / edges : 0 });
+  const fits = (t: number): boolean => {
+    try {
+      planMemory({ ...inputs(t), streaming: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  while (threads > 1 && !fits(threads)) threads--;
   let streaming = config.mode === 'streaming' || (config.mode === 'auto' && prepared.plan.totalBytes >= config.streamingThreshold);
-  let plan = planMemory({ ...inputs, streaming });
-  if (!streaming && edges * (CSR_BYTES_PER_EDGE + 2 * inputs.propertyBytesPerEdge) > plan.csrBytes) {
+  let plan = planMemory({ ...inputs(threads), streaming });
+  const inMemoryBytes = edges * (CSR_BYTES_PER_EDGE + 2 * inputs(threads).propertyBytesPerEdge);
+  if (!streaming && inMemoryBytes > plan.csrBytes) {
     if (config.mode === 'in-memory') {
-      throw new ImportError('GI_MEMORY_BUDGET', `the in-memory path needs about ${Math.ceil(edges * (CSR_BYTES_PER_EDGE + 2 * inputs.propertyBytesPerEdge) / 2 ** 20)} MiB for ${Math.round(edges)} relationships, more than the ${Math.floor(plan.csrBytes / 2 ** 20)} MiB the budget leaves`, {
+      throw new ImportError('GI_MEMORY_BUDGET', `the in-memory path needs about ${Math.ceil(inMemoryBytes / 2 ** 20)} MiB for ${Math.round(edges)} relationships, more than the ${Math.floor(plan.csrBytes / 2 ** 20)} MiB the budget leaves`, {
         hint: 'use --mode streaming (or auto), or raise --memory-budget',
       });
     }
     streaming = true;
-    plan = planMemory({ ...inputs, streaming });
+    plan = planMemory({ ...inputs(threads), streaming });
   }
   if (streaming && plan.partitionEdges > maxPartitionEdges) {
     plan = { ...plan, partitionEdges: maxPartitionEdges, partitions: Math.max(1, Math.ceil(edges / maxPartitionEdges)) };
   }
-  return { streaming, plan };
+  return { streaming, threads, plan };
 }
 
 function buildManifest(

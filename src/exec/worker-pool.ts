@@ -73,6 +73,7 @@ export interface RunOptions<R> {
 export class WorkerPool {
   private readonly workers: Worker[] = [];
   private failure: ImportError | undefined;
+  private closing: Promise<void> | undefined;
   private current: { fail: (err: ImportError) => void; onMessage: (id: number, msg: WorkerMessage<unknown>) => void } | undefined;
   private readonly onAbort = (): void => this.fail(new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written'));
 
@@ -155,13 +156,15 @@ export class WorkerPool {
     void this.close().finally(() => run?.fail(err));
   }
 
-  /** Stops every worker. */
-  async close(): Promise<void> {
+  /** Stops every worker; resolves once all have exited (however many times it is called). */
+  close(): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
     this.signal?.removeEventListener('abort', this.onAbort);
     this.failure ??= new ImportError('GI_INTERNAL', 'the worker pool is closed');
     const workers = this.workers.splice(0);
     for (const w of workers) w.removeAllListeners('exit');
-    await Promise.all(workers.map((w) => w.terminate()));
+    this.closing = Promise.all(workers.map((w) => w.terminate())).then(() => undefined);
+    return this.closing;
   }
 }
 

@@ -52,6 +52,11 @@ export class NodeTableWriter {
   }
 
   /** Writes the last partial record batch and closes the file. */
+  /** Waits until the record batches written so far are (nearly) on disk, so the writer's queue stays small. */
+  drain(): Promise<void> {
+    return this.sink.drain();
+  }
+
   async close(): Promise<WrittenFile> {
     this.flush();
     return this.sink.close();
