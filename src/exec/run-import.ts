@@ -71,7 +71,8 @@ export async function prepareImport(config: StreamingConfig, options: RunOptions
     facts.push(stats);
     rows.push(stats.sampled ? undefined : stats.rows);
     bytesPerRow.push(stats.rows > 0 ? stats.bytes / stats.rows : undefined);
-    verifyKinds.push(stats.sampled ? file.layout.columns.map((_, c) => (infer.includes(c) ? stats.kinds[c] : null)) : undefined);
+    // A string column holds anything: only narrower kinds need checking against later values.
+    verifyKinds.push(stats.sampled ? file.layout.columns.map((_, c) => (infer.includes(c) && stats.kinds[c] !== 'string' ? stats.kinds[c] : null)) : undefined);
   }
   clock.end('sniff', rows.reduce<number>((n, r) => n + (r ?? 0), 0));
   const schema = buildGraphSchema(files, facts, config.idType);

@@ -73,5 +73,11 @@ export function fitsInferredKind(expected: InferredKind, buf: Uint8Array, s: num
       if (i === e && i > f0) return true;
     }
   }
+  // A valid date has '-' between digits, so the classifier could call it nothing but a date.
+  if (expected === 'date') {
+    const days = parseDate(buf, s, e);
+    if (days === days) return true;
+  }
+  if (expected === 'string') return true;
   return joinKinds(expected, classifyValue(buf, s, e)) === expected;
 }
