@@ -10,6 +10,7 @@ import {
   DST_COLUMN, EDGE_COLUMN, EdgeRowsWriter, OffsetsWriter, type PathResolver, REL_RECORD_BATCH_ROWS, SRC_COLUMN, type StoreFileEntry,
 } from '../store/rel-table-writer.js';
 import { type CsrInit, type CsrResult, type CsrTableSpec, type CsrTask, countingSort, runCsrPartition } from './csr-partition-task.js';
+import type { Partitioning } from '../plan/partitioning.js';
 import type { BlockMeta } from './rel-range-task.js';
 import { CONTROL, type WorkerPool, createControl } from './worker-pool.js';
 
@@ -23,8 +24,9 @@ export interface RelTablesInput {
   columnTypes: (PropertyType | undefined)[][];
   nodeCounts: number[];
   labels: string[];
-  /** Per node table: partition width (rows) is 2^bucketShift; the same partitions serve both directions. */
-  bucketShift: number[];
+  /** Per node table: partitions of the edges leaving it (forward) and of those entering it (backward). */
+  srcPartitions: Partitioning[];
+  dstPartitions: Partitioning[];
   quote: number;
   arrayDelimiter: number;
   resolvePath: PathResolver;
@@ -61,11 +63,12 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
     return {
       props: typeProps.get(g.type)!.map((p) => ({ name: p.name, type: p.type })),
       nSrc: input.nodeCounts[g.srcTable], nDst: input.nodeCounts[g.dstTable],
-      shift: input.bucketShift[g.srcTable], dstShift: input.bucketShift[g.dstTable], fileProps,
+      dstBlockShift: input.dstPartitions[g.dstTable].blockShift, dstPartOf: input.dstPartitions[g.dstTable].partOf,
+      dstPartitions: input.dstPartitions[g.dstTable].bounds.length - 1, fileProps,
     };
   });
   const init: CsrInit = { tables: specs, spillFiles: input.spillFiles, quote: input.quote, arrayDelimiter: input.arrayDelimiter, batchRows: REL_RECORD_BATCH_ROWS };
-  const tasks = partitionTasks(groups);
+  const tasks = partitionTasks(groups, input.srcPartitions);
   const results = resultSource(init, tasks, input);
   const tables: ManifestRelTable[] = [];
   const files: StoreFileEntry[] = [];
@@ -75,7 +78,7 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
       if (input.signal?.aborted) throw new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
       const dir = `rels/${t}`;
       const props = typeProps.get(g.type)!;
-      const count = await writeTable(input, specs[t], t, props, dir, tasks.filter((k) => k.table === t), results, files,
+      const count = await writeTable(input, g, t, props, dir, tasks.filter((k) => k.table === t), results, files,
         (n) => input.onProgress?.((written += n)));
       tables.push({
         type: g.type, from: input.labels[g.srcTable], to: input.labels[g.dstTable], count,
@@ -95,7 +98,7 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
 }
 
 /** One task per non-empty source partition, in store order, each knowing its first forward position. */
-function partitionTasks(groups: TableGroup[]): CsrTask[] {
+function partitionTasks(groups: TableGroup[], srcPartitions: Partitioning[]): CsrTask[] {
   const tasks: CsrTask[] = [];
   groups.forEach((g, table) => {
     const byBucket = new Map<number, BlockMeta[]>();
@@ -107,7 +110,8 @@ function partitionTasks(groups: TableGroup[]): CsrTask[] {
     let fwdBase = 0;
     for (const bucket of [...byBucket.keys()].sort((a, b) => a - b)) {
       const blocks = byBucket.get(bucket)!.sort((a, b) => a.range - b.range);
-      tasks.push({ id: tasks.length, table, bucket, fwdBase, blocks });
+      const { bounds } = srcPartitions[g.srcTable];
+      tasks.push({ id: tasks.length, table, bucket, lo: bounds[bucket], width: bounds[bucket + 1] - bounds[bucket], fwdBase, blocks });
       fwdBase += blocks.reduce((n, b) => n + b.count, 0);
     }
   });
@@ -264,10 +268,11 @@ interface BackwardChunk {
 }
 
 async function writeTable(
-  input: RelTablesInput, spec: CsrTableSpec, t: number, props: PropertySchema[], dir: string, tasks: CsrTask[], results: ResultSource,
+  input: RelTablesInput, g: TableGroup, t: number, props: PropertySchema[], dir: string, tasks: CsrTask[], results: ResultSource,
   files: StoreFileEntry[], progress: (edges: number) => void,
 ): Promise<number> {
-  const { nSrc, nDst, shift, dstShift } = spec;
+  const srcBounds = input.srcPartitions[g.srcTable].bounds;
+  const dstBounds = input.dstPartitions[g.dstTable].bounds;
   const propFields = props.map((p) => new Field(p.name, createColumnBuilder(p.type, input.quote, input.arrayDelimiter).arrowType, true));
   const byBucket = new Map(tasks.map((k) => [k.bucket, k]));
   const backward: BackwardChunk[][] = [];
@@ -279,9 +284,8 @@ async function writeTable(
     props.map((p) => createColumnBuilder(p.type, input.quote, input.arrayDelimiter)));
   let edges = 0;
   try {
-    const size = 2 ** shift;
-    for (let bucket = 0; bucket * size < nSrc; bucket++) {
-      const width = Math.min(nSrc, bucket * size + size) - bucket * size;
+    for (let bucket = 0; bucket + 1 < srcBounds.length; bucket++) {
+      const width = srcBounds[bucket + 1] - srcBounds[bucket];
       const task = byBucket.get(bucket);
       if (task === undefined) {
         await fwdOffsets.appendEmpty(width);
@@ -321,10 +325,9 @@ async function writeTable(
   const bwdOffsets = await OffsetsWriter.open(input.resolvePath, `${dir}/bwd_offsets.arrow`);
   const bwd = await EdgeRowsWriter.open(input.resolvePath, `${dir}/bwd.arrow`, [SRC_COLUMN, EDGE_COLUMN], [], []);
   try {
-    const size = 2 ** dstShift;
-    for (let bucket = 0; bucket * size < nDst; bucket++) {
-      const lo = bucket * size;
-      const width = Math.min(nDst, lo + size) - lo;
+    for (let bucket = 0; bucket + 1 < dstBounds.length; bucket++) {
+      const lo = dstBounds[bucket];
+      const width = dstBounds[bucket + 1] - lo;
       const chunks = backward[bucket];
       if (chunks === undefined) {
         await bwdOffsets.appendEmpty(width);

@@ -10,9 +10,10 @@ export interface CsrTableSpec {
   props: { name: string; type: PropertyType }[];
   nSrc: number;
   nDst: number;
-  /** Source partitions are 2^shift rows wide; target partitions 2^dstShift. */
-  shift: number;
-  dstShift: number;
+  /** Target partitions of the backward direction: partition of row d is dstPartOf[d >>> dstBlockShift]. */
+  dstBlockShift: number;
+  dstPartOf: Uint16Array;
+  dstPartitions: number;
   /** Property column names of each file feeding the table, in file column order (the order in its blocks). */
   fileProps: Record<number, string[]>;
 }
@@ -32,6 +33,9 @@ export interface CsrTask {
   id: number;
   table: number;
   bucket: number;
+  /** Source rows [lo, lo + width) of the partition. */
+  lo: number;
+  width: number;
   /** Forward position (edge id) of the partition's first edge: edges of earlier partitions, counted from blocks. */
   fwdBase: number;
   blocks: BlockMeta[];
@@ -59,8 +63,7 @@ export interface CsrResult {
  */
 export function runCsrPartition(init: CsrInit, task: CsrTask, fds: Map<number, number>): CsrResult {
   const spec = init.tables[task.table];
-  const lo = task.bucket * 2 ** spec.shift;
-  const width = Math.min(spec.nSrc, lo + 2 ** spec.shift) - lo;
+  const { lo, width } = task;
   const part = loadPartition(init, spec, task.blocks, fds);
   const n = part.src.length;
   const { perm, degrees } = countingSort(part.src, lo, width);
@@ -80,15 +83,16 @@ export function runCsrPartition(init: CsrInit, task: CsrTask, fds: Map<number, n
     i += k;
   }
 
-  const dstBuckets = Math.ceil(spec.nDst / 2 ** spec.dstShift);
+  const dstBuckets = spec.dstPartitions;
+  const { dstPartOf, dstBlockShift } = spec;
   const counts = new Uint32Array(dstBuckets + 1);
-  for (let i = 0; i < n; i++) counts[(dst[i] >>> spec.dstShift) + 1]++;
+  for (let i = 0; i < n; i++) counts[dstPartOf[dst[i] >>> dstBlockShift] + 1]++;
   for (let b = 0; b < dstBuckets; b++) counts[b + 1] += counts[b];
   const cursor = counts.slice(0, dstBuckets);
   const records = new Uint32Array(3 * n);
   for (let i = 0; i < n; i++) {
     const d = dst[i];
-    const k = 3 * cursor[d >>> spec.dstShift]++;
+    const k = 3 * cursor[dstPartOf[d >>> dstBlockShift]]++;
     records[k] = d;
     records[k + 1] = part.src[perm[i]];
     records[k + 2] = task.fwdBase + i;

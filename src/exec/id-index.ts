@@ -16,9 +16,11 @@ const EMPTY = 0;
 // Tables are sized for this load from the expected node count (any size, not a power of two: a 20M-node space takes
 // 300 MB, not the 400 MB of the next power of two). Linear probing averages about 2.5 probes a hit here, mostly in
 // the same cache line, and the endpoint lookups are bound by the first cache miss, not by the probes.
-const TARGET_LOAD = 0.75;
+export const TARGET_LOAD = 0.75;
+/** The densest load the memory plan may ask for when the budget is tight: probes get longer, memory 17% smaller. */
+export const TIGHT_LOAD = 0.9;
 /** Past this load (when the expected count was too low) the table doubles. */
-const MAX_LOAD = 0.85;
+const MAX_LOAD = 0.95;
 
 /** Which kind of key a space holds: exact 64-bit integers, or UTF-8 byte strings. */
 export type IdKind = 'int' | 'string';
@@ -45,9 +47,9 @@ export interface SharedIdIndex {
   arenaStart: Float64Array;
 }
 
-/** Slot count for `n` keys at TARGET_LOAD. */
-export function slotsFor(n: number): number {
-  return Math.max(16, Math.ceil(n / TARGET_LOAD) + 1);
+/** Slot count for `n` keys at `load`. */
+export function slotsFor(n: number, load = TARGET_LOAD): number {
+  return Math.max(16, Math.ceil(n / load) + 1);
 }
 
 function mixInt(lo: number, hi: number): number {
@@ -83,13 +85,13 @@ export class IdIndex {
    * `fixedTable` >= 0 when the space has one node table: then an ordinal is the row itself and the per-node
    * (table, row) arrays are not kept, which saves memory and, in endpoint lookups, two cache misses per edge.
    */
-  constructor(readonly kind: IdKind, expectedNodes = 0, readonly fixedTable = -1) {
+  constructor(readonly kind: IdKind, expectedNodes = 0, readonly fixedTable = -1, load = TARGET_LOAD) {
     this.stride = kind === 'int' ? 3 : 2;
     if (fixedTable >= 0) {
       this.tables = uint16s(0);
       this.rows = uint32s(0);
     }
-    const slots = slotsFor(expectedNodes);
+    const slots = slotsFor(expectedNodes, load);
     this.slotCount = slots;
     this.scale = slots / 4294967296;
     this.slots = int32s(slots * this.stride);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ImportError } from '../errors/import-error.js';
+import type { Partitioning } from '../plan/partitioning.js';
 import { type ByteRange, type RangeExtent, rangeBytesFor, splitRanges, verifyRangeChain } from '../plan/split-ranges.js';
 import type { GraphSchema } from '../schema/graph-schema.js';
 import type { InferredKind } from '../schema/infer-types.js';
@@ -17,7 +18,8 @@ export interface RelPhaseOptions {
   verifyKinds: ((InferredKind | null)[] | undefined)[];
   /** Per file: average bytes per row, from the sample. */
   bytesPerRow: (number | undefined)[];
-  bucketShift: number[];
+  /** Per node table: partitioning of the edges leaving it. */
+  partitions: Partitioning[];
   threads: number;
   batchRows: number;
   quote: number;
@@ -56,7 +58,7 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
   const init: RelTaskInit = {
     files: specs,
     indexes: Object.fromEntries([...o.indexes].map(([k, v]) => [k, v.share()])),
-    bucketShift: o.bucketShift,
+    partitions: o.partitions,
     batchRows: o.batchRows,
   };
   const reports: (RangeReport | undefined)[] = new Array(ranges.length);

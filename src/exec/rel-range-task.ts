@@ -3,6 +3,7 @@ import { ImportError, type ImportErrorJSON } from '../errors/import-error.js';
 import { type RowBatch, readBatches } from '../input/batch-reader.js';
 import { FIELD_ESCAPED, ScanBatch, decodeField } from '../input/scanner.js';
 import { int64Out, parseInt64 } from '../input/value-parsers.js';
+import type { Partitioning } from '../plan/partitioning.js';
 import type { ByteRange, RangeExtent } from '../plan/split-ranges.js';
 import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
 import type { PropertyType } from '../schema/types.js';
@@ -46,8 +47,8 @@ export interface RelFileSpec {
 export interface RelTaskInit {
   files: Record<number, RelFileSpec>;
   indexes: Record<string, SharedIdIndex>;
-  /** Per node table: edges are partitioned by `sourceRow >>> bucketShift[sourceTable]`. */
-  bucketShift: number[];
+  /** Per node table: how edges leaving it are partitioned by source row. */
+  partitions: Partitioning[];
   batchRows: number;
 }
 
@@ -116,7 +117,7 @@ interface Group {
   type: string;
   srcTable: number;
   dstTable: number;
-  shift: number;
+  part: Partitioning;
   buckets: (BucketBuffer | undefined)[];
 }
 
@@ -143,7 +144,7 @@ export async function runRelRange(
     if (last !== undefined && last.type === type && last.srcTable === srcTable && last.dstTable === dstTable) return last;
     const key = `${type}\u0000${srcTable}\u0000${dstTable}`;
     let g = groups.get(key);
-    if (g === undefined) groups.set(key, (g = { type, srcTable, dstTable, shift: ctx.init.bucketShift[srcTable], buckets: [] }));
+    if (g === undefined) groups.set(key, (g = { type, srcTable, dstTable, part: ctx.init.partitions[srcTable], buckets: [] }));
     return (last = g);
   };
   try {
@@ -177,7 +178,7 @@ export async function runRelRange(
         if (dst < 0) throw endpointNotFoundError(at(r), spec.endColumn, spec.endSpace, 'end');
         const srcRow = startIndex.rowOf(src);
         const group = groupFor(type, startIndex.tableOf(src), endIndex.tableOf(dst));
-        const bucket = srcRow >>> group.shift;
+        const bucket = group.part.partOf[srcRow >>> group.part.blockShift];
         let bb = group.buckets[bucket];
         if (bb === undefined) group.buckets[bucket] = bb = new BucketBuffer(report.rows + r, propTypes, spec.quote, arrayDelimiter);
         for (let p = 0; p < nProps; p++) {
@@ -239,7 +240,7 @@ function encodeBlocks(range: ByteRange, groups: Map<string, Group>, sink: BlockS
 }
 
 /** Node ordinal of an endpoint field, or -1 when no node has that ID. */
-function resolveEndpoint(index: IdIndex, batch: RowBatch, f: number, quote: number, scratch: { bytes: Uint8Array }): number {
+export function resolveEndpoint(index: IdIndex, batch: RowBatch, f: number, quote: number, scratch: { bytes: Uint8Array }): number {
   const { buf, scan } = batch;
   let s = scan.fieldStart[f];
   let e = scan.fieldEnd[f];

@@ -2,7 +2,8 @@ import { rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { StreamingConfig } from '../config/streaming-config.js';
 import { ImportError, toImportError } from '../errors/import-error.js';
-import { CSR_BYTES_PER_EDGE, type MemoryPlan, bucketShifts, idIndexBytes, planMemory } from '../plan/memory-plan.js';
+import { CSR_BYTES_PER_EDGE, type MemoryPlan, idIndexBytes, planMemory } from '../plan/memory-plan.js';
+import { type Partitioning, balancedPartitioning, singlePartition } from '../plan/partitioning.js';
 import { type ImportPlan, planImport } from '../plan/plan-import.js';
 import { rangeBytesFor } from '../plan/split-ranges.js';
 import type { InferredKind } from '../schema/infer-types.js';
@@ -14,10 +15,11 @@ import { NodeTableWriter } from '../store/node-table-writer.js';
 import type { StoreFileEntry } from '../store/rel-table-writer.js';
 import { PendingStore } from '../store/store-dir.js';
 import { type EventSink, type ImportResult, type Phase } from './events.js';
-import { IdIndex } from './id-index.js';
+import { IdIndex, TARGET_LOAD, TIGHT_LOAD } from './id-index.js';
 import { loadNodeFile } from './load-nodes.js';
 import { buildRelTables } from './build-rel-tables.js';
 import { loadRelationships } from './load-relationships.js';
+import { sampleEndpoints } from './sample-endpoints.js';
 import { WorkerPool } from './worker-pool.js';
 import { columnsToInfer, sniffFile } from './sniff-files.js';
 import { VERSION } from '../version.js';
@@ -113,7 +115,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const expected = new Map(schema.spaces.map((s) => [s.name, expectedNodes(prepared, files, s.name)]));
     const memory = memoryFor(config, prepared, expected, options.maxPartitionEdges);
     threads = memory.threads;
-    const indexes = new Map(schema.spaces.map((s) => [s.name, new IdIndex(s.kind, expected.get(s.name), s.tables.length === 1 ? s.tables[0] : -1)]));
+    const indexes = new Map(schema.spaces.map((s) => [s.name, new IdIndex(s.kind, expected.get(s.name), s.tables.length === 1 ? s.tables[0] : -1, memory.indexLoad)]));
     for (const [t, table] of schema.nodeTables.entries()) {
       const kind = table.space === null ? null : indexes.get(table.space)!.kind;
       writers.push(new NodeTableWriter(table, kind, await pending.path(`nodes/${t}.arrow`), quote, arrayDelimiter));
@@ -133,12 +135,12 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     clock.end('nodes', nodeRows);
 
     const nodeCounts = writers.map((w) => w.rowCount);
-    const bucketShift = bucketShifts(nodeCounts, memory.plan.partitions);
+    const { srcPartitions, dstPartitions } = await partitionTables(files, indexes, nodeCounts, memory.plan);
     const spillDir = memory.streaming ? dirname(await pending.path('.spill/rel-0.spill')) : undefined;
     clock.start('relationships', sumBytes(files, 'relationship'));
     const relProgress = clock.counter('relationships', options.signal);
     const rel = await loadRelationships({
-      files, schema, indexes, verifyKinds: prepared.verifyKinds, bytesPerRow: prepared.bytesPerRow, bucketShift,
+      files, schema, indexes, verifyKinds: prepared.verifyKinds, bytesPerRow: prepared.bytesPerRow, partitions: srcPartitions,
       threads, batchRows: config.batchSize, quote, arrayDelimiter, spillDir, signal: options.signal, pool,
       onRange: (rows, bytes, file) => relProgress(rows, bytes, file),
     });
@@ -150,7 +152,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     let edgesDone = 0;
     const built = await buildRelTables({
       blocks: rel.blocks, spillFiles: rel.spillFiles, files, columnTypes: schema.columnTypes, nodeCounts,
-      labels: schema.nodeTables.map((t) => t.label), bucketShift, quote, arrayDelimiter,
+      labels: schema.nodeTables.map((t) => t.label), srcPartitions, dstPartitions, quote, arrayDelimiter,
       resolvePath: (p) => pending.path(p), backwardSpill: spillDir === undefined ? undefined : join(spillDir, 'bwd'), threads, pool, signal: options.signal,
       onProgress: (edges) => {
         csrProgress(edges - edgesDone, 0, '');
@@ -204,13 +206,34 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
 }
 
 /**
+ * CSR partitions per node table, as sources and as targets. One partition per table on the in-memory path; on the
+ * streaming path each table gets partitions in proportion to its share of sampled edges, balanced on where those
+ * edges fall (see balancedPartitioning), so skewed degrees do not put most edges into one partition.
+ */
+async function partitionTables(
+  files: InputFile[], indexes: Map<string, IdIndex>, nodeCounts: number[], plan: MemoryPlan,
+): Promise<{ srcPartitions: Partitioning[]; dstPartitions: Partitioning[] }> {
+  if (plan.partitions <= 1) {
+    const single = nodeCounts.map((n) => singlePartition(n));
+    return { srcPartitions: single, dstPartitions: single };
+  }
+  const sample = await sampleEndpoints(files, indexes, nodeCounts.length);
+  const share = (rows: number[]): number => (sample.edges === 0 ? 1 : rows.length / sample.edges);
+  const parts = (rows: number[]): number => Math.max(1, Math.ceil(plan.partitions * share(rows)));
+  return {
+    srcPartitions: nodeCounts.map((n, t) => balancedPartitioning(n, parts(sample.sources[t]), sample.sources[t])),
+    dstPartitions: nodeCounts.map((n, t) => balancedPartitioning(n, parts(sample.targets[t]), sample.targets[t])),
+  };
+}
+
+/**
  * Chooses the path, the worker threads and the CSR partitioning within the memory budget. Threads beyond what the
  * work can use cost nothing; threads the budget cannot hold are not started (the budget wins over the default
  * thread count); only a budget that cannot hold even one worker fails, up front.
  */
 function memoryFor(
   config: StreamingConfig, prepared: PreparedImport, expected: Map<string, number>, maxPartitionEdges = Infinity,
-): { streaming: boolean; threads: number; plan: MemoryPlan } {
+): { streaming: boolean; threads: number; plan: MemoryPlan; indexLoad: number } {
   const { files, schema } = prepared;
   let edges = 0;
   let propBytes = 0;
@@ -227,9 +250,12 @@ function memoryFor(
     rangeBytes = Math.max(rangeBytes, bytes);
     ranges += Math.max(1, Math.ceil(data / Math.max(1, bytes)));
   });
-  const indexBytes = schema.spaces.reduce((n, s) => n + idIndexBytes(s.kind, expected.get(s.name) ?? 0, s.tables.length === 1), 0);
+  const indexBytesAt = (load: number): number => schema.spaces.reduce((n, s) => n + idIndexBytes(s.kind, expected.get(s.name) ?? 0, s.tables.length === 1, load), 0);
   let threads = Math.max(1, Math.min(config.threads, ranges));
-  const inputs = (t: number) => ({ budget: config.memoryBudget, threads: t, rangeBytes, indexBytes, edges, propertyBytesPerEdge: edges > 0 ? propBytes / edges : 0 });
+  let indexLoad = TARGET_LOAD;
+  const inputs = (t: number) => ({
+    budget: config.memoryBudget, threads: t, rangeBytes, indexBytes: indexBytesAt(indexLoad), edges, propertyBytesPerEdge: edges > 0 ? propBytes / edges : 0,
+  });
   const fits = (t: number): boolean => {
     try {
       planMemory({ ...inputs(t), streaming: true });
@@ -239,6 +265,8 @@ function memoryFor(
     }
   };
   while (threads > 1 && !fits(threads)) threads--;
+  // A tight budget packs the ID index denser before giving up.
+  if (!fits(threads)) indexLoad = TIGHT_LOAD;
   let streaming = config.mode === 'streaming' || (config.mode === 'auto' && prepared.plan.totalBytes >= config.streamingThreshold);
   let plan = planMemory({ ...inputs(threads), streaming });
   const inMemoryBytes = edges * (CSR_BYTES_PER_EDGE + 2 * inputs(threads).propertyBytesPerEdge);
@@ -254,7 +282,7 @@ function memoryFor(
   if (streaming && plan.partitionEdges > maxPartitionEdges) {
     plan = { ...plan, partitionEdges: maxPartitionEdges, partitions: Math.max(1, Math.ceil(edges / maxPartitionEdges)) };
   }
-  return { streaming, threads, plan };
+  return { streaming, threads, plan, indexLoad };
 }
 
 function buildManifest(

@@ -18,8 +18,8 @@ export const MIN_CSR_BYTES = 32 * MiB;
 export const CSR_BYTES_PER_EDGE = 64;
 
 /** Bytes of an ID index holding `nodes` IDs (see id-index.ts), with growth headroom for arrays that double. */
-export function idIndexBytes(kind: 'int' | 'string', nodes: number, oneTable: boolean, keyBytesPerNode = 16): number {
-  const slots = slotsFor(nodes);
+export function idIndexBytes(kind: 'int' | 'string', nodes: number, oneTable: boolean, load?: number, keyBytesPerNode = 16): number {
+  const slots = slotsFor(nodes, load);
   const perNode = oneTable ? 0 : 6 * 2; // table + row arrays, grown by doubling
   if (kind === 'int') return slots * 12 + nodes * perNode;
   return slots * 8 + nodes * (perNode + 8 * 2 + keyBytesPerNode * 2);
@@ -65,14 +65,4 @@ export function planMemory(m: MemoryInputs): MemoryPlan {
   const partitionEdges = Math.max(1 << 16, Math.floor(csrBytes / perEdge / (m.threads + 1)));
   if (!m.streaming) return { csrBytes, partitionEdges: Math.max(partitionEdges, m.edges), partitions: 1, fixedBytes };
   return { csrBytes, partitionEdges, partitions: Math.max(1, Math.ceil(m.edges / partitionEdges)), fixedBytes };
-}
-
-/** Partition width per node table, as a power of two: about `partitions` source partitions per table. */
-export function bucketShifts(nodeCounts: number[], partitions: number): number[] {
-  return nodeCounts.map((n) => {
-    if (partitions <= 1) return 30;
-    let shift = 0;
-    while (shift < 30 && 2 ** shift * partitions < n) shift++;
-    return shift;
-  });
 }

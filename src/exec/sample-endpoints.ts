@@ -1,0 +1,67 @@
+import { open } from 'node:fs/promises';
+import { ScanBatch, scanRows } from '../input/scanner.js';
+import type { RowBatch } from '../input/batch-reader.js';
+import type { InputFile } from '../schema/resolve-inputs.js';
+import type { IdIndex } from './id-index.js';
+import { resolveEndpoint } from './rel-range-task.js';
+
+/** Windows read per relationship file, and their size: ~2 MiB spread over the whole file. */
+const WINDOWS = 32;
+const WINDOW_BYTES = 64 << 10;
+
+/** Node rows of sampled edge endpoints, per node table: where edges start, and where they end. */
+export interface EndpointSample {
+  sources: number[][];
+  targets: number[][];
+  /** Edges sampled. */
+  edges: number;
+}
+
+/**
+ * Reads small windows spread over every relationship file and resolves the endpoints of the rows in them, to learn
+ * how edges spread over node rows (the CSR partitions are balanced on it). Only an estimate: a window may start
+ * inside a quoted field, and rows that do not parse or resolve are skipped, never reported.
+ */
+export async function sampleEndpoints(files: InputFile[], indexes: Map<string, IdIndex>, tables: number): Promise<EndpointSample> {
+  const sample: EndpointSample = { sources: Array.from({ length: tables }, () => []), targets: Array.from({ length: tables }, () => []), edges: 0 };
+  const scan = new ScanBatch(4096);
+  const scratch = { bytes: new Uint8Array(256) };
+  const buf = Buffer.allocUnsafe(WINDOW_BYTES);
+  for (const file of files) {
+    if (file.kind !== 'relationship') continue;
+    const { layout } = file;
+    const startSpec = layout.columns[layout.startColumn];
+    const endSpec = layout.columns[layout.endColumn];
+    const startIndex = indexes.get(startSpec.kind === 'start' ? startSpec.space : '')!;
+    const endIndex = indexes.get(endSpec.kind === 'end' ? endSpec.space : '')!;
+    const dialect = { delimiter: file.delimiter.charCodeAt(0), quote: file.quote.charCodeAt(0) };
+    const data = file.size - file.dataStart;
+    const handle = await open(file.path, 'r');
+    try {
+      for (let w = 0; w < WINDOWS; w++) {
+        const at = file.dataStart + Math.floor((data * w) / WINDOWS);
+        const { bytesRead } = await handle.read(buf, 0, WINDOW_BYTES, at);
+        let s = 0;
+        if (w > 0) {
+          while (s < bytesRead && buf[s] !== 0x0a) s++;
+          s++;
+        }
+        if (s >= bytesRead) continue;
+        scanRows(buf, s, bytesRead, at + bytesRead >= file.size, dialect, scan);
+        const batch = { buf, scan, firstLine: 0, bufOffset: at, bytesDone: 0 } as RowBatch;
+        for (let r = 0; r < scan.rows; r++) {
+          if (scan.fieldCount(r) !== layout.columns.length) continue;
+          const src = resolveEndpoint(startIndex, batch, scan.rowField[r] + layout.startColumn, dialect.quote, scratch);
+          const dst = resolveEndpoint(endIndex, batch, scan.rowField[r] + layout.endColumn, dialect.quote, scratch);
+          if (src < 0 || dst < 0) continue;
+          sample.sources[startIndex.tableOf(src)].push(startIndex.rowOf(src));
+          sample.targets[endIndex.tableOf(dst)].push(endIndex.rowOf(dst));
+          sample.edges++;
+        }
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  return sample;
+}
