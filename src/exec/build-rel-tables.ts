@@ -9,7 +9,7 @@ import { type ManifestRelTable, typeToManifest } from '../store/manifest.js';
 import {
   DST_COLUMN, EDGE_COLUMN, EdgeRowsWriter, OffsetsWriter, type PathResolver, REL_RECORD_BATCH_ROWS, SRC_COLUMN, type StoreFileEntry,
 } from '../store/rel-table-writer.js';
-import { type CsrInit, type CsrResult, type CsrTableSpec, type CsrTask, countingSort, runCsrPartition } from './csr-partition-task.js';
+import { type CsrInit, type CsrResult, type CsrTableSpec, type CsrTask, countingSort, encodeBlockTable, runCsrPartition } from './csr-partition-task.js';
 import type { Partitioning } from '../plan/partitioning.js';
 import type { BlockMeta } from './rel-range-task.js';
 import { CONTROL, type WorkerPool, createControl } from './worker-pool.js';
@@ -67,8 +67,12 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
       dstPartitions: input.dstPartitions[g.dstTable].bounds.length - 1, fileProps,
     };
   });
-  const init: CsrInit = { tables: specs, spillFiles: input.spillFiles, quote: input.quote, arrayDelimiter: input.arrayDelimiter, batchRows: REL_RECORD_BATCH_ROWS };
-  const tasks = partitionTasks(groups, input.srcPartitions);
+  const { tasks, ordered } = partitionTasks(groups, input.srcPartitions);
+  const blocks = encodeBlockTable(ordered);
+  // The metadata now lives in the shared table: drop the objects (there can be hundreds of thousands).
+  input.blocks.length = 0;
+  for (const g of groups) g.blocks = [];
+  const init: CsrInit = { tables: specs, blocks, spillFiles: input.spillFiles, quote: input.quote, arrayDelimiter: input.arrayDelimiter, batchRows: REL_RECORD_BATCH_ROWS };
   const results = resultSource(init, tasks, input);
   const tables: ManifestRelTable[] = [];
   const files: StoreFileEntry[] = [];
@@ -98,8 +102,9 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
 }
 
 /** One task per non-empty source partition, in store order, each knowing its first forward position. */
-function partitionTasks(groups: TableGroup[], srcPartitions: Partitioning[]): CsrTask[] {
+function partitionTasks(groups: TableGroup[], srcPartitions: Partitioning[]): { tasks: CsrTask[]; ordered: BlockMeta[] } {
   const tasks: CsrTask[] = [];
+  const ordered: BlockMeta[] = [];
   groups.forEach((g, table) => {
     const byBucket = new Map<number, BlockMeta[]>();
     for (const b of g.blocks) {
@@ -111,11 +116,16 @@ function partitionTasks(groups: TableGroup[], srcPartitions: Partitioning[]): Cs
     for (const bucket of [...byBucket.keys()].sort((a, b) => a - b)) {
       const blocks = byBucket.get(bucket)!.sort((a, b) => a.range - b.range);
       const { bounds } = srcPartitions[g.srcTable];
-      tasks.push({ id: tasks.length, table, bucket, lo: bounds[bucket], width: bounds[bucket + 1] - bounds[bucket], fwdBase, blocks });
-      fwdBase += blocks.reduce((n, b) => n + b.count, 0);
+      const edges = blocks.reduce((n, b) => n + b.count, 0);
+      tasks.push({
+        id: tasks.length, table, bucket, lo: bounds[bucket], width: bounds[bucket + 1] - bounds[bucket], fwdBase,
+        blockFrom: ordered.length, blockTo: ordered.length + blocks.length, edges,
+      });
+      for (const b of blocks) ordered.push(b);
+      fwdBase += edges;
     }
   });
-  return tasks;
+  return { tasks, ordered };
 }
 
 /** Where partition results come from: a worker pool (results may arrive out of order) or this thread. */
@@ -134,7 +144,7 @@ function resultSource(init: CsrInit, tasks: CsrTask[], input: RelTablesInput): R
     for (const fd of fds.values()) closeSync(fd);
     fds.clear();
   };
-  const edges = tasks.reduce((n, t) => n + t.blocks.reduce((m, b) => m + b.count, 0), 0);
+  const edges = tasks.reduce((n, t) => n + t.edges, 0);
   const threads = Math.min(input.threads, tasks.length);
   if (edges < INLINE_CSR_EDGES) {
     return {

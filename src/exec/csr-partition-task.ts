@@ -18,9 +18,41 @@ export interface CsrTableSpec {
   fileProps: Record<number, string[]>;
 }
 
+/**
+ * Where every block is, in shared memory (posted to workers without a copy): block i is at `meta[i * stride]`:
+ * file index, edge count, spill file (-1: in `bytes`), offset, byte length, then the byte length of each of the
+ * file's property columns. A streaming import has hundreds of thousands of blocks; as objects, cloned to each
+ * worker, they would cost more memory than the partitions themselves.
+ */
+export interface BlockTable {
+  meta: Float64Array;
+  stride: number;
+  /** Bytes of blocks kept in (shared) memory, by block number; absent when every block is spilled. */
+  bytes?: (Uint8Array | undefined)[];
+}
+
+/** Encodes block metadata into a BlockTable (blocks keep their order). */
+export function encodeBlockTable(blocks: BlockMeta[]): BlockTable {
+  const stride = 5 + blocks.reduce((m, b) => Math.max(m, b.propBytes.length), 0);
+  const meta = new Float64Array(new SharedArrayBuffer(Math.max(1, blocks.length * stride) * 8));
+  const kept = blocks.some((b) => b.bytes !== undefined);
+  const bytes = kept ? blocks.map((b) => b.bytes) : undefined;
+  blocks.forEach((b, i) => {
+    const at = i * stride;
+    meta[at] = b.fileIndex;
+    meta[at + 1] = b.count;
+    meta[at + 2] = b.spill ?? -1;
+    meta[at + 3] = b.offset ?? 0;
+    meta[at + 4] = b.length;
+    b.propBytes.forEach((len, k) => (meta[at + 5 + k] = len));
+  });
+  return { meta, stride, bytes };
+}
+
 /** Shared by every CSR task of an import. */
 export interface CsrInit {
   tables: CsrTableSpec[];
+  blocks: BlockTable;
   spillFiles: string[];
   quote: number;
   arrayDelimiter: number;
@@ -38,7 +70,10 @@ export interface CsrTask {
   width: number;
   /** Forward position (edge id) of the partition's first edge: edges of earlier partitions, counted from blocks. */
   fwdBase: number;
-  blocks: BlockMeta[];
+  /** The partition's blocks, in range order: numbers [blockFrom, blockTo) of the BlockTable. */
+  blockFrom: number;
+  blockTo: number;
+  edges: number;
 }
 
 /** The forward part of a partition, ready to append to the store files in order. */
@@ -64,7 +99,7 @@ export interface CsrResult {
 export function runCsrPartition(init: CsrInit, task: CsrTask, fds: Map<number, number>): CsrResult {
   const spec = init.tables[task.table];
   const { lo, width } = task;
-  const part = loadPartition(init, spec, task.blocks, fds);
+  const part = loadPartition(init, spec, task, fds);
   const n = part.src.length;
   const { perm, degrees } = countingSort(part.src, lo, width);
   const dst = new Uint32Array(n);
@@ -116,44 +151,51 @@ export function countingSort(keys: Uint32Array, lo: number, width: number): { pe
 }
 
 /** Concatenates a partition's blocks (in range order) into endpoint arrays and the type's property builders. */
-function loadPartition(init: CsrInit, spec: CsrTableSpec, blocks: BlockMeta[], fds: Map<number, number>): { src: Uint32Array; dst: Uint32Array; props: ColumnBuilder[] } {
-  const n = blocks.reduce((t, b) => t + b.count, 0);
-  const src = new Uint32Array(n);
-  const dst = new Uint32Array(n);
+function loadPartition(init: CsrInit, spec: CsrTableSpec, task: CsrTask, fds: Map<number, number>): { src: Uint32Array; dst: Uint32Array; props: ColumnBuilder[] } {
+  const { meta, stride } = init.blocks;
+  const src = new Uint32Array(task.edges);
+  const dst = new Uint32Array(task.edges);
   const builders = spec.props.map((p) => createColumnBuilder(p.type, init.quote, init.arrayDelimiter));
   let at = 0;
-  for (const b of blocks) {
-    const bytes = blockBytes(b, init.spillFiles, fds);
-    src.set(new Uint32Array(bytes.buffer, bytes.byteOffset, b.count), at);
-    dst.set(new Uint32Array(bytes.buffer, bytes.byteOffset + 4 * b.count, b.count), at);
+  for (let i = task.blockFrom; i < task.blockTo; i++) {
+    const m = i * stride;
+    const fileIndex = meta[m];
+    const count = meta[m + 1];
+    const bytes = blockBytes(init, i, fds);
+    src.set(new Uint32Array(bytes.buffer, bytes.byteOffset, count), at);
+    dst.set(new Uint32Array(bytes.buffer, bytes.byteOffset + 4 * count, count), at);
     // The file's property columns follow the endpoints, in file order; the type's columns are matched by name.
-    const fileProps = spec.fileProps[b.fileIndex];
+    const fileProps = spec.fileProps[fileIndex];
     const partAt: number[] = [];
-    let off = 8 * b.count;
-    for (const len of b.propBytes) {
+    let off = 8 * count;
+    for (let k = 0; k < fileProps.length; k++) {
       partAt.push(off);
-      off += len;
+      off += meta[m + 5 + k];
     }
-    spec.props.forEach((p, i) => {
+    spec.props.forEach((p, j) => {
       const k = fileProps.indexOf(p.name);
-      if (k < 0) builders[i].appendNulls(b.count);
-      else builders[i].appendEncoded(bytes.subarray(partAt[k], partAt[k] + b.propBytes[k]));
+      if (k < 0) builders[j].appendNulls(count);
+      else builders[j].appendEncoded(bytes.subarray(partAt[k], partAt[k] + meta[m + 5 + k]));
     });
-    at += b.count;
+    at += count;
   }
   return { src, dst, props: builders };
 }
 
 /** A block's bytes, from memory or from its spill file. */
-function blockBytes(b: BlockMeta, spillFiles: string[], fds: Map<number, number>): Uint8Array {
-  if (b.bytes !== undefined) return b.bytes;
-  let fd = fds.get(b.spill!);
-  if (fd === undefined) fds.set(b.spill!, (fd = openSync(spillFiles[b.spill!], 'r')));
-  const bytes = new Uint8Array(b.length);
+function blockBytes(init: CsrInit, i: number, fds: Map<number, number>): Uint8Array {
+  const { meta, stride } = init.blocks;
+  const spill = meta[i * stride + 2];
+  if (spill < 0) return init.blocks.bytes![i]!;
+  const offset = meta[i * stride + 3];
+  const length = meta[i * stride + 4];
+  let fd = fds.get(spill);
+  if (fd === undefined) fds.set(spill, (fd = openSync(init.spillFiles[spill], 'r')));
+  const bytes = new Uint8Array(length);
   let done = 0;
-  while (done < b.length) {
-    const n = readSync(fd, bytes, done, b.length - done, b.offset! + done);
-    if (n === 0) throw new ImportError('GI_STORE_WRITE', `spill file ${spillFiles[b.spill!]} is shorter than expected`);
+  while (done < length) {
+    const n = readSync(fd, bytes, done, length - done, offset + done);
+    if (n === 0) throw new ImportError('GI_STORE_WRITE', `spill file ${init.spillFiles[spill]} is shorter than expected`);
     done += n;
   }
   return bytes;
