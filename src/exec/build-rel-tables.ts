@@ -67,8 +67,10 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
       dstPartitions: input.dstPartitions[g.dstTable].bounds.length - 1, fileProps,
     };
   });
-  const { tasks, ordered } = partitionTasks(groups, input.srcPartitions);
-  const blocks = encodeBlockTable(ordered);
+  const partitioned = partitionTasks(groups, input.srcPartitions);
+  const tasks = partitioned.tasks;
+  const blocks = encodeBlockTable(partitioned.ordered);
+  partitioned.ordered = [];
   // The metadata now lives in the shared table: drop the objects (there can be hundreds of thousands).
   input.blocks.length = 0;
   for (const g of groups) g.blocks = [];

@@ -20,6 +20,9 @@ export interface RelPhaseOptions {
   bytesPerRow: (number | undefined)[];
   /** Per node table: partitioning of the edges leaving it. */
   partitions: Partitioning[];
+  /** Total CSR partitions and relationship bytes: large inputs get larger ranges (see rangeBytesFor). */
+  partitionCount: number;
+  relationshipBytes: number;
   threads: number;
   batchRows: number;
   quote: number;
@@ -53,7 +56,7 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
   o.files.forEach((file, i) => {
     if (file.kind !== 'relationship') return;
     specs[i] = relFileSpec(file, i, o.schema, o.verifyKinds[i]);
-    ranges.push(...splitRanges(i, file.dataStart, file.size, rangeBytesFor(o.batchRows, o.bytesPerRow[i] ?? 64), ranges.length));
+    for (const r of splitRanges(i, file.dataStart, file.size, rangeBytesFor(o.batchRows, o.bytesPerRow[i] ?? 64, o.relationshipBytes, o.partitionCount), ranges.length)) ranges.push(r);
   });
   const init: RelTaskInit = {
     files: specs,

@@ -141,6 +141,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const relProgress = clock.counter('relationships', options.signal);
     const rel = await loadRelationships({
       files, schema, indexes, verifyKinds: prepared.verifyKinds, bytesPerRow: prepared.bytesPerRow, partitions: srcPartitions,
+      partitionCount: memory.plan.partitions, relationshipBytes: sumBytes(files, 'relationship'),
       threads, batchRows: config.batchSize, quote, arrayDelimiter, spillDir, signal: options.signal, pool,
       onRange: (rows, bytes, file) => relProgress(rows, bytes, file),
     });
@@ -237,19 +238,29 @@ function memoryFor(
   const { files, schema } = prepared;
   let edges = 0;
   let propBytes = 0;
-  let rangeBytes = 0;
-  let ranges = 0;
+  let relBytes = 0;
   files.forEach((f, i) => {
     if (f.kind !== 'relationship') return;
     const perRow = prepared.bytesPerRow[i] ?? 64;
     const data = Math.max(0, f.size - f.dataStart);
-    const n = data / perRow;
-    const bytes = Math.min(data, rangeBytesFor(config.batchSize, perRow));
-    edges += n;
-    propBytes += n * perRow;
-    rangeBytes = Math.max(rangeBytes, bytes);
-    ranges += Math.max(1, Math.ceil(data / Math.max(1, bytes)));
+    edges += data / perRow;
+    propBytes += data;
+    relBytes += data;
   });
+  // Range size (what a worker holds) and range count (how many workers can be busy), for `partitions` partitions.
+  const rangesFor = (partitions: number): { rangeBytes: number; ranges: number } => {
+    let rangeBytes = 0;
+    let ranges = 0;
+    files.forEach((f, i) => {
+      if (f.kind !== 'relationship') return;
+      const data = Math.max(0, f.size - f.dataStart);
+      const bytes = Math.min(data, rangeBytesFor(config.batchSize, prepared.bytesPerRow[i] ?? 64, relBytes, partitions));
+      rangeBytes = Math.max(rangeBytes, bytes);
+      ranges += Math.max(1, Math.ceil(data / Math.max(1, bytes)));
+    });
+    return { rangeBytes, ranges };
+  };
+  let { rangeBytes, ranges } = rangesFor(1);
   const indexBytesAt = (load: number): number => schema.spaces.reduce((n, s) => n + idIndexBytes(s.kind, expected.get(s.name) ?? 0, s.tables.length === 1, load), 0);
   let threads = Math.max(1, Math.min(config.threads, ranges));
   let indexLoad = TARGET_LOAD;
@@ -277,6 +288,12 @@ function memoryFor(
       });
     }
     streaming = true;
+    plan = planMemory({ ...inputs(threads), streaming });
+  }
+  if (plan.partitions > 1) {
+    // Many partitions make ranges larger (see rangeBytesFor): plan again with what workers will then hold.
+    ({ rangeBytes, ranges } = rangesFor(plan.partitions));
+    while (threads > 1 && !fits(threads)) threads--;
     plan = planMemory({ ...inputs(threads), streaming });
   }
   if (streaming && plan.partitionEdges > maxPartitionEdges) {

@@ -22,9 +22,20 @@ export interface ByteRange {
 /** Largest range: keeps per-task buffers bounded even with a huge batch size. */
 export const MAX_RANGE_BYTES = 64 << 20;
 
-/** Bytes per range: about `batchRows` rows of `bytesPerRow`, at least one byte, at most MAX_RANGE_BYTES. */
-export function rangeBytesFor(batchRows: number, bytesPerRow: number): number {
-  return Math.max(1, Math.min(MAX_RANGE_BYTES, Math.round(batchRows * Math.max(1, bytesPerRow))));
+/**
+ * Blocks (ranges x CSR partitions) an import aims to stay under: each block costs a little metadata, and both
+ * factors grow with the input, so on large inputs ranges grow instead (up to MAX_RANGE_BYTES).
+ */
+export const TARGET_BLOCKS = 1 << 16;
+
+/**
+ * Bytes per range: about `batchRows` rows of `bytesPerRow` (at least one byte), or more when the input is so large
+ * that ranges x `partitions` would pass TARGET_BLOCKS; at most MAX_RANGE_BYTES.
+ */
+export function rangeBytesFor(batchRows: number, bytesPerRow: number, inputBytes = 0, partitions = 1): number {
+  const byRows = Math.round(batchRows * Math.max(1, bytesPerRow));
+  const byBlocks = Math.ceil((inputBytes * partitions) / TARGET_BLOCKS);
+  return Math.max(1, Math.min(MAX_RANGE_BYTES, Math.max(byRows, byBlocks)));
 }
 
 /** Cuts the data bytes [dataStart, size) of a file into ranges of `rangeBytes`, numbered from `firstId`. */
