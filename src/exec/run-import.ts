@@ -108,7 +108,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
   const pool = (): WorkerPool => (workers ??= WorkerPool.start(threads, options.signal));
   try {
     const prepared = await prepareImport(config, options, fullInference);
-    const { files, schema, plan } = prepared;
+    const { files, schema } = prepared;
     const clock = phaseClock(emit);
     const quote = config.quote.charCodeAt(0);
     const arrayDelimiter = config.arrayDelimiter.charCodeAt(0);

@@ -5,7 +5,6 @@
  */
 
 const ZERO = 0x30;
-const NINE = 0x39;
 const MINUS = 0x2d;
 const PLUS = 0x2b;
 const DOT = 0x2e;

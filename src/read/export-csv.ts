@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { toImportError } from '../errors/import-error.js';
 import { fileStem } from '../schema/resolve-inputs.js';
 import type { Value } from './column-values.js';
-import { type NodeTable, type RelTable, openGraph } from './open-graph.js';
+import { type NodeTable, openGraph } from './open-graph.js';
 
 /** CSV dialect of exported files. */
 export interface ExportOptions {
