@@ -9,14 +9,14 @@ import { type ManifestRelTable, typeToManifest } from '../store/manifest.js';
 import {
   DST_COLUMN, EDGE_COLUMN, EdgeRowsWriter, OffsetsWriter, type PathResolver, REL_RECORD_BATCH_ROWS, SRC_COLUMN, type StoreFileEntry,
 } from '../store/rel-table-writer.js';
-import { type CsrInit, type CsrResult, type CsrTableSpec, type CsrTask, countingSort, encodeBlockTable, runCsrPartition } from './csr-partition-task.js';
+import { type CsrInit, type CsrResult, type CsrTableSpec, type CsrTask, countingSort, runCsrPartition } from './csr-partition-task.js';
+import type { BlockStore } from './block-store.js';
 import type { Partitioning } from '../plan/partitioning.js';
-import type { BlockMeta } from './rel-range-task.js';
 import { CONTROL, type WorkerPool, createControl } from './worker-pool.js';
 
 /** Inputs of the CSR build. */
 export interface RelTablesInput {
-  blocks: BlockMeta[];
+  blocks: BlockStore;
   /** Spill file per worker id, for blocks that were spilled. */
   spillFiles: string[];
   files: InputFile[];
@@ -53,12 +53,14 @@ export const INLINE_CSR_EDGES = 200_000;
  * orders a node's incoming edges by (source, input order), exactly as sorting the whole table would.
  */
 export async function buildRelTables(input: RelTablesInput): Promise<{ tables: ManifestRelTable[]; files: StoreFileEntry[] }> {
-  const groups = groupTables(input.blocks);
-  const typeProps = relationshipProperties(groups, input.files, input.columnTypes);
+  const store = input.blocks;
+  const groups = groupTables(store);
+  const typeProps = relationshipProperties(store, groups, input.files, input.columnTypes);
   const specs: CsrTableSpec[] = groups.map((g) => {
     const fileProps: Record<number, string[]> = {};
     for (const b of g.blocks) {
-      fileProps[b.fileIndex] ??= input.files[b.fileIndex].layout.columns.filter((c) => c.kind === 'property').map((c) => (c as { name: string }).name);
+      const f = store.fileIndex(b);
+      fileProps[f] ??= input.files[f].layout.columns.filter((c) => c.kind === 'property').map((c) => (c as { name: string }).name);
     }
     return {
       props: typeProps.get(g.type)!.map((p) => ({ name: p.name, type: p.type })),
@@ -67,12 +69,10 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
       dstPartitions: input.dstPartitions[g.dstTable].bounds.length - 1, fileProps,
     };
   });
-  const partitioned = partitionTasks(groups, input.srcPartitions);
+  const partitioned = partitionTasks(store, groups, input.srcPartitions);
   const tasks = partitioned.tasks;
-  const blocks = encodeBlockTable(partitioned.ordered);
+  const blocks = store.table(partitioned.ordered);
   partitioned.ordered = [];
-  // The metadata now lives in the shared table: drop the objects (there can be hundreds of thousands).
-  input.blocks.length = 0;
   for (const g of groups) g.blocks = [];
   const init: CsrInit = { tables: specs, blocks, spillFiles: input.spillFiles, quote: input.quote, arrayDelimiter: input.arrayDelimiter, batchRows: REL_RECORD_BATCH_ROWS };
   const results = resultSource(init, tasks, input);
@@ -104,21 +104,22 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
 }
 
 /** One task per non-empty source partition, in store order, each knowing its first forward position. */
-function partitionTasks(groups: TableGroup[], srcPartitions: Partitioning[]): { tasks: CsrTask[]; ordered: BlockMeta[] } {
+function partitionTasks(store: BlockStore, groups: TableGroup[], srcPartitions: Partitioning[]): { tasks: CsrTask[]; ordered: number[] } {
   const tasks: CsrTask[] = [];
-  const ordered: BlockMeta[] = [];
+  const ordered: number[] = [];
   groups.forEach((g, table) => {
-    const byBucket = new Map<number, BlockMeta[]>();
+    const byBucket = new Map<number, number[]>();
     for (const b of g.blocks) {
-      const list = byBucket.get(b.bucket) ?? [];
+      const bucket = store.bucket(b);
+      const list = byBucket.get(bucket) ?? [];
       list.push(b);
-      byBucket.set(b.bucket, list);
+      byBucket.set(bucket, list);
     }
     let fwdBase = 0;
     for (const bucket of [...byBucket.keys()].sort((a, b) => a - b)) {
-      const blocks = byBucket.get(bucket)!.sort((a, b) => a.range - b.range);
+      const blocks = byBucket.get(bucket)!.sort((a, b) => store.range(a) - store.range(b));
       const { bounds } = srcPartitions[g.srcTable];
-      const edges = blocks.reduce((n, b) => n + b.count, 0);
+      const edges = blocks.reduce((n, b) => n + store.edges(b), 0);
       tasks.push({
         id: tasks.length, table, bucket, lo: bounds[bucket], width: bounds[bucket + 1] - bounds[bucket], fwdBase,
         blockFrom: ordered.length, blockTo: ordered.length + blocks.length, edges,
@@ -207,26 +208,28 @@ interface TableGroup {
   dstTable: number;
   /** (range, row) of its first edge, for ordering tables by first appearance. */
   first: [number, number];
-  blocks: BlockMeta[];
+  /** Its blocks: row numbers in the BlockStore. */
+  blocks: number[];
 }
 
-function groupTables(blocks: BlockMeta[]): TableGroup[] {
-  const byKey = new Map<string, TableGroup>();
-  for (const b of blocks) {
-    const key = `${b.type}\u0000${b.srcTable}\u0000${b.dstTable}`;
-    let g = byKey.get(key);
-    if (g === undefined) byKey.set(key, (g = { type: b.type, srcTable: b.srcTable, dstTable: b.dstTable, first: [b.range, b.firstRow], blocks: [] }));
-    if (before([b.range, b.firstRow], g.first)) g.first = [b.range, b.firstRow];
-    g.blocks.push(b);
+function groupTables(store: BlockStore): TableGroup[] {
+  const byId: TableGroup[] = store.groups.map((g) => ({ ...g, first: [Infinity, Infinity], blocks: [] }));
+  for (let i = 0; i < store.count; i++) {
+    if (!store.alive(i)) continue;
+    const g = byId[store.group(i)];
+    const at: [number, number] = [store.range(i), store.firstRow(i)];
+    if (before(at, g.first)) g.first = at;
+    g.blocks.push(i);
   }
+  const used = byId.filter((g) => g.blocks.length > 0);
   // Types in order of first appearance, and a type's (source, target) tables likewise: the order a single
   // sequential reader would meet them, whatever the number of threads.
   const typeFirst = new Map<string, [number, number]>();
-  for (const g of byKey.values()) {
+  for (const g of used) {
     const t = typeFirst.get(g.type);
     if (t === undefined || before(g.first, t)) typeFirst.set(g.type, g.first);
   }
-  return [...byKey.values()].sort((a, b) => {
+  return used.sort((a, b) => {
     if (a.type !== b.type) return before(typeFirst.get(a.type)!, typeFirst.get(b.type)!) ? -1 : 1;
     return before(a.first, b.first) ? -1 : 1;
   });
@@ -237,11 +240,13 @@ function before(a: [number, number], b: [number, number]): boolean {
 }
 
 /** Property columns of each type: the union over the files feeding it, in file order; a type disagreement fails. */
-function relationshipProperties(groups: TableGroup[], files: InputFile[], columnTypes: (PropertyType | undefined)[][]): Map<string, PropertySchema[]> {
+function relationshipProperties(
+  store: BlockStore, groups: TableGroup[], files: InputFile[], columnTypes: (PropertyType | undefined)[][],
+): Map<string, PropertySchema[]> {
   const feeding = new Map<string, Set<number>>();
   for (const g of groups) {
     const set = feeding.get(g.type) ?? new Set<number>();
-    for (const b of g.blocks) set.add(b.fileIndex);
+    for (const b of g.blocks) set.add(store.fileIndex(b));
     feeding.set(g.type, set);
   }
   const out = new Map<string, PropertySchema[]>();

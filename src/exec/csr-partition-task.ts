@@ -2,7 +2,6 @@ import { openSync, readSync } from 'node:fs';
 import { ImportError } from '../errors/import-error.js';
 import type { PropertyType } from '../schema/types.js';
 import { type ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
-import type { BlockMeta } from './rel-range-task.js';
 
 /** One relationship table as a CSR task sees it (plain data: posted to worker threads). */
 export interface CsrTableSpec {
@@ -29,24 +28,6 @@ export interface BlockTable {
   stride: number;
   /** Bytes of blocks kept in (shared) memory, by block number; absent when every block is spilled. */
   bytes?: (Uint8Array | undefined)[];
-}
-
-/** Encodes block metadata into a BlockTable (blocks keep their order). */
-export function encodeBlockTable(blocks: BlockMeta[]): BlockTable {
-  const stride = 5 + blocks.reduce((m, b) => Math.max(m, b.propBytes.length), 0);
-  const meta = new Float64Array(new SharedArrayBuffer(Math.max(1, blocks.length * stride) * 8));
-  const kept = blocks.some((b) => b.bytes !== undefined);
-  const bytes = kept ? blocks.map((b) => b.bytes) : undefined;
-  blocks.forEach((b, i) => {
-    const at = i * stride;
-    meta[at] = b.fileIndex;
-    meta[at + 1] = b.count;
-    meta[at + 2] = b.spill ?? -1;
-    meta[at + 3] = b.offset ?? 0;
-    meta[at + 4] = b.length;
-    b.propBytes.forEach((len, k) => (meta[at + 5 + k] = len));
-  });
-  return { meta, stride, bytes };
 }
 
 /** Shared by every CSR task of an import. */

@@ -6,7 +6,8 @@ import type { GraphSchema } from '../schema/graph-schema.js';
 import type { InferredKind } from '../schema/infer-types.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import type { IdIndex } from './id-index.js';
-import { type BlockMeta, type RangeReport, type RelFileSpec, type RelTaskInit, relTaskContext, runRelRange } from './rel-range-task.js';
+import { BlockStore } from './block-store.js';
+import { type RangeReport, type RelFileSpec, type RelTaskInit, relTaskContext, runRelRange } from './rel-range-task.js';
 import { CONTROL, type WorkerPool, createControl } from './worker-pool.js';
 
 /** How the relationship phase runs. */
@@ -38,7 +39,7 @@ export interface RelPhaseOptions {
 
 /** The relationship phase's output: every edge, as blocks in range order. */
 export interface RelPhaseResult {
-  blocks: BlockMeta[];
+  blocks: BlockStore;
   rows: number;
   /** Spill file per worker id (empty in memory mode). */
   spillFiles: string[];
@@ -65,6 +66,8 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
     batchRows: o.batchRows,
   };
   const reports: (RangeReport | undefined)[] = new Array(ranges.length);
+  // Block metadata goes into a compact store as reports arrive; the report objects keep only their extents.
+  const blocks = new BlockStore(Math.max(0, ...Object.values(specs).map((f) => f.propColumns.length)));
   const threads = Math.max(1, Math.min(o.threads, ranges.length));
   const spillFiles = o.spillDir === undefined ? [] : Array.from({ length: threads }, (_, w) => join(o.spillDir!, `rel-${w}.spill`));
   const tasksPerWorker = new Array<number>(ranges.length > 1 ? threads : 0).fill(0);
@@ -99,12 +102,16 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
     // A single range is not worth starting threads: it is read here, and checked like any other.
     const report = await runRelRange(ctx, ranges[0], undefined, o.arrayDelimiter, keep, () => o.signal?.aborted === true);
     reports[0] = report;
+    blocks.addRange(0, report.blocks);
+    report.blocks = [];
     o.onRange(report.rows, report.next - report.scanStart, specs[ranges[0].fileIndex].path);
   } else await o.pool().run<RangeReport>({
     threads, task: 'relationships', control,
     data: (w) => ({ init, ranges, arrayDelimiter: o.arrayDelimiter, spillPath: spillFiles[w] }),
     onReport: (report, w) => {
       reports[report.range] = report;
+      blocks.addRange(report.range, report.blocks);
+      report.blocks = [];
       tasksPerWorker[w]++;
       confirm(ranges[report.range].fileIndex);
       if (report.error === undefined) o.onRange(report.rows, report.next - report.scanStart, specs[ranges[report.range].fileIndex].path);
@@ -125,6 +132,8 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
     await verifyRangeChain(extents, file.dataLine, async (i, from) => {
       const report = await runRelRange(ctx, own[i], from, o.arrayDelimiter, keep, () => o.signal?.aborted === true);
       reports[own[i].id] = report;
+      blocks.addRange(own[i].id, report.blocks);
+      report.blocks = [];
       redone++;
       return report;
     }, (i, lineAtScanStart) => {
@@ -138,11 +147,9 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
   }
   let rows = 0;
   let taskMs = 0;
-  const blocks: BlockMeta[] = [];
   for (const r of reports) {
     rows += r!.rows;
     taskMs += r!.durationMs;
-    blocks.push(...r!.blocks);
   }
   return { blocks, rows, spillFiles, ranges: ranges.length, redone, taskMs, tasksPerWorker };
 }

@@ -105,8 +105,8 @@ export function relTaskContext(init: RelTaskInit): RelTaskContext {
 }
 
 class BucketBuffer {
-  readonly src = new GrowableU32();
-  readonly dst = new GrowableU32();
+  readonly src = new GrowableU32(256);
+  readonly dst = new GrowableU32(256);
   readonly props: ColumnBuilder[];
   constructor(readonly firstRow: number, types: PropertyType[], quote: number, arrayDelimiter: number) {
     this.props = types.map((t) => createColumnBuilder(t, quote, arrayDelimiter));

@@ -11,7 +11,7 @@ const MiB = 1 << 20;
 /** The main thread: runtime, Arrow writers, read buffers, node table builders (measured: ~150 MB RSS after 1M nodes, index included). */
 export const MAIN_THREAD_BYTES = 160 * MiB;
 /** A worker thread's runtime and its read buffer, besides the range it holds. */
-export const WORKER_BYTES = 40 * MiB;
+export const WORKER_BYTES = 48 * MiB;
 /** The CSR build needs at least this much to make progress at all. */
 export const MIN_CSR_BYTES = 32 * MiB;
 /** Per edge during the CSR build: block bytes, endpoints, permutation, forward targets, backward record, results in transit. */
@@ -52,7 +52,7 @@ export interface MemoryPlan {
 
 /** Decides partitions within the budget, or fails up front when even the fixed part does not fit. */
 export function planMemory(m: MemoryInputs): MemoryPlan {
-  const fixedBytes = MAIN_THREAD_BYTES + m.threads * (WORKER_BYTES + 4 * m.rangeBytes) + m.indexBytes;
+  const fixedBytes = MAIN_THREAD_BYTES + m.threads * (WORKER_BYTES + 3 * m.rangeBytes) + m.indexBytes;
   const csrBytes = m.budget - fixedBytes;
   if (csrBytes < MIN_CSR_BYTES) {
     const need = Math.ceil((fixedBytes + MIN_CSR_BYTES) / MiB);

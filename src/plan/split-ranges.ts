@@ -27,6 +27,8 @@ export const MAX_RANGE_BYTES = 64 << 20;
  * factors grow with the input, so on large inputs ranges grow instead (up to MAX_RANGE_BYTES).
  */
 export const TARGET_BLOCKS = 1 << 16;
+/** Ranges grown for TARGET_BLOCKS stop here: every worker holds a range, and memory for threads matters more. */
+export const MAX_GROWN_RANGE_BYTES = 4 << 20;
 
 /**
  * Bytes per range: about `batchRows` rows of `bytesPerRow` (at least one byte), or more when the input is so large
@@ -34,7 +36,7 @@ export const TARGET_BLOCKS = 1 << 16;
  */
 export function rangeBytesFor(batchRows: number, bytesPerRow: number, inputBytes = 0, partitions = 1): number {
   const byRows = Math.round(batchRows * Math.max(1, bytesPerRow));
-  const byBlocks = Math.ceil((inputBytes * partitions) / TARGET_BLOCKS);
+  const byBlocks = Math.min(MAX_GROWN_RANGE_BYTES, Math.ceil((inputBytes * partitions) / TARGET_BLOCKS));
   return Math.max(1, Math.min(MAX_RANGE_BYTES, Math.max(byRows, byBlocks)));
 }
 
