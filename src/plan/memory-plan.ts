@@ -10,8 +10,8 @@ import { slotsFor } from '../exec/id-index.js';
 const MiB = 1 << 20;
 /** The main thread: runtime, Arrow writers, read buffers, node table builders (measured: ~150 MB RSS after 1M nodes, index included). */
 export const MAIN_THREAD_BYTES = 160 * MiB;
-/** A worker thread's runtime and its read buffer, besides the range it holds. */
-export const WORKER_BYTES = 48 * MiB;
+/** A worker thread: runtime, read buffer, scan arrays, per-partition buffers (measured ~85 MB RSS each at 10M/50M). */
+export const WORKER_BYTES = 72 * MiB;
 /** The CSR build needs at least this much to make progress at all. */
 export const MIN_CSR_BYTES = 32 * MiB;
 /** Per edge during the CSR build: block bytes, endpoints, permutation, forward targets, backward record, results in transit. */
