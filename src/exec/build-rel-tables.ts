@@ -11,6 +11,7 @@ import {
 } from '../store/rel-table-writer.js';
 import { type CsrInit, type CsrResult, type CsrTableSpec, type CsrTask, countingSort, runCsrPartition } from './csr-partition-task.js';
 import type { BlockStore } from './block-store.js';
+import { reclaim } from './reclaim.js';
 import type { Partitioning } from '../plan/partitioning.js';
 import { CONTROL, type WorkerPool, createControl } from './worker-pool.js';
 
@@ -328,6 +329,7 @@ async function writeTable(
         (backward[db] ??= []).push(chunk);
       }
       results.written(task.id);
+      reclaim();
       edges += r.dst.length;
       progress(r.dst.length);
       if (input.signal?.aborted) throw new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');

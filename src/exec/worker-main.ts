@@ -8,6 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import type { ByteRange } from '../plan/split-ranges.js';
 import { type CsrInit, type CsrTask, runCsrPartition } from './csr-partition-task.js';
 import { type BlockSink, type RelTaskInit, relTaskContext, runRelRange } from './rel-range-task.js';
+import { reclaim } from './reclaim.js';
 import { CONTROL, type WorkerMessage } from './worker-pool.js';
 
 interface BaseData {
@@ -79,6 +80,7 @@ function csrWorker(data: CsrWorkerData): void {
       const result = runCsrPartition(data.init, tasks[t], fds);
       const transfer = [result.degrees.buffer, result.dst.buffer, result.records.buffer, result.counts.buffer, ...result.segments.flat().map((b) => b.buffer)];
       post({ type: 'report', report: result }, transfer as ArrayBuffer[]);
+      reclaim();
     }
   } finally {
     for (const fd of fds.values()) closeSync(fd);
