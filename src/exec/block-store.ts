@@ -11,7 +11,8 @@ const SPILL = 6;
 const OFFSET = 7;
 const LENGTH = 8;
 const ALIVE = 9;
-const PROPS = 10;
+const SEQ = 10;
+const PROPS = 11;
 
 /** A (type, source table, target table): one relationship table. */
 export interface BlockGroup {
@@ -78,6 +79,7 @@ export class BlockStore {
     r[at + OFFSET] = b.offset ?? 0;
     r[at + LENGTH] = b.length;
     r[at + ALIVE] = 1;
+    r[at + SEQ] = b.seq;
     b.propBytes.forEach((len, k) => (r[at + PROPS + k] = len));
     if (b.bytes !== undefined) this.bytes[this.count] = b.bytes;
     this.count++;
@@ -100,6 +102,9 @@ export class BlockStore {
   }
   firstRow(i: number): number {
     return this.rows[i * this.stride + FIRST_ROW];
+  }
+  seq(i: number): number {
+    return this.rows[i * this.stride + SEQ];
   }
   edges(i: number): number {
     return this.rows[i * this.stride + COUNT];

@@ -118,7 +118,8 @@ function partitionTasks(store: BlockStore, groups: TableGroup[], srcPartitions: 
     }
     let fwdBase = 0;
     for (const bucket of [...byBucket.keys()].sort((a, b) => a - b)) {
-      const blocks = byBucket.get(bucket)!.sort((a, b) => store.range(a) - store.range(b));
+      // Input order: by range, then by the order a range flushed its blocks.
+      const blocks = byBucket.get(bucket)!.sort((a, b) => store.range(a) - store.range(b) || store.seq(a) - store.seq(b));
       const { bounds } = srcPartitions[g.srcTable];
       const edges = blocks.reduce((n, b) => n + store.edges(b), 0);
       tasks.push({

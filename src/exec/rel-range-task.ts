@@ -62,6 +62,8 @@ export interface BlockMeta {
   bucket: number;
   /** Row (within the range) of the block's first edge: orders relationship tables by first appearance. */
   firstRow: number;
+  /** Order of the block among the range's blocks of the same partition (a range flushes its buffers as it goes). */
+  seq: number;
   count: number;
   /** Encoded byte length of each of the file's property columns. */
   propBytes: number[];
@@ -134,6 +136,9 @@ export async function runRelRange(
   const cursor = { next: scanStart, line: 0 };
   const report: RangeReport = { range: range.id, scanStart, firstRow: -1, next: scanStart, linesBefore: 0, lines: 0, rows: 0, blocks: [], durationMs: 0 };
   const groups = new Map<string, Group>();
+  const flushed: BlockMeta[] = [];
+  let flushes = 0;
+  let buffered = 0;
   const startIndex = ctx.indexes.get(spec.startSpace)!;
   const endIndex = ctx.indexes.get(spec.endSpace)!;
   const scratch = { bytes: new Uint8Array(256) };
@@ -153,6 +158,11 @@ export async function runRelRange(
       dialect: { delimiter: spec.delimiter, quote: spec.quote }, stopAt: range.stopAt, cursor, scan: ctx.scan,
     };
     for await (const batch of readBatches(read)) {
+      if (buffered >= FLUSH_ROWS) {
+        // Bound what a worker holds however large the range: flush the buffered edges as blocks and go on.
+        for (const b of encodeBlocks(range, groups, sink, flushes++)) flushed.push(b);
+        buffered = 0;
+      }
       if (shouldStop()) {
         report.stopped = true;
         break;
@@ -194,6 +204,7 @@ export async function runRelRange(
         bb.dst.push(endIndex.rowOf(dst));
       }
       report.rows += scan.rows;
+      buffered += scan.rows;
     }
   } catch (err) {
     if (!(err instanceof ImportError)) throw err;
@@ -205,15 +216,21 @@ export async function runRelRange(
     report.firstRow = cursor.next;
     report.linesBefore = cursor.line;
   }
-  if (report.error === undefined) report.blocks = encodeBlocks(range, groups, sink);
+  if (report.error === undefined) report.blocks = [...flushed, ...encodeBlocks(range, groups, sink, flushes)];
   report.durationMs = performance.now() - started;
   return report;
 }
 
-function encodeBlocks(range: ByteRange, groups: Map<string, Group>, sink: BlockSink): BlockMeta[] {
+/** Buffered rows after which a range task writes its partition buffers out as blocks. */
+export const FLUSH_ROWS = 1 << 17;
+
+/** Encodes (and spills, or shares) the buffered edges of every partition as blocks, and empties the buffers. */
+function encodeBlocks(range: ByteRange, groups: Map<string, Group>, sink: BlockSink, seq: number): BlockMeta[] {
   const blocks: BlockMeta[] = [];
   for (const g of groups.values()) {
-    g.buckets.forEach((bb, bucket) => {
+    const buckets = g.buckets;
+    g.buckets = [];
+    buckets.forEach((bb, bucket) => {
       if (bb === undefined) return;
       const n = bb.src.length;
       const props = bb.props.map((b) => b.encode());
@@ -229,7 +246,7 @@ function encodeBlocks(range: ByteRange, groups: Map<string, Group>, sink: BlockS
       }
       const meta: BlockMeta = {
         range: range.id, fileIndex: range.fileIndex, type: g.type, srcTable: g.srcTable, dstTable: g.dstTable, bucket,
-        firstRow: bb.firstRow, count: n, propBytes: props.map((p) => p.length), length,
+        firstRow: bb.firstRow, seq, count: n, propBytes: props.map((p) => p.length), length,
       };
       if (sink.spill === undefined) meta.bytes = bytes;
       else Object.assign(meta, sink.spill(bytes));

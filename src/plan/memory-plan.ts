@@ -52,7 +52,8 @@ export interface MemoryPlan {
 
 /** Decides partitions within the budget, or fails up front when even the fixed part does not fit. */
 export function planMemory(m: MemoryInputs): MemoryPlan {
-  const fixedBytes = MAIN_THREAD_BYTES + m.threads * (WORKER_BYTES + 3 * m.rangeBytes) + m.indexBytes;
+  // A worker holds its read buffer (at most 8 MiB) and at most FLUSH_ROWS buffered edges, whatever the range size.
+  const fixedBytes = MAIN_THREAD_BYTES + m.threads * (WORKER_BYTES + 3 * Math.min(m.rangeBytes, 8 << 20)) + m.indexBytes;
   const csrBytes = m.budget - fixedBytes;
   if (csrBytes < MIN_CSR_BYTES) {
     const need = Math.ceil((fixedBytes + MIN_CSR_BYTES) / MiB);

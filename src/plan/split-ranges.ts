@@ -27,8 +27,8 @@ export const MAX_RANGE_BYTES = 64 << 20;
  * factors grow with the input, so on large inputs ranges grow instead (up to MAX_RANGE_BYTES).
  */
 export const TARGET_BLOCKS = 1 << 16;
-/** Ranges grown for TARGET_BLOCKS stop here: every worker holds a range, and memory for threads matters more. */
-export const MAX_GROWN_RANGE_BYTES = 4 << 20;
+/** Ranges grown for TARGET_BLOCKS stop here (a task flushes its buffers as it goes, so this is not held at once). */
+export const MAX_GROWN_RANGE_BYTES = 64 << 20;
 
 /**
  * Bytes per range: about `batchRows` rows of `bytesPerRow` (at least one byte), or more when the input is so large
