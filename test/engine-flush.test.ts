@@ -38,16 +38,16 @@ async function importWith(into: string, batchSize: number, threads: number, maxP
 
 describe('range tasks that flush their buffers part way', () => {
   it('give the same store bytes as ranges too small to flush, for any threads and partitioning', async () => {
-    const ref = await importWith('ref.db', 50_000, 1);
+    const ref = await importWith('ref.db', Math.round(FLUSH_ROWS / 3), 1);
     expect(ref.relationships).toBe(EDGES);
     expect(ref.engine.ranges).toBeGreaterThan(1);
     // One range for the whole file (batch size above the row count): it must flush at least twice.
-    const oneRange = await importWith('one-range.db', 10_000_000, 2, 20_000);
+    const oneRange = await importWith('one-range.db', EDGES * 2, 2, 20_000);
     expect(oneRange.engine.ranges).toBe(1);
     expect(oneRange.engine.partitions).toBeGreaterThan(1);
     expect(await storeDifferences(join(work, 'one-range.db'), join(work, 'ref.db'))).toEqual([]);
     // Two ranges of about 1.3 flushes each, read by two worker threads, many partitions.
-    const mixed = await importWith('mixed.db', 200_000, 2, 5_000);
+    const mixed = await importWith('mixed.db', Math.round(FLUSH_ROWS * 1.3), 2, 5_000);
     expect(mixed.engine.ranges).toBe(2);
     expect(mixed.engine.threads).toBe(2);
     expect(await storeDifferences(join(work, 'mixed.db'), join(work, 'ref.db'))).toEqual([]);
