@@ -26,7 +26,6 @@ export interface RelPhaseOptions {
   relationshipBytes: number;
   threads: number;
   batchRows: number;
-  quote: number;
   arrayDelimiter: number;
   /** Directory for spill files (streaming path), or undefined to keep blocks in memory. */
   spillDir?: string;

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { StreamingConfig } from '../config/streaming-config.js';
 import { ImportError, toImportError } from '../errors/import-error.js';
-import { CSR_BYTES_PER_EDGE, type MemoryPlan, idIndexBytes, planMemory } from '../plan/memory-plan.js';
+import { CSR_BYTES_PER_EDGE, type MemoryPlan, fitsBudget, idIndexBytes, planMemory } from '../plan/memory-plan.js';
 import { type Partitioning, balancedPartitioning, singlePartition } from '../plan/partitioning.js';
 import { type ImportPlan, planImport } from '../plan/plan-import.js';
 import { rangeBytesFor } from '../plan/split-ranges.js';
@@ -142,7 +142,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const rel = await loadRelationships({
       files, schema, indexes, verifyKinds: prepared.verifyKinds, bytesPerRow: prepared.bytesPerRow, partitions: srcPartitions,
       partitionCount: memory.plan.partitions, relationshipBytes: sumBytes(files, 'relationship'),
-      threads, batchRows: config.batchSize, quote, arrayDelimiter, spillDir, signal: options.signal, pool,
+      threads, batchRows: config.batchSize, arrayDelimiter, spillDir, signal: options.signal, pool,
       onRange: (rows, bytes, file) => relProgress(rows, bytes, file),
     });
     for (const f of files) if (f.kind === 'relationship') bytesRead += f.size;
@@ -267,14 +267,7 @@ function memoryFor(
   const inputs = (t: number) => ({
     budget: config.memoryBudget, threads: t, rangeBytes, indexBytes: indexBytesAt(indexLoad), edges, propertyBytesPerEdge: edges > 0 ? propBytes / edges : 0,
   });
-  const fits = (t: number): boolean => {
-    try {
-      planMemory({ ...inputs(t), streaming: true });
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const fits = (t: number): boolean => fitsBudget(inputs(t));
   while (threads > 1 && !fits(threads)) threads--;
   // A tight budget packs the ID index denser before giving up.
   if (!fits(threads)) indexLoad = TIGHT_LOAD;
@@ -346,7 +339,17 @@ function phaseClock(emit: EventSink) {
   const durations: Partial<Record<Phase, number>> = {};
   /** Process peak RSS (bytes, all threads) when each phase ended: shows which phase set the peak. */
   const peakRss: Partial<Record<Phase, number>> = {};
-  const phaseTotals = new Map<Phase, { rows: number; bytes: number; batches: number; lastFileBytes: number }>();
+  const phaseTotals = new Map<Phase, { rows: number; bytes: number; batches: number }>();
+  /** Adds one finished batch to its phase's totals and emits them. */
+  const add = (phase: Phase, file: string, rows: number, bytes: number): void => {
+    const totals = phaseTotals.get(phase) ?? { rows: 0, bytes: 0, batches: 0 };
+    phaseTotals.set(phase, totals);
+    totals.rows += rows;
+    totals.bytes += bytes;
+    totals.batches++;
+    const shown = file === '' ? '' : relative('.', file) || file;
+    emit({ type: 'progress', phase, file: shown, ...totals, elapsedMs: performance.now() - (starts.get(phase) ?? 0) });
+  };
   return {
     durations,
     peakRss,
@@ -361,29 +364,17 @@ function phaseClock(emit: EventSink) {
     },
     /** A callback for work finished in any order (parallel ranges): rows and bytes are added to the phase's totals. */
     counter(phase: Phase, signal: AbortSignal | undefined) {
-      const totals = { rows: 0, bytes: 0, batches: 0 };
       return (rows: number, bytes: number, file: string): void => {
-        if (signal?.aborted) return;
-        totals.rows += rows;
-        totals.bytes += bytes;
-        totals.batches++;
-        const shown = file === '' ? '' : relative('.', file) || file;
-        emit({ type: 'progress', phase, file: shown, rows: totals.rows, bytes: totals.bytes, batches: totals.batches, elapsedMs: performance.now() - (starts.get(phase) ?? 0) });
+        if (signal?.aborted !== true) add(phase, file, rows, bytes);
       };
     },
-    /** A batch callback for one file; rows, bytes and batches in its events count from the start of the phase. */
+    /** A batch callback for one file (bytes done so far in the file); stops the import once the signal aborts. */
     progress(phase: Phase, file: string, signal: AbortSignal | undefined) {
-      const totals = phaseTotals.get(phase) ?? { rows: 0, bytes: 0, batches: 0, lastFileBytes: 0 };
-      phaseTotals.set(phase, totals);
-      totals.bytes += totals.lastFileBytes;
-      totals.lastFileBytes = 0;
-      const shown = relative('.', file) || file;
+      let done = 0;
       return (batchRows: number, bytesDone: number): void => {
         checkAborted(signal);
-        totals.rows += batchRows;
-        totals.batches++;
-        totals.lastFileBytes = bytesDone;
-        emit({ type: 'progress', phase, file: shown, rows: totals.rows, bytes: totals.bytes + bytesDone, batches: totals.batches, elapsedMs: performance.now() - (starts.get(phase) ?? 0) });
+        add(phase, file, batchRows, bytesDone - done);
+        done = bytesDone;
       };
     },
   };

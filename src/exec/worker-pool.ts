@@ -23,15 +23,6 @@ export function createControl(): Int32Array {
 /** Messages a worker posts (per run). */
 export type WorkerMessage<R> = { type: 'report'; report: R } | { type: 'done' } | { type: 'failed'; name: string; message: string; stack?: string };
 
-/** What a pool runs: `threads` workers of `task`, each given `data` (plus its worker id and the control array). */
-export interface PoolOptions<R> {
-  threads: number;
-  task: string;
-  data: (workerId: number) => Record<string, unknown>;
-  control: Int32Array;
-  onReport: (report: R, workerId: number) => void;
-  signal?: AbortSignal;
-}
 
 /** Young generation of each worker's JS heap (MiB). */
 export const WORKER_YOUNG_GENERATION_MB = 8;
@@ -55,8 +46,8 @@ export function workerScriptPath(): string {
   throw new ImportError('GI_WORKER_CRASHED', 'cannot find the worker entry point dist/exec/worker-main.js', { hint: 'run `npm run build` first' });
 }
 
-/** How one run of a task on a pool reports. */
-export interface RunOptions<R> {
+/** One run of a task: `threads` workers of `task`, each given `data` (plus its worker id and the control array). */
+export interface TaskRun<R> {
   /** Workers taking part (the first `threads` of the pool). */
   threads: number;
   task: string;
@@ -112,7 +103,7 @@ export class WorkerPool {
   }
 
   /** Runs `task` on the first `threads` workers until each has reserved all the work it can and posted `done`. */
-  run<R>(o: RunOptions<R>): Promise<void> {
+  run<R>(o: TaskRun<R>): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const threads = Math.min(o.threads, this.workers.length);
     let finished = 0;
@@ -169,7 +160,7 @@ export class WorkerPool {
 }
 
 /** Runs one task on a pool of its own (started and closed around it). */
-export async function runPool<R>(options: PoolOptions<R>): Promise<void> {
+export async function runPool<R>(options: TaskRun<R> & { signal?: AbortSignal }): Promise<void> {
   let pool: WorkerPool;
   try {
     pool = WorkerPool.start(options.threads, options.signal);

@@ -50,20 +50,30 @@ export interface MemoryPlan {
   fixedBytes: number;
 }
 
+/** Memory that does not depend on the partitioning: main thread, workers and ID index. */
+export function fixedBytes(m: Pick<MemoryInputs, 'threads' | 'rangeBytes' | 'indexBytes'>): number {
+  // A worker holds its read buffer (at most 8 MiB) and at most FLUSH_ROWS buffered edges, whatever the range size.
+  return MAIN_THREAD_BYTES + m.threads * (WORKER_BYTES + 3 * Math.min(m.rangeBytes, 8 << 20)) + m.indexBytes;
+}
+
+/** True when the budget holds the fixed cost and the least the CSR build needs (planMemory will not fail). */
+export function fitsBudget(m: Pick<MemoryInputs, 'budget' | 'threads' | 'rangeBytes' | 'indexBytes'>): boolean {
+  return m.budget - fixedBytes(m) >= MIN_CSR_BYTES;
+}
+
 /** Decides partitions within the budget, or fails up front when even the fixed part does not fit. */
 export function planMemory(m: MemoryInputs): MemoryPlan {
-  // A worker holds its read buffer (at most 8 MiB) and at most FLUSH_ROWS buffered edges, whatever the range size.
-  const fixedBytes = MAIN_THREAD_BYTES + m.threads * (WORKER_BYTES + 3 * Math.min(m.rangeBytes, 8 << 20)) + m.indexBytes;
-  const csrBytes = m.budget - fixedBytes;
+  const fixed = fixedBytes(m);
+  const csrBytes = m.budget - fixed;
   if (csrBytes < MIN_CSR_BYTES) {
-    const need = Math.ceil((fixedBytes + MIN_CSR_BYTES) / MiB);
-    throw new ImportError('GI_MEMORY_BUDGET', `a memory budget of ${Math.round(m.budget / MiB)} MiB cannot hold this import: the ID index needs ${Math.ceil(m.indexBytes / MiB)} MiB and ${m.threads} worker thread(s) with their ranges about ${Math.ceil((fixedBytes - m.indexBytes) / MiB)} MiB, leaving less than the ${MIN_CSR_BYTES / MiB} MiB the CSR build needs`, {
+    const need = Math.ceil((fixed + MIN_CSR_BYTES) / MiB);
+    throw new ImportError('GI_MEMORY_BUDGET', `a memory budget of ${Math.round(m.budget / MiB)} MiB cannot hold this import: the ID index needs ${Math.ceil(m.indexBytes / MiB)} MiB and ${m.threads} worker thread(s) with their ranges about ${Math.ceil((fixed - m.indexBytes) / MiB)} MiB, leaving less than the ${MIN_CSR_BYTES / MiB} MiB the CSR build needs`, {
       hint: `raise --memory-budget to at least ${need} MiB, or lower --threads or --batch-size`,
     });
   }
   const perEdge = CSR_BYTES_PER_EDGE + 2 * m.propertyBytesPerEdge;
   // Each worker builds one partition while the main thread appends another: threads + 1 partitions in memory.
   const partitionEdges = Math.max(1 << 16, Math.floor(csrBytes / perEdge / (m.threads + 1)));
-  if (!m.streaming) return { csrBytes, partitionEdges: Math.max(partitionEdges, m.edges), partitions: 1, fixedBytes };
-  return { csrBytes, partitionEdges, partitions: Math.max(1, Math.ceil(m.edges / partitionEdges)), fixedBytes };
+  if (!m.streaming) return { csrBytes, partitionEdges: Math.max(partitionEdges, m.edges), partitions: 1, fixedBytes: fixed };
+  return { csrBytes, partitionEdges, partitions: Math.max(1, Math.ceil(m.edges / partitionEdges)), fixedBytes: fixed };
 }
