@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { Field } from 'apache-arrow';
 import { ImportError } from '../errors/import-error.js';
 import { type PropertySchema, mergeProperty } from '../schema/graph-schema.js';
@@ -12,6 +12,7 @@ import {
 import { type CsrInit, type CsrResult, type CsrTableSpec, type CsrTask, countingSort, runCsrPartition } from './csr-partition-task.js';
 import type { BlockStore } from './block-store.js';
 import { reclaim } from './reclaim.js';
+import { readSpill } from './spill-io.js';
 import type { Partitioning } from '../plan/partitioning.js';
 import { CONTROL, type WorkerPool, createControl } from './worker-pool.js';
 
@@ -390,13 +391,7 @@ function readBackward(chunks: BackwardChunk[], fd: number | undefined): Uint32Ar
   for (const c of chunks) {
     if (c.data !== undefined) out.set(c.data, at);
     else {
-      const view = new Uint8Array(out.buffer, at * 4, c.n * 12);
-      let done = 0;
-      while (done < view.length) {
-        const n = readSync(fd!, view, done, view.length - done, c.offset! + done);
-        if (n === 0) throw new ImportError('GI_STORE_WRITE', 'backward spill file is shorter than expected');
-        done += n;
-      }
+      readSpill(fd!, new Uint8Array(out.buffer, at * 4, c.n * 12), c.offset!, 'of the backward direction');
     }
     at += 3 * c.n;
   }

@@ -1,7 +1,7 @@
-import { openSync, readSync } from 'node:fs';
-import { ImportError } from '../errors/import-error.js';
+import { openSync } from 'node:fs';
 import type { PropertyType } from '../schema/types.js';
 import { type ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
+import { readSpill } from './spill-io.js';
 
 /** One relationship table as a CSR task sees it (plain data: posted to worker threads). */
 export interface CsrTableSpec {
@@ -173,11 +173,6 @@ function blockBytes(init: CsrInit, i: number, fds: Map<number, number>): Uint8Ar
   let fd = fds.get(spill);
   if (fd === undefined) fds.set(spill, (fd = openSync(init.spillFiles[spill], 'r')));
   const bytes = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, bytes, done, length - done, offset + done);
-    if (n === 0) throw new ImportError('GI_STORE_WRITE', `spill file ${init.spillFiles[spill]} is shorter than expected`);
-    done += n;
-  }
+  readSpill(fd, bytes, offset, init.spillFiles[spill]);
   return bytes;
 }

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { ImportError, type ImportErrorJSON } from '../errors/import-error.js';
 import { type RowBatch, readBatches } from '../input/batch-reader.js';
+import { UNDECIDED, nextLineStart } from '../input/line-start.js';
 import { FIELD_ESCAPED, ScanBatch, decodeField } from '../input/scanner.js';
 import { int64Out, parseInt64 } from '../input/value-parsers.js';
 import type { Partitioning } from '../plan/partitioning.js';
@@ -272,8 +273,6 @@ export function resolveEndpoint(index: IdIndex, batch: RowBatch, f: number, quot
   return index.lookupString(key, s, e);
 }
 
-const LF = 0x0a;
-const CR = 0x0d;
 const PROBE_BYTES = 64 << 10;
 
 /**
@@ -283,22 +282,19 @@ const PROBE_BYTES = 64 << 10;
 async function findRowStartGuess(path: string, nominal: number, size: number): Promise<number> {
   const handle = await open(path, 'r');
   try {
-    const buf = Buffer.allocUnsafe(PROBE_BYTES + 1);
+    const buf = Buffer.allocUnsafe(PROBE_BYTES);
     let at = nominal - 1;
     while (at < size) {
       const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, size - at), at);
       if (bytesRead === 0) break;
-      for (let i = 0; i < bytesRead; i++) {
-        const c = buf[i];
-        if (c === LF) return at + i + 1;
-        if (c === CR) {
-          if (i + 1 < bytesRead) return at + i + (buf[i + 1] === LF ? 2 : 1);
-          if (at + i + 1 >= size) return size;
-          // CR at the end of this read: the next read starts at it and decides CR vs CRLF.
-          at += i;
-          break;
-        }
-        if (i === bytesRead - 1) at += bytesRead;
+      const next = nextLineStart(buf, 0, bytesRead);
+      if (next >= 0) return at + next;
+      if (next === UNDECIDED) {
+        if (at + bytesRead >= size) return size;
+        // The next read starts at that CR and decides CR vs CRLF.
+        at += bytesRead - 1;
+      } else {
+        at += bytesRead;
       }
     }
     return size;

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { nextLineStart } from '../input/line-start.js';
 import { ScanBatch, scanRows } from '../input/scanner.js';
 import type { RowBatch } from '../input/batch-reader.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
@@ -41,12 +42,9 @@ export async function sampleEndpoints(files: InputFile[], indexes: Map<string, I
       for (let w = 0; w < WINDOWS; w++) {
         const at = file.dataStart + Math.floor((data * w) / WINDOWS);
         const { bytesRead } = await handle.read(buf, 0, WINDOW_BYTES, at);
-        let s = 0;
-        if (w > 0) {
-          while (s < bytesRead && buf[s] !== 0x0a) s++;
-          s++;
-        }
-        if (s >= bytesRead) continue;
+        // Past the first line end (a window may start mid-row); a window without one is skipped.
+        const s = w === 0 ? 0 : nextLineStart(buf, 0, bytesRead);
+        if (s < 0 || s >= bytesRead) continue;
         scanRows(buf, s, bytesRead, at + bytesRead >= file.size, dialect, scan);
         const batch = { buf, scan, firstLine: 0, bufOffset: at, bytesDone: 0 } as RowBatch;
         for (let r = 0; r < scan.rows; r++) {
