@@ -17,16 +17,37 @@ export interface StoreFileEntry extends WrittenFile {
 /** Where writers put files: the pending store's path resolver. */
 export type PathResolver = (relative: string) => Promise<string>;
 
+/** An Arrow file written in record batches of REL_RECORD_BATCH_ROWS rows; subclasses decide what a batch holds. */
+abstract class BatchedArrowFile {
+  protected constructor(protected readonly sink: ArrowFileSink, private readonly relative: string) {}
+
+  /** Writes the rows gathered so far as one record batch (if any). */
+  protected abstract flush(): Promise<void>;
+
+  /** Writes what is left and closes the file. */
+  async close(): Promise<StoreFileEntry> {
+    await this.flush();
+    return { path: this.relative, ...(await this.sink.close()) };
+  }
+
+  /** Stops after a failure. */
+  abort(): Promise<void> {
+    return this.sink.abort();
+  }
+}
+
 /**
  * Writes the `offset` column of a CSR direction: one int64 per node plus the final total, appended as running
  * totals, in record batches of REL_RECORD_BATCH_ROWS whatever the sizes of the appends.
  */
-export class OffsetsWriter {
+export class OffsetsWriter extends BatchedArrowFile {
   private batch = new Float64Array(REL_RECORD_BATCH_ROWS);
   private filled = 0;
   private total = 0;
 
-  private constructor(private readonly sink: ArrowFileSink, private readonly relative: string) {}
+  private constructor(sink: ArrowFileSink, relative: string) {
+    super(sink, relative);
+  }
 
   /** Opens the file; the first offset (0) is written at once. */
   static async open(resolvePath: PathResolver, relative: string): Promise<OffsetsWriter> {
@@ -60,23 +81,12 @@ export class OffsetsWriter {
     }
   }
 
-  private async flush(): Promise<void> {
+  protected async flush(): Promise<void> {
     if (this.filled === 0) return;
     this.sink.writeColumns([int64Data(this.batch.subarray(0, this.filled))], this.filled);
     this.batch = new Float64Array(REL_RECORD_BATCH_ROWS);
     this.filled = 0;
     await this.sink.drain();
-  }
-
-  /** Writes what is left and closes the file. */
-  async close(): Promise<StoreFileEntry> {
-    await this.flush();
-    return { path: this.relative, ...(await this.sink.close()) };
-  }
-
-  /** Stops after a failure. */
-  abort(): Promise<void> {
-    return this.sink.abort();
   }
 }
 
@@ -85,13 +95,12 @@ export class OffsetsWriter {
  * columns, in record batches of exactly REL_RECORD_BATCH_ROWS rows. Callers fill `u32[c]` from `filled` on and the
  * property builders, `room()` rows at most, then call `advance`.
  */
-export class EdgeRowsWriter {
+export class EdgeRowsWriter extends BatchedArrowFile {
   u32: Uint32Array[];
   filled = 0;
 
-  private constructor(
-    private readonly sink: ArrowFileSink, private readonly relative: string, readonly props: ColumnBuilder[], private readonly u32Count: number,
-  ) {
+  private constructor(sink: ArrowFileSink, relative: string, readonly props: ColumnBuilder[], private readonly u32Count: number) {
+    super(sink, relative);
     this.u32 = this.freshU32();
   }
 
@@ -128,7 +137,7 @@ export class EdgeRowsWriter {
     return Array.from({ length: this.u32Count }, () => new Uint32Array(REL_RECORD_BATCH_ROWS));
   }
 
-  private async flush(): Promise<void> {
+  protected async flush(): Promise<void> {
     if (this.filled === 0 && this.props.every((p) => p.length === 0)) return;
     const n = this.filled;
     const columns: Data[] = [...this.u32.map((a) => uint32Data(a.subarray(0, n))), ...this.props.map((p) => p.toData())];
@@ -137,17 +146,6 @@ export class EdgeRowsWriter {
     this.u32 = this.freshU32();
     this.filled = 0;
     await this.sink.drain();
-  }
-
-  /** Writes what is left and closes the file. */
-  async close(): Promise<StoreFileEntry> {
-    await this.flush();
-    return { path: this.relative, ...(await this.sink.close()) };
-  }
-
-  /** Stops after a failure. */
-  abort(): Promise<void> {
-    return this.sink.abort();
   }
 }
 
