@@ -1,5 +1,6 @@
 import { readBatches } from '../input/batch-reader.js';
-import { FIELD_ESCAPED, decodeField } from '../input/scanner.js';
+import { FieldTextCache } from '../input/field-text.js';
+import { FIELD_ESCAPED } from '../input/scanner.js';
 import { int64Out, parseInt64 } from '../input/value-parsers.js';
 import type { GraphSchema } from '../schema/graph-schema.js';
 import { idColumnSpec } from '../schema/file-layout.js';
@@ -72,6 +73,7 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
     return r;
   };
   const scratch = { bytes: new Uint8Array(256) };
+  const labelCache = new FieldTextCache((text) => ({ empty: text === '', first: text.split(sinks.arrayDelimiter)[0].trim() }));
   const verify = sinks.verifyKinds;
   // An int ID space inferred from a sample: an ID that is not a plain int64 means the space must be re-inferred.
   const verifyId = index?.kind === 'int' && idCol >= 0 && (verify?.[idCol] ?? null) !== null;
@@ -87,11 +89,10 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
       if (scan.fieldCount(r) !== width) throw fieldCountError(pos, width);
       const base = scan.rowField[r];
       let table = routing.fixedTable;
-      let labelText = '';
+      let labels = NO_LABELS;
       if (routing.byLabel !== undefined) {
-        labelText = decodeField(buf, scan, base + labelCol, quote);
-        const first = labelText.split(sinks.arrayDelimiter)[0].trim();
-        if (first !== '') table = routing.byLabel.get(first)!;
+        labels = labelCache.get(buf, scan, base + labelCol, quote);
+        if (labels.first !== '') table = routing.byLabel.get(labels.first)!;
       }
       const writer = writers[table];
       const row = writer.rowCount;
@@ -132,7 +133,7 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
       }
       for (const p of route.missing) writer.properties[p].appendNull();
       if (writer.labels !== null) {
-        if (labelCol < 0 || labelText === '') writer.labels.appendNull();
+        if (labelCol < 0 || labels.empty) writer.labels.appendNull();
         else writer.labels.appendBytes(buf, scan.fieldStart[base + labelCol], scan.fieldEnd[base + labelCol], scan.fieldFlags[base + labelCol]);
       }
       writer.endRow();
@@ -144,4 +145,5 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
   return loaded;
 }
 
+const NO_LABELS = { empty: true, first: '' };
 const LONG: PropertyType = { base: 'long', array: false };

@@ -2,7 +2,8 @@ import { open } from 'node:fs/promises';
 import { ImportError, type ImportErrorJSON } from '../errors/import-error.js';
 import { type RowBatch, readBatches } from '../input/batch-reader.js';
 import { UNDECIDED, nextLineStart } from '../input/line-start.js';
-import { FIELD_ESCAPED, ScanBatch, decodeField } from '../input/scanner.js';
+import { FieldTextCache } from '../input/field-text.js';
+import { FIELD_ESCAPED, ScanBatch } from '../input/scanner.js';
 import { int64Out, parseInt64 } from '../input/value-parsers.js';
 import type { Partitioning } from '../plan/partitioning.js';
 import type { ByteRange, RangeExtent } from '../plan/split-ranges.js';
@@ -137,6 +138,7 @@ export async function runRelRange(
   const cursor = { next: scanStart, line: 0 };
   const report: RangeReport = { range: range.id, scanStart, firstRow: -1, next: scanStart, linesBefore: 0, lines: 0, rows: 0, blocks: [], durationMs: 0 };
   const groups = new Map<string, Group>();
+  const typeNames = new FieldTextCache((text) => text.trim() || spec.fallbackType);
   const flushed: BlockMeta[] = [];
   let flushes = 0;
   let buffered = 0;
@@ -178,11 +180,7 @@ export async function runRelRange(
       for (let r = 0; r < scan.rows; r++) {
         if (scan.fieldCount(r) !== width) throw fieldCountError(at(r), width);
         const base = scan.rowField[r];
-        let type = spec.fixedType;
-        if (type === undefined) {
-          type = decodeField(buf, scan, base + spec.typeColumn, spec.quote).trim();
-          if (type === '') type = spec.fallbackType;
-        }
+        const type = spec.fixedType ?? typeNames.get(buf, scan, base + spec.typeColumn, spec.quote);
         const src = resolveEndpoint(startIndex, batch, base + spec.startColumn, spec.quote, scratch);
         if (src < 0) throw endpointNotFoundError(at(r), spec.startColumn, spec.startSpace, 'start');
         const dst = resolveEndpoint(endIndex, batch, base + spec.endColumn, spec.quote, scratch);

@@ -1,6 +1,6 @@
 import { readBatches } from '../input/batch-reader.js';
 import { ImportError } from '../errors/import-error.js';
-import { decodeField } from '../input/scanner.js';
+import { FieldTextCache } from '../input/field-text.js';
 import { type InferredKind, classifyValue, joinKinds } from '../schema/infer-types.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import { fieldCountError } from './row-errors.js';
@@ -46,6 +46,7 @@ export async function sniffFile(file: InputFile, inferColumns: number[], batchRo
   const quote = file.quote.charCodeAt(0);
   let rows = 0;
   let unlabeledRows = 0;
+  const firstLabel = new FieldTextCache((text) => text.split(arrayDelimiter)[0].trim());
   const cursor = { next: file.dataStart, line: file.dataLine };
   const range = {
     path: file.path, start: file.dataStart, end: file.size, firstLine: file.dataLine, batchRows,
@@ -65,7 +66,7 @@ export async function sniffFile(file: InputFile, inferColumns: number[], batchRo
         kinds[c] = joinKinds(kinds[c], classifyValue(buf, s, e));
       }
       if (labelColumn >= 0) {
-        const first = decodeField(buf, scan, base + labelColumn, quote).split(arrayDelimiter)[0].trim();
+        const first = firstLabel.get(buf, scan, base + labelColumn, quote);
         if (first === '') unlabeledRows++;
         else if (!labelSeen.has(first)) {
           labelSeen.add(first);
