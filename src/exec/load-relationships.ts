@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ImportError } from '../errors/import-error.js';
 import type { Partitioning } from '../plan/partitioning.js';
-import { type ByteRange, type RangeExtent, rangeBytesFor, splitRanges, verifyRangeChain } from '../plan/split-ranges.js';
+import { type ByteRange, type RangeExtent, rangeBytesFor, splitRanges, startedRight, verifyRangeChain } from '../plan/split-ranges.js';
 import type { GraphSchema } from '../schema/graph-schema.js';
 import type { InferredKind } from '../schema/infer-types.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
@@ -83,7 +83,7 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
     while (!st.blocked && st.i < own.length) {
       const rep = reports[own[st.i].id];
       if (rep === undefined || rep.stopped === true) return;
-      if (st.i === 0 ? rep.scanStart !== st.expected : rep.firstRow !== st.expected) {
+      if (!startedRight(st.i, rep, st.expected)) {
         st.blocked = true;
         return;
       }

@@ -66,6 +66,14 @@ export interface RangeExtent {
 }
 
 /**
+ * True when range `i` of a file began where it must: the first range exactly at the data (`expected`), any other with
+ * its first row where the previous range's rows stopped (`expected`).
+ */
+export function startedRight(i: number, x: RangeExtent, expected: number): boolean {
+  return i === 0 ? x.scanStart === expected : x.firstRow === expected;
+}
+
+/**
  * Walks a file's ranges in order and returns, for each, whether its start guess was right, and the absolute line at
  * its scanStart. A range is right exactly when its first row is where the previous range stopped: a row start found
  * by a correctly aligned scan is a true row start, and a guess inside a quoted field can never land on one.
@@ -85,8 +93,7 @@ export async function verifyRangeChain(
     let x = extents[i];
     // The first range must have started exactly at the data; any other must have found its first row where the
     // previous one stopped. A range that never ran (an earlier range failed first) is read here too.
-    const wrong = i === 0 ? x.scanStart !== dataStart : x.firstRow !== expected;
-    if (wrong) {
+    if (!startedRight(i, x, expected)) {
       x = await redo(i, expected);
       extents[i] = x;
       redone.push(i);
