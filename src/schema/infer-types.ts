@@ -78,6 +78,5 @@ export function fitsInferredKind(expected: InferredKind, buf: Uint8Array, s: num
     const days = parseDate(buf, s, e);
     if (days === days) return true;
   }
-  if (expected === 'string') return true;
   return joinKinds(expected, classifyValue(buf, s, e)) === expected;
 }
