@@ -14,12 +14,12 @@ export function parseArgs(argv = process.argv.slice(2)) {
   return { opt, extra };
 }
 
-/** Directory of a seeded graph of `nodes` and `edges` under `base`, generated on first use. */
-export function dataset(base, nodes, edges) {
-  const dir = join(resolve(base), `n${nodes}-e${edges}`);
+/** Directory of a seeded graph of `nodes` and `edges` under `base` (`ids`: sparse or sequential), generated on first use. */
+export function dataset(base, nodes, edges, ids = 'sparse') {
+  const dir = join(resolve(base), `n${nodes}-e${edges}${ids === 'sparse' ? '' : `-${ids}`}`);
   if (!existsSync(join(dir, 'edges.csv'))) {
-    console.log(`generating ${nodes} nodes / ${edges} edges into ${dir} ...`);
-    execFileSync(process.execPath, [join(root, 'scripts/gen-graph.mjs'), '--nodes', String(nodes), '--edges', String(edges), '--out', dir], { stdio: 'inherit' });
+    console.log(`generating ${nodes} nodes / ${edges} edges (${ids} ids) into ${dir} ...`);
+    execFileSync(process.execPath, [join(root, 'scripts/gen-graph.mjs'), '--nodes', String(nodes), '--edges', String(edges), '--out', dir, '--ids', ids], { stdio: 'inherit' });
   }
   return dir;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark: generate (once, cached) a seeded graph, import it in a child process under /usr/bin/time -v,
 // and print wall time, peak RSS, rows/s and MB/s. Figures, not assertions: quote them in issue notes.
-// Usage: node scripts/bench-import.mjs [--nodes N] [--edges M] [--dir /tmp/gi-bench] [--runs R] [-- extra import flags]
+// Usage: node scripts/bench-import.mjs [--nodes N] [--edges M] [--ids sparse|sequential] [--dir /tmp/gi-bench] [--runs R] [-- extra import flags]
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataset, parseArgs, phasePeaks, timedImport } from './bench-common.mjs';
@@ -10,7 +10,8 @@ const { opt, extra } = parseArgs();
 const nodes = Number(opt('nodes', 1_000_000));
 const edges = Number(opt('edges', 10_000_000));
 const runs = Number(opt('runs', 1));
-const data = dataset(opt('dir', '/tmp/gi-bench'), nodes, edges);
+const ids = opt('ids', 'sparse');
+const data = dataset(opt('dir', '/tmp/gi-bench'), nodes, edges, ids);
 const files = [join(data, 'nodes.csv'), join(data, 'edges.csv')];
 const bytes = files.reduce((t, f) => t + statSync(f).size, 0);
 for (let r = 0; r < runs; r++) {
@@ -20,7 +21,7 @@ for (let r = 0; r < runs; r++) {
   const e = result.engine;
   const phaseRate = (rows, ms) => (ms ? `${Math.round(rows / (ms / 1000)).toLocaleString()}/s` : '-');
   console.log([
-    `run ${r + 1}: ${nodes.toLocaleString()} nodes + ${edges.toLocaleString()} edges, ${(bytes / 1e6).toFixed(0)} MB CSV, flags: ${extra.join(' ') || '(none)'}`,
+    `run ${r + 1}: ${nodes.toLocaleString()} nodes + ${edges.toLocaleString()} edges (${ids} ids), ${(bytes / 1e6).toFixed(0)} MB CSV, flags: ${extra.join(' ') || '(none)'}`,
     `  wall ${wall.toFixed(2)} s, peak RSS ${rssMB.toFixed(0)} MB (budget ${(e.memoryBudget / 2 ** 20).toFixed(0)} MiB), store ${(result.storeBytes / 1e6).toFixed(0)} MB`,
     `  ${Math.round((nodes + edges) / wall).toLocaleString()} rows/s, ${(bytes / 1e6 / wall).toFixed(1)} MB/s; nodes ${phaseRate(result.nodes, result.phaseMs.nodes)}, edges ${phaseRate(result.relationships, result.phaseMs.relationships)} (relationship phase)`,
     `  phases: ${phases}`,

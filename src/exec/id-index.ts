@@ -25,6 +25,23 @@ const MAX_LOAD = 0.95;
 /** Which kind of key a space holds: exact 64-bit integers, or UTF-8 byte strings. */
 export type IdKind = 'int' | 'string';
 
+/**
+ * How integer keys are found once the nodes are loaded (`freeze`). Many real files number their nodes 0..n-1 or
+ * k..k+n-1, or nearly so, and then a hash table is wasted memory and a cache miss per endpoint:
+ * - SEQUENTIAL: every ID was the previous plus one, in insertion order: ordinal = id - base, no memory at all.
+ *   While IDs keep arriving that way they are not even hashed; the first one that breaks the run moves the run
+ *   into the hash table.
+ * - DIRECT: the IDs cover at least half of [min, max]: one Int32 per possible ID (ordinal + 1), at most 8 B/node,
+ *   half the hash table's 16, and one memory access a lookup.
+ * - HASH: anything else (and every string space).
+ */
+export const LOOKUP_HASH = 0;
+export const LOOKUP_SEQUENTIAL = 1;
+export const LOOKUP_DIRECT = 2;
+/** DIRECT is chosen when max - min + 1 <= this many times the node count. */
+const DIRECT_MAX_SPREAD = 2;
+const TWO_32 = 4294967296;
+
 function shared<T>(make: new (buffer: SharedArrayBuffer) => T, bytesPer: number, n: number): T {
   return new make(new SharedArrayBuffer(Math.max(1, n) * bytesPer));
 }
@@ -45,6 +62,9 @@ export interface SharedIdIndex {
   rows: Uint32Array;
   arena: Uint8Array;
   arenaStart: Float64Array;
+  lookup: number;
+  base: number;
+  direct: Int32Array;
 }
 
 /** Slot count for `n` keys at `load`. */
@@ -80,6 +100,17 @@ export class IdIndex {
   // string keys: bytes of all keys back to back, key k at arena[arenaStart[k], arenaStart[k+1])
   private arena = uint8s(0);
   private arenaStart = float64s(1);
+  /** LOOKUP_*: decided by `freeze`; HASH until then. */
+  private lookup = LOOKUP_HASH;
+  /** SEQUENTIAL: the first ID; DIRECT: the smallest. */
+  private base = 0;
+  private direct = int32s(0);
+  /** While true (int keys), every ID so far was `base + ordinal` and none is in the hash table yet. */
+  private inRun: boolean;
+  /** Smallest and largest ID, while every ID is a safe integer (else NaN). */
+  private min = Infinity;
+  private max = -Infinity;
+  private frozen = false;
 
   /**
    * `fixedTable` >= 0 when the space has one node table: then an ordinal is the row itself and the per-node
@@ -87,6 +118,7 @@ export class IdIndex {
    */
   constructor(readonly kind: IdKind, expectedNodes = 0, readonly fixedTable = -1, load = TARGET_LOAD) {
     this.stride = kind === 'int' ? 3 : 2;
+    this.inRun = kind === 'int';
     if (fixedTable >= 0) {
       this.tables = uint16s(0);
       this.rows = uint32s(0);
@@ -98,19 +130,71 @@ export class IdIndex {
     if (kind === 'string') this.arena = uint8s(Math.max(1024, expectedNodes * 8));
   }
 
-  /** The index's shared memory, to hand to worker threads; the index must not change while they use it. */
+  /** The index's shared memory, to hand to worker threads; freezes it, since workers read it without locks. */
   share(): SharedIdIndex {
+    this.freeze();
     return {
       kind: this.kind, fixedTable: this.fixedTable, slotCount: this.slotCount, count: this.count, slots: this.slots, tables: this.tables, rows: this.rows,
-      arena: this.arena, arenaStart: this.arenaStart,
+      arena: this.arena, arenaStart: this.arenaStart, lookup: this.lookup, base: this.base, direct: this.direct,
     };
   }
 
   /** A read-only view of an index built in another thread. */
   static fromShared(s: SharedIdIndex): IdIndex {
     const index = new IdIndex(s.kind, 0, s.fixedTable);
-    Object.assign(index, { slotCount: s.slotCount, scale: s.slotCount / 4294967296, count: s.count, slots: s.slots, tables: s.tables, rows: s.rows, arena: s.arena, arenaStart: s.arenaStart });
+    index.slotCount = s.slotCount;
+    index.scale = s.slotCount / TWO_32;
+    index.count = s.count;
+    index.slots = s.slots;
+    index.tables = s.tables;
+    index.rows = s.rows;
+    index.arena = s.arena;
+    index.arenaStart = s.arenaStart;
+    index.lookup = s.lookup;
+    index.base = s.base;
+    index.direct = s.direct;
+    index.inRun = false;
+    index.frozen = true;
     return index;
+  }
+
+  /** How lookups work (LOOKUP_*), once frozen. */
+  get lookupKind(): number {
+    return this.lookup;
+  }
+
+  /**
+   * Ends loading: picks the cheapest lookup the IDs allow (see LOOKUP_*) and releases what it does not need.
+   * Called once every node is in; the index is read-only from then on.
+   */
+  freeze(): void {
+    if (this.frozen) return;
+    this.frozen = true;
+    if (this.kind !== 'int' || this.count === 0) return;
+    if (this.inRun) {
+      this.lookup = LOOKUP_SEQUENTIAL;
+      this.inRun = false;
+      this.releaseSlots();
+      return;
+    }
+    const spread = this.max - this.min + 1;
+    if (!(spread <= DIRECT_MAX_SPREAD * this.count)) return; // NaN (an unsafe ID) fails too
+    const direct = int32s(spread);
+    const slots = this.slots;
+    const base = this.min;
+    for (let at = 0; at < slots.length; at += 3) {
+      const ord1 = slots[at + 2];
+      if (ord1 !== EMPTY) direct[slots[at + 1] * TWO_32 + (slots[at] >>> 0) - base] = ord1;
+    }
+    this.direct = direct;
+    this.base = base;
+    this.lookup = LOOKUP_DIRECT;
+    this.releaseSlots();
+  }
+
+  private releaseSlots(): void {
+    this.slots = int32s(0);
+    this.slotCount = 0;
   }
 
   /** Number of IDs held. */
@@ -120,7 +204,7 @@ export class IdIndex {
 
   /** Bytes held by the index's arrays. */
   get byteLength(): number {
-    return this.slots.byteLength + this.tables.byteLength + this.rows.byteLength + this.arena.byteLength + this.arenaStart.byteLength;
+    return this.slots.byteLength + this.direct.byteLength + this.tables.byteLength + this.rows.byteLength + this.arena.byteLength + this.arenaStart.byteLength;
   }
 
   /** Table index of ordinal `ord`. */
@@ -135,6 +219,51 @@ export class IdIndex {
 
   /** Adds an integer key for (table, row); returns the existing ordinal if the key is already present, else -1. */
   insertInt(lo: number, hi: number, table: number, row: number): number {
+    if (this.frozen) throw new Error('IdIndex: insert after freeze');
+    const v = hi * TWO_32 + (lo >>> 0);
+    const safe = Number.isSafeInteger(v);
+    if (safe) {
+      if (v < this.min) this.min = v;
+      if (v > this.max) this.max = v;
+    } else {
+      this.min = this.max = NaN;
+    }
+    if (this.inRun) {
+      if (safe && (this.count === 0 || v === this.base + this.count)) {
+        if (this.count === 0) this.base = v;
+        this.add(table, row);
+        return -1;
+      }
+      if (this.count > 0) this.endRun();
+      else this.inRun = false;
+    }
+    return this.hashInsert(lo, hi, table, row);
+  }
+
+  /** The IDs so far were base, base+1, ...: put them into the hash table, which holds every later ID too. */
+  private endRun(): void {
+    this.inRun = false;
+    for (let ord = 0; ord < this.count; ord++) {
+      const v = this.base + ord;
+      const hi = Math.floor(v / TWO_32);
+      this.placeInt(v - hi * TWO_32, hi, ord);
+    }
+  }
+
+  /** Stores a key known to be absent with ordinal `ord` (no load check: callers ensured room). */
+  private placeInt(lo: number, hi: number, ord: number): void {
+    if (this.count + 1 > this.slotCount * MAX_LOAD) this.rehash();
+    const slots = this.slots;
+    lo |= 0;
+    hi |= 0;
+    let i = Math.floor(mixInt(lo, hi) * this.scale);
+    while (slots[i * 3 + 2] !== EMPTY) if (++i === this.slotCount) i = 0;
+    slots[i * 3] = lo;
+    slots[i * 3 + 1] = hi;
+    slots[i * 3 + 2] = ord + 1;
+  }
+
+  private hashInsert(lo: number, hi: number, table: number, row: number): number {
     if (this.count + 1 > this.slotCount * MAX_LOAD) this.rehash();
     const slots = this.slots;
     let i = Math.floor(mixInt(lo, hi) * this.scale);
@@ -154,6 +283,32 @@ export class IdIndex {
 
   /** Ordinal of an integer key, or -1. */
   lookupInt(lo: number, hi: number): number {
+    if (this.lookup !== LOOKUP_HASH) {
+      // Exact: the stored IDs are safe integers, and an unsafe query rounds to a value outside their range.
+      const d = hi * TWO_32 + (lo >>> 0) - this.base;
+      if (this.lookup === LOOKUP_SEQUENTIAL) return d >= 0 && d < this.count ? d : -1;
+      return d >= 0 && d < this.direct.length ? this.direct[d] - 1 : -1;
+    }
+    if (this.inRun) {
+      const d = hi * TWO_32 + (lo >>> 0) - this.base;
+      return d >= 0 && d < this.count ? d : -1;
+    }
+    return this.hashLookup(lo, hi);
+  }
+
+  /**
+   * Ordinals of `n` integer keys into `out` (-1 when absent). One tight loop over independent lookups lets the
+   * CPU overlap their cache misses, which a lookup interleaved with parsing cannot.
+   */
+  lookupInts(lo: Int32Array, hi: Int32Array, n: number, out: Int32Array): void {
+    if (this.lookup === LOOKUP_HASH && !this.inRun) {
+      for (let r = 0; r < n; r++) out[r] = this.hashLookup(lo[r], hi[r]);
+    } else {
+      for (let r = 0; r < n; r++) out[r] = this.lookupInt(lo[r], hi[r]);
+    }
+  }
+
+  private hashLookup(lo: number, hi: number): number {
     const slots = this.slots;
     let i = Math.floor(mixInt(lo, hi) * this.scale);
     for (;;) {
@@ -167,6 +322,7 @@ export class IdIndex {
 
   /** Adds the string key `buf[s, e)` (already unescaped); returns the existing ordinal on a duplicate, else -1. */
   insertString(buf: Uint8Array, s: number, e: number, table: number, row: number): number {
+    if (this.frozen) throw new Error('IdIndex: insert after freeze');
     if (this.count + 1 > this.slotCount * MAX_LOAD) this.rehash();
     const h = hashBytes(buf, s, e);
     const found = this.findString(buf, s, e, h);

@@ -1,10 +1,9 @@
 import { open } from 'node:fs/promises';
 import { ImportError, type ImportErrorJSON } from '../errors/import-error.js';
-import { type RowBatch, readBatches } from '../input/batch-reader.js';
+import { readBatches } from '../input/batch-reader.js';
 import { UNDECIDED, nextLineStart } from '../input/line-start.js';
 import { FieldTextCache } from '../input/field-text.js';
-import { FIELD_ESCAPED, ScanBatch } from '../input/scanner.js';
-import { int64Out, parseInt64 } from '../input/value-parsers.js';
+import { ScanBatch } from '../input/scanner.js';
 import type { Partitioning } from '../plan/partitioning.js';
 import type { ByteRange, RangeExtent } from '../plan/split-ranges.js';
 import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
@@ -14,7 +13,7 @@ import { appendField } from './append-field.js';
 import { GrowableU32 } from './growable.js';
 import { IdIndex, type SharedIdIndex } from './id-index.js';
 import { castError, endpointNotFoundError, fieldCountError, inferenceRestart } from './row-errors.js';
-import { unescapeInto } from './unescape.js';
+import { EndpointScratch, resolveColumn } from './resolve-endpoints.js';
 
 /** What a task needs to know about one relationship file (plain data: it is posted to worker threads). */
 export interface RelFileSpec {
@@ -101,11 +100,18 @@ export interface RelTaskContext {
   indexes: Map<string, IdIndex>;
   /** Reused by every range the context reads (ranges of one context run one at a time). */
   scan: ScanBatch;
+  endpoints: EndpointScratch;
+  srcOrds: Int32Array;
+  dstOrds: Int32Array;
 }
 
 /** Builds a task context (in a worker, or on the main thread for re-reads). */
 export function relTaskContext(init: RelTaskInit): RelTaskContext {
-  return { init, indexes: new Map(Object.entries(init.indexes).map(([k, v]) => [k, IdIndex.fromShared(v)])), scan: new ScanBatch(init.batchRows) };
+  const rows = init.batchRows;
+  return {
+    init, indexes: new Map(Object.entries(init.indexes).map(([k, v]) => [k, IdIndex.fromShared(v)])), scan: new ScanBatch(rows),
+    endpoints: new EndpointScratch(rows), srcOrds: new Int32Array(rows), dstOrds: new Int32Array(rows),
+  };
 }
 
 class BucketBuffer {
@@ -144,7 +150,9 @@ export async function runRelRange(
   let buffered = 0;
   const startIndex = ctx.indexes.get(spec.startSpace)!;
   const endIndex = ctx.indexes.get(spec.endSpace)!;
-  const scratch = { bytes: new Uint8Array(256) };
+  const endpoints = ctx.endpoints;
+  const srcOrds = ctx.srcOrds;
+  const dstOrds = ctx.dstOrds;
   const { propColumns, propTypes, verifyKinds, width } = spec;
   const nProps = propColumns.length;
   let last: Group | undefined;
@@ -177,13 +185,18 @@ export async function runRelRange(
       }
       // Positions are built only for errors: no allocation per row on the hot path.
       const at = (row: number) => ({ file: spec.path, batch, row });
-      for (let r = 0; r < scan.rows; r++) {
-        if (scan.fieldCount(r) !== width) throw fieldCountError(at(r), width);
+      // Rows before the first one of the wrong width are processed, then that row's error is thrown: the same
+      // first error, in row order, as a row-by-row loop.
+      let rows = scan.rows;
+      for (let r = 0; r < rows; r++) if (scan.fieldCount(r) !== width) rows = r;
+      resolveColumn(startIndex, batch, spec.startColumn, rows, spec.quote, endpoints, srcOrds);
+      resolveColumn(endIndex, batch, spec.endColumn, rows, spec.quote, endpoints, dstOrds);
+      for (let r = 0; r < rows; r++) {
         const base = scan.rowField[r];
         const type = spec.fixedType ?? typeNames.get(buf, scan, base + spec.typeColumn, spec.quote);
-        const src = resolveEndpoint(startIndex, batch, base + spec.startColumn, spec.quote, scratch);
+        const src = srcOrds[r];
         if (src < 0) throw endpointNotFoundError(at(r), spec.startColumn, spec.startSpace, 'start');
-        const dst = resolveEndpoint(endIndex, batch, base + spec.endColumn, spec.quote, scratch);
+        const dst = dstOrds[r];
         if (dst < 0) throw endpointNotFoundError(at(r), spec.endColumn, spec.endSpace, 'end');
         const srcRow = startIndex.rowOf(src);
         const group = groupFor(type, startIndex.tableOf(src), endIndex.tableOf(dst));
@@ -202,6 +215,7 @@ export async function runRelRange(
         bb.src.push(srcRow);
         bb.dst.push(endIndex.rowOf(dst));
       }
+      if (rows < scan.rows) throw fieldCountError(at(rows), width);
       report.rows += scan.rows;
       buffered += scan.rows;
     }
@@ -253,22 +267,6 @@ function encodeBlocks(range: ByteRange, groups: Map<string, Group>, sink: BlockS
     });
   }
   return blocks;
-}
-
-/** Node ordinal of an endpoint field, or -1 when no node has that ID. */
-export function resolveEndpoint(index: IdIndex, batch: RowBatch, f: number, quote: number, scratch: { bytes: Uint8Array }): number {
-  const { buf, scan } = batch;
-  let s = scan.fieldStart[f];
-  let e = scan.fieldEnd[f];
-  if (s === e) return -1;
-  let key: Uint8Array = buf;
-  if ((scan.fieldFlags[f] & FIELD_ESCAPED) !== 0) {
-    e = unescapeInto(scratch, buf, s, e, quote);
-    s = 0;
-    key = scratch.bytes;
-  }
-  if (index.kind === 'int') return parseInt64(key, s, e) ? index.lookupInt(int64Out.lo, int64Out.hi) : -1;
-  return index.lookupString(key, s, e);
 }
 
 const PROBE_BYTES = 64 << 10;

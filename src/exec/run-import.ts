@@ -132,6 +132,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
       bytesRead += file.size;
     }
     for (const [t, writer] of writers.entries()) storeFiles.push({ path: `nodes/${t}.arrow`, ...(await writer.close()) });
+    for (const index of indexes.values()) index.freeze();
     clock.end('nodes', nodeRows);
 
     const nodeCounts = writers.map((w) => w.rowCount);

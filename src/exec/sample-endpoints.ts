@@ -4,7 +4,7 @@ import { ScanBatch, scanRows } from '../input/scanner.js';
 import type { RowBatch } from '../input/batch-reader.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import type { IdIndex } from './id-index.js';
-import { resolveEndpoint } from './rel-range-task.js';
+import { resolveEndpoint } from './resolve-endpoints.js';
 
 /** Windows read per relationship file, and their size: ~2 MiB spread over the whole file. */
 const WINDOWS = 32;

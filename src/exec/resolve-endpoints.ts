@@ -1,0 +1,83 @@
+import type { RowBatch } from '../input/batch-reader.js';
+import { FIELD_ESCAPED } from '../input/scanner.js';
+import { int64Out, parseInt64 } from '../input/value-parsers.js';
+import type { IdIndex } from './id-index.js';
+import { unescapeInto } from './unescape.js';
+
+const ZERO = 0x30;
+/** Up to 15 decimal digits always fit a double exactly (and an int64). */
+const FAST_DIGITS = 15;
+const TWO_32 = 4294967296;
+
+/** Node ordinal of an endpoint field, or -1 when no node has that ID (or the field is empty or not an ID). */
+export function resolveEndpoint(index: IdIndex, batch: RowBatch, f: number, quote: number, scratch: { bytes: Uint8Array }): number {
+  const { buf, scan } = batch;
+  let s = scan.fieldStart[f];
+  let e = scan.fieldEnd[f];
+  if (s === e) return -1;
+  let key: Uint8Array = buf;
+  if ((scan.fieldFlags[f] & FIELD_ESCAPED) !== 0) {
+    e = unescapeInto(scratch, buf, s, e, quote);
+    s = 0;
+    key = scratch.bytes;
+  }
+  if (index.kind === 'int') return parseInt64(key, s, e) ? index.lookupInt(int64Out.lo, int64Out.hi) : -1;
+  return index.lookupString(key, s, e);
+}
+
+/** Reusable buffers for resolveColumn, sized for one batch. */
+export class EndpointScratch {
+  lo: Int32Array;
+  hi: Int32Array;
+  /** Rows whose field is not a plain integer key: resolved one by one after the batched lookups. */
+  odd: Int32Array;
+  readonly text = { bytes: new Uint8Array(256) };
+  constructor(rows: number) {
+    this.lo = new Int32Array(rows);
+    this.hi = new Int32Array(rows);
+    this.odd = new Int32Array(rows);
+  }
+}
+
+/**
+ * Resolves column `column` of the batch's first `rows` rows to node ordinals in `out` (-1: no such node).
+ * Integer keys are parsed in one pass and looked up in a second, tight one (see IdIndex.lookupInts); padded,
+ * signed, quoted-escaped or very long keys take the general path, with the same result as resolveEndpoint.
+ */
+export function resolveColumn(
+  index: IdIndex, batch: RowBatch, column: number, rows: number, quote: number, scratch: EndpointScratch, out: Int32Array,
+): void {
+  const { buf, scan } = batch;
+  if (index.kind !== 'int') {
+    for (let r = 0; r < rows; r++) out[r] = resolveEndpoint(index, batch, scan.rowField[r] + column, quote, scratch.text);
+    return;
+  }
+  const { lo, hi, odd } = scratch;
+  let odds = 0;
+  for (let r = 0; r < rows; r++) {
+    const f = scan.rowField[r] + column;
+    const s = scan.fieldStart[f];
+    const e = scan.fieldEnd[f];
+    let v = 0;
+    let plain = e > s && e - s <= FAST_DIGITS && (scan.fieldFlags[f] & FIELD_ESCAPED) === 0;
+    for (let i = s; plain && i < e; i++) {
+      const d = buf[i] - ZERO;
+      if (d < 0 || d > 9) plain = false;
+      else v = v * 10 + d;
+    }
+    if (plain) {
+      const h = Math.floor(v / TWO_32);
+      lo[r] = (v - h * TWO_32) | 0;
+      hi[r] = h;
+    } else {
+      lo[r] = 0;
+      hi[r] = 0;
+      odd[odds++] = r;
+    }
+  }
+  index.lookupInts(lo, hi, rows, out);
+  for (let k = 0; k < odds; k++) {
+    const r = odd[k];
+    out[r] = resolveEndpoint(index, batch, scan.rowField[r] + column, quote, scratch.text);
+  }
+}

@@ -1,0 +1,188 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdIndex, LOOKUP_DIRECT, LOOKUP_HASH, LOOKUP_SEQUENTIAL } from '../src/exec/id-index.js';
+import { ImportError, normalizeConfig, runImport } from '../src/index.js';
+import { dumpGraph } from './helpers/graph-dump.js';
+
+const TWO_32 = 2n ** 32n;
+const halves = (v: bigint): [number, number] => [Number(BigInt.asIntN(32, v)), Number(BigInt.asIntN(32, v >> 32n))];
+
+/** Inserts `ids` in order into a one-table int index and returns it with the duplicate results. */
+function build(ids: bigint[], fixedTable = 0): { index: IdIndex; dups: number[] } {
+  const index = new IdIndex('int', ids.length, fixedTable);
+  const dups = ids.map((id, row) => index.insertInt(...halves(id), fixedTable >= 0 ? fixedTable : row % 3, row));
+  return { index, dups };
+}
+
+const find = (index: IdIndex, id: bigint): number => index.lookupInt(...halves(id));
+
+/** Every inserted ID maps to its insertion ordinal, before and after freezing, and through a shared view. */
+function expectExact(index: IdIndex, ids: bigint[], absent: bigint[]): void {
+  const views = [index, IdIndex.fromShared(index.share())];
+  for (const view of views) {
+    ids.forEach((id, ord) => expect(find(view, id)).toBe(ord));
+    for (const id of absent) expect(find(view, id)).toBe(-1);
+    const lo = new Int32Array(ids.length + absent.length);
+    const hi = new Int32Array(lo.length);
+    [...ids, ...absent].forEach((id, r) => ([lo[r], hi[r]] = halves(id)));
+    const out = new Int32Array(lo.length);
+    view.lookupInts(lo, hi, lo.length, out);
+    expect([...out]).toEqual([...ids.map((_, ord) => ord), ...absent.map(() => -1)]);
+  }
+}
+
+const range = (from: bigint, n: number): bigint[] => Array.from({ length: n }, (_, i) => from + BigInt(i));
+
+describe('ID index lookup modes', () => {
+  it('IDs numbered k, k+1, ... need no table: sequential lookups, holes and neighbours absent', () => {
+    const ids = range(1000n, 5000);
+    const { index, dups } = build(ids);
+    expect(dups.every((d) => d === -1)).toBe(true);
+    expectExact(index, ids, [999n, 6000n, 0n, -1n, 2n ** 40n]);
+    index.freeze();
+    expect(index.lookupKind).toBe(LOOKUP_SEQUENTIAL);
+    expect(index.byteLength).toBeLessThan(64);
+    expectExact(index, ids, [999n, 6000n, 0n, -1n, 2n ** 40n, -(2n ** 63n), 2n ** 63n - 1n]);
+  });
+
+  it('negative and zero-crossing sequences stay sequential', () => {
+    const ids = range(-50n, 101);
+    const { index } = build(ids);
+    index.freeze();
+    expect(index.lookupKind).toBe(LOOKUP_SEQUENTIAL);
+    expectExact(index, ids, [-51n, 51n]);
+  });
+
+  it('a run that breaks moves into the table; a repeat of a run ID is a duplicate', () => {
+    const ids = [...range(0n, 100), 500n, ...range(100n, 100)];
+    const { index, dups } = build([...ids, 42n, 500n]);
+    expect(dups.slice(0, ids.length).every((d) => d === -1)).toBe(true);
+    expect(dups.slice(ids.length)).toEqual([42, 100]);
+    expect(index.size).toBe(ids.length);
+    expectExact(index, ids, [200n, 499n, 501n, -1n]);
+    index.freeze();
+    // 201 IDs spread over [0, 500]: too sparse for a direct map (which needs half of the range covered).
+    expect(index.lookupKind).toBe(LOOKUP_HASH);
+    expectExact(index, ids, [200n, 499n, 501n, -1n]);
+  });
+
+  it('a duplicate of the very next ID in a run is caught', () => {
+    const { index, dups } = build([5n, 6n, 7n, 7n]);
+    expect(dups).toEqual([-1, -1, -1, 2]);
+    expect(index.size).toBe(3);
+  });
+
+  it('IDs covering at least half of their range get a direct map, with holes absent', () => {
+    // Shuffled, every third ID missing: 2/3 of [10, 3009] present.
+    const ids = range(10n, 3000).filter((v) => v % 3n !== 0n);
+    for (let i = ids.length - 1; i > 0; i--) {
+      const j = (i * 7919) % (i + 1);
+      [ids[i], ids[j]] = [ids[j], ids[i]];
+    }
+    const { index } = build(ids);
+    index.freeze();
+    expect(index.lookupKind).toBe(LOOKUP_DIRECT);
+    expect(index.byteLength).toBeLessThanOrEqual(4 * 3000 + 64);
+    expectExact(index, ids, [12n, 9n, 3010n, 3009n, -3n]);
+  });
+
+  it('sparse IDs keep the hash table', () => {
+    const ids = Array.from({ length: 2000 }, (_, i) => BigInt(i) * 1_000_003n + 7n);
+    const { index } = build(ids);
+    index.freeze();
+    expect(index.lookupKind).toBe(LOOKUP_HASH);
+    expectExact(index, ids, [8n, 1_000_003n]);
+  });
+
+  it('IDs at and above 2^53 are exact in every mode', () => {
+    const top = 2n ** 53n;
+    // A run that would continue past 2^53 - 1 stops being a run: 2^53 is not a safe double.
+    const nearTop = range(top - 3n, 6);
+    const { index } = build(nearTop);
+    index.freeze();
+    expect(index.lookupKind).toBe(LOOKUP_HASH);
+    expectExact(index, nearTop, [top - 4n, top + 3n, top + 4n]);
+
+    const below = range(top - 10n, 10); // ends at 2^53 - 1
+    const seq = build(below).index;
+    seq.freeze();
+    expect(seq.lookupKind).toBe(LOOKUP_SEQUENTIAL);
+    // 2^53 + 1 rounds to 2^53 as a double: it must not be mistaken for the next ID in the run.
+    expectExact(seq, below, [top, top + 1n, top + 2n, -(top + 1n)]);
+
+    const huge = [2n ** 63n - 1n, -(2n ** 63n), 2n ** 62n + 1n, 2n ** 62n + 2n];
+    const h = build(huge).index;
+    h.freeze();
+    expect(h.lookupKind).toBe(LOOKUP_HASH);
+    expectExact(h, huge, [2n ** 62n, 2n ** 62n + 3n, TWO_32]);
+  });
+
+  it('a space over several tables keeps (table, row) per ordinal in a sequential space', () => {
+    const ids = range(1n, 30);
+    const { index } = build(ids, -1);
+    index.freeze();
+    expect(index.lookupKind).toBe(LOOKUP_SEQUENTIAL);
+    const view = IdIndex.fromShared(index.share());
+    ids.forEach((id, row) => {
+      const ord = find(view, id);
+      expect([view.tableOf(ord), view.rowOf(ord)]).toEqual([row % 3, row]);
+    });
+  });
+
+  it('refuses inserts after freeze', () => {
+    const { index } = build(range(0n, 3));
+    index.freeze();
+    expect(() => index.insertInt(3, 0, 0, 3)).toThrow(/after freeze/);
+  });
+});
+
+describe('imports over sequential, dense and sparse integer IDs', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gi-idmodes-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Writes nodes with `ids` and edges i -> i+1 (by position), imports, and returns the edges as position pairs. */
+  async function importWith(name: string, ids: bigint[], extraEdge?: string): Promise<[number, number, unknown][]> {
+    const nodes = join(dir, `${name}-nodes.csv`);
+    const edges = join(dir, `${name}-edges.csv`);
+    await writeFile(nodes, `id:ID,name\n${ids.map((id, i) => `${id},n${i}`).join('\n')}\n`);
+    const lines = ids.slice(1).map((id, i) => `${ids[i]},${id},${i}`);
+    if (extraEdge !== undefined) lines.splice(lines.length >> 1, 0, extraEdge);
+    await writeFile(edges, `:START_ID,:END_ID,w:int\n${lines.join('\n')}\n`);
+    const into = join(dir, `${name}.db`);
+    await runImport(normalizeConfig({ inputs: [{ kind: 'auto', files: [nodes] }, { kind: 'auto', files: [edges] }], into, overwrite: true, threads: 2, batchSize: 97 }));
+    const dump = await dumpGraph(into);
+    const position = new Map(ids.map((id, i) => [String(id), i]));
+    return Object.values(dump.edges).flat().map((row) => {
+      const [a, b, props] = JSON.parse(row) as [string, string, unknown];
+      return [position.get(String(a))!, position.get(String(b))!, props] as [number, number, unknown];
+    }).sort((x, y) => x[0] - y[0]);
+  }
+
+  it('give the same graph whatever lookup the index picked', async () => {
+    const n = 3000;
+    const sequential = range(0n, n);
+    const dense = [...sequential].reverse();
+    const sparse = sequential.map((v) => v * 7_777_777n + 3n);
+    const a = await importWith('seq', sequential);
+    expect(a.map(([s, d]) => [s, d])).toEqual(Array.from({ length: n - 1 }, (_, i) => [i, i + 1]));
+    expect(await importWith('dense', dense)).toEqual(a);
+    expect(await importWith('sparse', sparse)).toEqual(a);
+  });
+
+  it('an endpoint one past a sequential range, or in a direct map hole, is not found', async () => {
+    const n = 1000;
+    await expect(importWith('seq-miss', range(0n, n), `5,${n},1`)).rejects.toMatchObject({ code: 'GI_ENDPOINT_NOT_FOUND' });
+    const holes = range(0n, n).filter((v) => v !== 500n);
+    const err = await importWith('hole-miss', holes, '500,1,1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImportError);
+    expect((err as ImportError).code).toBe('GI_ENDPOINT_NOT_FOUND');
+    expect((err as ImportError).message).toContain('"500"');
+  });
+});
