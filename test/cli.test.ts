@@ -47,8 +47,8 @@ describe('graph-import CLI', () => {
       '--relationships', `LINKS=${join(work, 'r.tsv')}`, '--into', db, '--json']);
     expect(run.status).toBe(0);
     const summary = JSON.parse(run.stdout);
-    expect(summary.nodeTables).toEqual([{ label: 'Thing', count: 3 }]);
-    expect(summary.relationshipTables).toEqual([{ type: 'LINKS', from: 'Thing', to: 'Thing', count: 2 }]);
+    expect(summary.nodeTables).toEqual([{ label: 'Thing', count: 3, skipped: {}, properties: [{ name: 'name', type: 'string' }] }]);
+    expect(summary.relationshipTables).toEqual([{ type: 'LINKS', from: 'Thing', to: 'Thing', count: 2, skipped: {}, properties: [] }]);
   });
 
   it('refuses to touch an existing store without --overwrite, replaces it with --overwrite', async () => {
@@ -79,11 +79,18 @@ describe('graph-import CLI', () => {
 
   it('--dry-run prints the plan and writes nothing', () => {
     const db = join(work, 'dry.db');
-    const run = cli([join(DEMO, 'persons.csv'), '--into', db, '--dry-run']);
+    const run = cli([join(DEMO, 'persons.csv'), '--into', db, '--dry-run', '--json']);
     expect(run.status).toBe(0);
     const { plan } = JSON.parse(run.stdout);
     expect(plan.files[0].kind).toBe('node');
     expect(plan.files[0].delimiterSource).toBe('detected');
+    expect(plan.engine.path).toBe('in-memory');
+    expect(existsSync(db)).toBe(false);
+    const human = cli([join(DEMO, 'persons.csv'), '--into', db, '--dry-run']);
+    expect(human.status).toBe(0);
+    expect(human.stdout).toContain('Plan (dry run: nothing was written)');
+    expect(human.stdout).toMatch(/persons\.csv .* node -> Person {2}delimiter "," \(detected\)/);
+    expect(human.stdout).toMatch(/engine: in-memory path \(input .* < --streaming-threshold/);
     expect(existsSync(db)).toBe(false);
   });
 

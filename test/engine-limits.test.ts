@@ -244,15 +244,16 @@ describe('path choice by input size', () => {
     expect(existsSync(join(work, 'unused.db'))).toBe(false);
   });
 
-  it.each([['1000', 1000], ['1GiB', 2 ** 30]])('--dry-run with --streaming-threshold %s prints the plan and writes nothing', async (flag, bytes) => {
+  it.each([['1000', 1000, 'streaming'], ['1GiB', 2 ** 30, 'in-memory']])('--dry-run with --streaming-threshold %s prints the plan and writes nothing', async (flag, bytes, path) => {
     const { parent, db } = await freshStore();
-    const run = await runCli([small.nodes, small.edges, '--into', db, '--streaming-threshold', flag, '--dry-run']);
+    const run = await runCli([small.nodes, small.edges, '--into', db, '--streaming-threshold', flag, '--dry-run', '--json']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const { config: shown, plan } = JSON.parse(run.stdout);
     expect(shown.streamingThreshold).toBe(bytes);
     expect(shown.mode).toBe('auto');
     expect(plan.files.map((f: { kind: string }) => f.kind)).toEqual(['node', 'relationship']);
+    expect(plan.engine.path).toBe(path);
     expect(existsSync(db)).toBe(false);
     expect(await strayEntries(parent, 'g.db')).toEqual([]);
   });

@@ -4,7 +4,11 @@ import { runCli } from './program.js';
 export async function main(argv: string[]): Promise<void> {
   const controller = new AbortController();
   const stop = (): void => {
-    if (controller.signal.aborted) process.exit(130); // a second Ctrl-C: leave now
+    if (controller.signal.aborted) {
+      // A second Ctrl-C: leave now, showing the cursor a progress bar may have hidden.
+      if (process.stderr.isTTY) process.stderr.write('\x1b[?25h\n');
+      process.exit(130);
+    }
     controller.abort();
   };
   process.on('SIGINT', stop);

@@ -1,16 +1,19 @@
+import { createWriteStream, openSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { type InputGroup, MODES, normalizeConfig, parseGroupSpec } from '../config/streaming-config.js';
 import { ImportError } from '../errors/import-error.js';
 import { exportCsv } from '../read/export-csv.js';
 import { storeInfo } from '../read/store-info.js';
 import { verifyStore } from '../read/verify-store.js';
-import { prepareImport, runImport } from '../exec/run-import.js';
+import { planImportRun, runImport } from '../exec/run-import.js';
 import { VERSION } from '../version.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
-import { formatInfo, formatSummary } from './format-output.js';
+import { formatInfo, formatPlan, formatSummary } from './format-output.js';
 import { createBarReporter } from './reporters/bar-reporter.js';
+import { createNdjsonReporter } from './reporters/ndjson-reporter.js';
 import { createPlainReporter } from './reporters/plain-reporter.js';
 import { type Reporter, silentReporter } from './reporters/reporter.js';
+import { PROGRESS_MODES, type ProgressMode, selectReporter } from './reporters/select-reporter.js';
 
 /** Streams and environment a CLI run uses; tests pass their own. */
 export interface CliIo {
@@ -50,15 +53,17 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .option('--overwrite', 'replace an existing store (only after the new one is complete)', false)
     .option('--delimiter <char>', 'field delimiter (\\t or tab for tabs); detected per file when not given')
     .option('--array-delimiter <char>', 'separator of array elements', ';')
-    .option('--quote <char>', 'quote character', '"')
+    .option('--quote <char>', 'quote character; detected (" or \') from the files when not given')
     .addOption(new Option('--id-type <type>', 'node ID type: auto infers integer or string per ID space').choices(['auto', 'string', 'integer']).default('auto'))
     .option('--batch-size <rows>', 'rows per batch', '100000')
     .option('--threads <n>', 'worker threads, 1 to 256 (default: available parallelism)')
     .option('--streaming-threshold <bytes>', 'inputs totalling at least this size take the streaming path; bytes or e.g. 100MiB, 1GB, 512k (default: 100MiB)')
     .option('--memory-budget <bytes>', 'memory for the whole process, ID index included; at least 16MiB (default: 500MiB)')
     .addOption(new Option('--mode <mode>', 'execution path: auto chooses by --streaming-threshold (default: auto)').choices(MODES))
-    .option('--dry-run', 'read headers and data types, print the plan as JSON, write nothing', false)
-    .option('--json', 'print the summary as one JSON object on stdout', false)
+    .option('--dry-run', 'read headers and samples, print the plan (with --json: as JSON), write nothing', false)
+    .option('--json', 'print the summary as one JSON object on stdout (and no progress unless --progress is given)', false)
+    .addOption(new Option('--progress <mode>', 'progress on stderr: bar (terminal), plain (timestamped lines), json (NDJSON events), none; auto picks bar on a terminal, plain otherwise or when CI is set').choices(PROGRESS_MODES))
+    .option('--progress-file <path>', 'write NDJSON progress events to this file instead of stderr (implies --progress json)')
     .option('-q, --quiet', 'print nothing but errors', false)
     .addHelpText('after', EXAMPLES)
     .action(async (files: string[], opts: Record<string, unknown>) => {
@@ -73,7 +78,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
         overwrite: opts.overwrite as boolean,
         delimiter: opts.delimiter as string | undefined,
         arrayDelimiter: opts.arrayDelimiter as string,
-        quote: opts.quote as string,
+        quote: opts.quote as string | undefined,
         idType: opts.idType as string,
         batchSize: opts.batchSize as string,
         threads: opts.threads as string | undefined,
@@ -82,18 +87,24 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
         mode: opts.mode as string | undefined,
       });
       if (opts.dryRun === true) {
-        const { plan } = await prepareImport(config, { signal: io.signal });
-        io.stdout.write(`${JSON.stringify({ config, plan }, null, 2)}\n`);
+        const plan = await planImportRun(config, { signal: io.signal });
+        io.stdout.write(opts.json === true ? `${JSON.stringify({ config, plan }, null, 2)}\n` : formatPlan(plan));
         return;
       }
-      const reporter = pickReporter(io, opts);
+      const reporter = createReporter(io, opts);
+      let closed = false;
+      const close = async (): Promise<void> => {
+        if (closed) return;
+        closed = true;
+        await reporter.close();
+      };
       try {
         const result = await runImport(config, { onEvent: (e) => reporter.onEvent(e), signal: io.signal });
-        reporter.close();
+        await close();
         if (opts.json === true) io.stdout.write(`${JSON.stringify(result)}\n`);
         else if (opts.quiet !== true) io.stdout.write(formatSummary(result));
       } finally {
-        reporter.close();
+        await close();
       }
     });
 
@@ -131,10 +142,31 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
   return program;
 }
 
-function pickReporter(io: CliIo, opts: Record<string, unknown>): Reporter {
-  if (opts.quiet === true || opts.json === true) return silentReporter;
-  const tty = (io.stderr as NodeJS.WriteStream).isTTY === true && io.env.CI === undefined;
-  return tty ? createBarReporter(io.stderr as NodeJS.WriteStream) : createPlainReporter(io.stderr);
+/** The reporter the flags and stderr ask for (see selectReporter); --progress-file is opened here, up front. */
+function createReporter(io: CliIo, opts: Record<string, unknown>): Reporter {
+  const progressFile = opts.progressFile as string | undefined;
+  const kind = selectReporter({
+    progress: opts.progress as ProgressMode | undefined, progressFile, quiet: opts.quiet === true, json: opts.json === true,
+    isTTY: (io.stderr as NodeJS.WriteStream).isTTY === true, env: io.env,
+  });
+  switch (kind) {
+    case 'none':
+      return silentReporter;
+    case 'bar':
+      return createBarReporter(io.stderr as NodeJS.WriteStream);
+    case 'plain':
+      return createPlainReporter(io.stderr);
+    case 'json': {
+      if (progressFile === undefined) return createNdjsonReporter(io.stderr, false);
+      let fd: number;
+      try {
+        fd = openSync(progressFile, 'w');
+      } catch (err) {
+        throw new ImportError('GI_OUTPUT_UNWRITABLE', `cannot write the progress file: ${(err as Error).message}`, { file: progressFile, cause: err });
+      }
+      return createNdjsonReporter(createWriteStream('', { fd }), true);
+    }
+  }
 }
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit status; never calls process.exit. */

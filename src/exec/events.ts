@@ -10,7 +10,12 @@ export interface TableCount {
   type?: string;
   from?: string;
   to?: string;
+  /** Rows imported. */
   count: number;
+  /** Rows skipped, by reason (error code); empty when none were. */
+  skipped: Record<string, number>;
+  /** Property names and types, in column order. */
+  properties: { name: string; type: string }[];
 }
 
 /** What a finished import did. */
@@ -24,6 +29,10 @@ export interface ImportResult {
   storeBytes: number;
   durationMs: number;
   phaseMs: Partial<Record<Phase, number>>;
+  /** Rows (nodes + relationships) and input bytes per second of the whole import. */
+  throughput: { rowsPerSecond: number; bytesPerSecond: number };
+  /** Peak resident memory of the whole process (all threads). */
+  peakRssBytes: number;
   /** How the engine ran: path, parallelism and memory figures. */
   engine: EngineFacts;
 }
@@ -48,12 +57,34 @@ export interface EngineFacts {
   phasePeakRssBytes: Partial<Record<Phase, number>>;
 }
 
-/** Typed events emitted while importing; reporters in cli/ turn them into output. */
+/** Things worth telling the user that do not stop the import (a closed set, documented in docs/OUTPUT.md). */
+export const WARNING_CODES = [
+  /** A value past the sampled part of a file did not fit the sampled type: the import restarts with that file read whole. */
+  'GI_W_INFERENCE_RESTART',
+  /** The memory budget holds fewer worker threads than asked for. */
+  'GI_W_THREADS_LIMITED',
+  /** The input is under --streaming-threshold but the in-memory path would not fit the budget: streaming instead. */
+  'GI_W_STREAMING_FORCED',
+] as const;
+export type WarningCode = (typeof WARNING_CODES)[number];
+
+/** Progress totals of a phase so far (monotonic within the phase). */
+export interface PhaseTotals {
+  rows: number;
+  bytes: number;
+  batches: number;
+}
+
+/**
+ * Typed events emitted while importing; reporters in cli/ turn them into output. `progress` comes at every batch
+ * boundary (on the main thread or in a worker) with the phase's running totals; `phase-end` has the exact totals.
+ */
 export type ImportEvent =
   | { type: 'plan'; plan: ImportPlan }
-  | { type: 'phase-start'; phase: Phase; totalBytes?: number; totalRows?: number }
-  | { type: 'progress'; phase: Phase; file: string; rows: number; bytes: number; batches: number; elapsedMs: number }
-  | { type: 'phase-end'; phase: Phase; rows: number; elapsedMs: number }
+  | { type: 'phase-start'; phase: Phase; totalBytes?: number; totalRows?: number; files: number }
+  | ({ type: 'progress'; phase: Phase; file: string; elapsedMs: number; filesDone: number; files: number } & PhaseTotals)
+  | { type: 'phase-end'; phase: Phase; rows: number; bytes: number; elapsedMs: number; rssBytes: number; peakRssBytes: number; heapUsedBytes: number }
+  | { type: 'warning'; code: WarningCode; message: string; file?: string }
   | { type: 'end'; result: ImportResult };
 
 /** Receives events; must not throw. */

@@ -30,8 +30,8 @@ export interface RelPhaseOptions {
   /** Directory for spill files (streaming path), or undefined to keep blocks in memory. */
   spillDir?: string;
   signal?: AbortSignal;
-  /** Called per finished range: rows, and bytes of the file it covered. */
-  onRange: (rows: number, bytes: number, file: string) => void;
+  /** Called at every batch boundary of every range (in any order): rows, input bytes, and the file's path. */
+  onBatch: (rows: number, bytes: number, file: string) => void;
   /** The import's worker pool, started on first use. */
   pool: () => WorkerPool;
 }
@@ -99,11 +99,11 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
   const keep = {};
   if (ranges.length === 1) {
     // A single range is not worth starting threads: it is read here, and checked like any other.
-    const report = await runRelRange(ctx, ranges[0], undefined, o.arrayDelimiter, keep, () => o.signal?.aborted === true);
+    const path = specs[ranges[0].fileIndex].path;
+    const report = await runRelRange(ctx, ranges[0], undefined, o.arrayDelimiter, keep, () => o.signal?.aborted === true, (rows, bytes) => o.onBatch(rows, bytes, path));
     reports[0] = report;
     blocks.addRange(0, report.blocks);
     report.blocks = [];
-    o.onRange(report.rows, report.next - report.scanStart, specs[ranges[0].fileIndex].path);
   } else await o.pool().run<RangeReport>({
     threads, task: 'relationships', control,
     data: (w) => ({ init, ranges, arrayDelimiter: o.arrayDelimiter, spillPath: spillFiles[w] }),
@@ -113,8 +113,8 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
       report.blocks = [];
       tasksPerWorker[w]++;
       confirm(ranges[report.range].fileIndex);
-      if (report.error === undefined) o.onRange(report.rows, report.next - report.scanStart, specs[ranges[report.range].fileIndex].path);
     },
+    onProgress: (rows, bytes, file) => o.onBatch(rows, bytes, specs[file].path),
   });
 
   // Check that the ranges of each file met end to end; re-read (here, on this thread) any that guessed wrong, or

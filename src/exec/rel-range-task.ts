@@ -137,6 +137,7 @@ interface Group {
  */
 export async function runRelRange(
   ctx: RelTaskContext, range: ByteRange, from: number | undefined, arrayDelimiter: number, sink: BlockSink, shouldStop: () => boolean,
+  onBatch?: (rows: number, bytes: number) => void,
 ): Promise<RangeReport> {
   const started = performance.now();
   const spec = ctx.init.files[range.fileIndex];
@@ -148,6 +149,7 @@ export async function runRelRange(
   const flushed: BlockMeta[] = [];
   let flushes = 0;
   let buffered = 0;
+  let reported = 0;
   const startIndex = ctx.indexes.get(spec.startSpace)!;
   const endIndex = ctx.indexes.get(spec.endSpace)!;
   const endpoints = ctx.endpoints;
@@ -218,6 +220,8 @@ export async function runRelRange(
       if (rows < scan.rows) throw fieldCountError(at(rows), width);
       report.rows += scan.rows;
       buffered += scan.rows;
+      onBatch?.(scan.rows, batch.bytesDone - reported);
+      reported = batch.bytesDone;
     }
   } catch (err) {
     if (!(err instanceof ImportError)) throw err;

@@ -1,10 +1,10 @@
 import { rm } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { StreamingConfig } from '../config/streaming-config.js';
 import { ImportError, toImportError } from '../errors/import-error.js';
 import { CSR_BYTES_PER_EDGE, type MemoryPlan, fitsBudget, idIndexBytes, planMemory } from '../plan/memory-plan.js';
 import { type Partitioning, balancedPartitioning, singlePartition } from '../plan/partitioning.js';
-import { type ImportPlan, planImport } from '../plan/plan-import.js';
+import { type EnginePlan, type ImportPlan, planImport } from '../plan/plan-import.js';
 import { rangeBytesFor } from '../plan/split-ranges.js';
 import type { InferredKind } from '../schema/infer-types.js';
 import { type GraphSchema, type SniffedFacts, buildGraphSchema } from '../schema/graph-schema.js';
@@ -14,7 +14,8 @@ import { type Manifest, STORE_FORMAT, STORE_FORMAT_VERSION, typeToManifest } fro
 import { NodeTableWriter } from '../store/node-table-writer.js';
 import type { StoreFileEntry } from '../store/rel-table-writer.js';
 import { PendingStore } from '../store/store-dir.js';
-import { type EventSink, type ImportResult, type Phase } from './events.js';
+import type { EventSink, ImportResult, WarningCode } from './events.js';
+import { PhaseClock, checkAborted } from './phase-clock.js';
 import { IdIndex, TARGET_LOAD, TIGHT_LOAD } from './id-index.js';
 import { loadNodeFile } from './load-nodes.js';
 import { buildRelTables } from './build-rel-tables.js';
@@ -48,6 +49,8 @@ export interface PreparedImport {
   rows: (number | undefined)[];
   /** Per relationship file read only in part: the inferred kind per column that the load must verify. */
   verifyKinds: ((InferredKind | null)[] | undefined)[];
+  /** Time the sniff (headers, samples, label scans) took. */
+  sniffMs: number;
 }
 
 /**
@@ -58,8 +61,8 @@ export interface PreparedImport {
 export async function prepareImport(config: StreamingConfig, options: RunOptions = {}, fullInference: ReadonlySet<string> = new Set()): Promise<PreparedImport> {
   const emit = options.onEvent ?? (() => undefined);
   const files = await resolveInputs(config);
-  const clock = phaseClock(emit);
-  clock.start('sniff', files.reduce((n, f) => n + f.size, 0));
+  const clock = new PhaseClock(emit);
+  clock.start('sniff', { files: files.map((f) => ({ path: f.path, bytes: f.size })) });
   const facts: (SniffedFacts | undefined)[] = [];
   const rows: (number | undefined)[] = [];
   const bytesPerRow: (number | undefined)[] = [];
@@ -79,8 +82,7 @@ export async function prepareImport(config: StreamingConfig, options: RunOptions
   clock.end('sniff', rows.reduce<number>((n, r) => n + (r ?? 0), 0));
   const schema = buildGraphSchema(files, facts, config.idType);
   const plan = planImport(config, files, schema, rows);
-  emit({ type: 'plan', plan });
-  return { files, schema, plan, bytesPerRow, rows, verifyKinds };
+  return { files, schema, plan, bytesPerRow, rows, verifyKinds, sniffMs: clock.durations.sniff ?? 0 };
 }
 
 /** Imports the configured files into a new store at `config.into`, atomically: the store appears whole or not at all. */
@@ -94,6 +96,10 @@ export async function runImport(config: StreamingConfig, options: RunOptions = {
       // A sampled type was too narrow for a later value: infer that file from all its rows and start again.
       if (e.code !== 'GI_INFERENCE_RESTART' || e.file === undefined || fullInference.has(e.file)) throw e;
       fullInference.add(e.file);
+      options.onEvent?.({
+        type: 'warning', code: 'GI_W_INFERENCE_RESTART', file: e.file,
+        message: `${e.file}:${e.line ?? '?'}: ${e.message}; starting again with the file's types inferred from all its rows`,
+      });
     }
   }
 }
@@ -109,12 +115,15 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
   try {
     const prepared = await prepareImport(config, options, fullInference);
     const { files, schema } = prepared;
-    const clock = phaseClock(emit);
-    const quote = config.quote.charCodeAt(0);
+    const clock = new PhaseClock(emit);
+    clock.durations.sniff = prepared.sniffMs;
+    const quote = prepared.plan.quote.charCodeAt(0);
     const arrayDelimiter = config.arrayDelimiter.charCodeAt(0);
     const expected = new Map(schema.spaces.map((s) => [s.name, expectedNodes(prepared, files, s.name)]));
     const memory = memoryFor(config, prepared, expected, options.maxPartitionEdges);
     threads = memory.threads;
+    emit({ type: 'plan', plan: { ...prepared.plan, engine: memory.engine } });
+    for (const w of memory.warnings) emit({ type: 'warning', ...w });
     const indexes = new Map(schema.spaces.map((s) => [s.name, new IdIndex(s.kind, expected.get(s.name), s.tables.length === 1 ? s.tables[0] : -1, memory.indexLoad)]));
     for (const [t, table] of schema.nodeTables.entries()) {
       const kind = table.space === null ? null : indexes.get(table.space)!.kind;
@@ -123,12 +132,12 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const storeFiles: StoreFileEntry[] = [];
     let bytesRead = 0;
 
-    clock.start('nodes', sumBytes(files, 'node'));
+    clock.start('nodes', { totalBytes: sumBytes(files, 'node'), files: dataFiles(files, 'node') });
     let nodeRows = 0;
     for (const [i, file] of files.entries()) {
       if (file.kind !== 'node') continue;
       nodeRows += await loadNodeFile(file, i, { schema, writers, indexes, arrayDelimiter: config.arrayDelimiter, verifyKinds: prepared.verifyKinds[i] }, config.batchSize,
-        clock.progress('nodes', file.path, options.signal));
+        clock.fileProgress('nodes', file.path, options.signal));
       bytesRead += file.size;
     }
     for (const [t, writer] of writers.entries()) storeFiles.push({ path: `nodes/${t}.arrow`, ...(await writer.close()) });
@@ -138,26 +147,26 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const nodeCounts = writers.map((w) => w.rowCount);
     const { srcPartitions, dstPartitions } = await partitionTables(files, indexes, nodeCounts, memory.plan);
     const spillDir = memory.streaming ? dirname(await pending.path('.spill/rel-0.spill')) : undefined;
-    clock.start('relationships', sumBytes(files, 'relationship'));
-    const relProgress = clock.counter('relationships', options.signal);
+    clock.start('relationships', { totalBytes: sumBytes(files, 'relationship'), files: dataFiles(files, 'relationship') });
     const rel = await loadRelationships({
       files, schema, indexes, verifyKinds: prepared.verifyKinds, bytesPerRow: prepared.bytesPerRow, partitions: srcPartitions,
       partitionCount: memory.plan.partitions, relationshipBytes: sumBytes(files, 'relationship'),
       threads, batchRows: config.batchSize, arrayDelimiter, spillDir, signal: options.signal, pool,
-      onRange: (rows, bytes, file) => relProgress(rows, bytes, file),
+      onBatch: (rows, bytes, file) => {
+        if (options.signal?.aborted !== true) clock.batch('relationships', file, rows, bytes);
+      },
     });
     for (const f of files) if (f.kind === 'relationship') bytesRead += f.size;
     clock.end('relationships', rel.rows);
 
-    clock.start('csr', undefined, rel.rows);
-    const csrProgress = clock.counter('csr', options.signal);
+    clock.start('csr', { totalRows: rel.rows });
     let edgesDone = 0;
     const built = await buildRelTables({
       blocks: rel.blocks, spillFiles: rel.spillFiles, files, columnTypes: schema.columnTypes, nodeCounts,
       labels: schema.nodeTables.map((t) => t.label), srcPartitions, dstPartitions, quote, arrayDelimiter,
       resolvePath: (p) => pending.path(p), backwardSpill: spillDir === undefined ? undefined : join(spillDir, 'bwd'), threads, pool, signal: options.signal,
       onProgress: (edges) => {
-        csrProgress(edges - edgesDone, 0, '');
+        if (options.signal?.aborted !== true) clock.batch('csr', '', edges - edgesDone, 0);
         edgesDone = edges;
       },
     });
@@ -173,16 +182,20 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     await pending.writeSmallFile('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
     await pending.commit();
     clock.end('commit', 0);
+    const durationMs = performance.now() - started;
+    const peakRssBytes = process.resourceUsage().maxRSS * 1024;
     const result: ImportResult = {
-      store: config.into,
-      nodeTables: manifest.nodeTables.map((t) => ({ label: t.label, count: t.count })),
-      relationshipTables: relTables.map((t) => ({ type: t.type, from: t.from, to: t.to, count: t.count })),
+      store: resolve(config.into),
+      nodeTables: manifest.nodeTables.map((t) => ({ label: t.label, count: t.count, skipped: {}, properties: t.properties })),
+      relationshipTables: relTables.map((t) => ({ type: t.type, from: t.from, to: t.to, count: t.count, skipped: {}, properties: t.properties })),
       nodes: nodeRows,
       relationships: rel.rows,
       bytesRead,
       storeBytes: storeFiles.reduce((n, f) => n + f.bytes, 0),
-      durationMs: performance.now() - started,
+      durationMs,
       phaseMs: clock.durations,
+      throughput: { rowsPerSecond: (nodeRows + rel.rows) / Math.max(durationMs / 1000, 1e-3), bytesPerSecond: bytesRead / Math.max(durationMs / 1000, 1e-3) },
+      peakRssBytes,
       engine: {
         path: memory.streaming ? 'streaming' : 'in-memory',
         threads: rel.tasksPerWorker.length,
@@ -193,7 +206,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
         idIndexBytes: [...indexes.values()].reduce((n, x) => n + x.byteLength, 0),
         relationshipTaskMs: rel.taskMs,
         tasksPerWorker: rel.tasksPerWorker,
-        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+        peakRssBytes,
         phasePeakRssBytes: clock.peakRss,
       },
     };
@@ -235,7 +248,8 @@ async function partitionTables(
  */
 function memoryFor(
   config: StreamingConfig, prepared: PreparedImport, expected: Map<string, number>, maxPartitionEdges = Infinity,
-): { streaming: boolean; threads: number; plan: MemoryPlan; indexLoad: number } {
+): { streaming: boolean; threads: number; plan: MemoryPlan; indexLoad: number; engine: EnginePlan; warnings: { code: WarningCode; message: string }[] } {
+  const warnings: { code: WarningCode; message: string }[] = [];
   const { files, schema } = prepared;
   let edges = 0;
   let propBytes = 0;
@@ -263,7 +277,8 @@ function memoryFor(
   };
   let { rangeBytes, ranges } = rangesFor(1);
   const indexBytesAt = (load: number): number => schema.spaces.reduce((n, s) => n + idIndexBytes(s.kind, expected.get(s.name) ?? 0, s.tables.length === 1, load), 0);
-  let threads = Math.max(1, Math.min(config.threads, ranges));
+  const usable = Math.max(1, Math.min(config.threads, ranges));
+  let threads = usable;
   let indexLoad = TARGET_LOAD;
   const inputs = (t: number) => ({
     budget: config.memoryBudget, threads: t, rangeBytes, indexBytes: indexBytesAt(indexLoad), edges, propertyBytesPerEdge: edges > 0 ? propBytes / edges : 0,
@@ -273,6 +288,10 @@ function memoryFor(
   // A tight budget packs the ID index denser before giving up.
   if (!fits(threads)) indexLoad = TIGHT_LOAD;
   let streaming = config.mode === 'streaming' || (config.mode === 'auto' && prepared.plan.totalBytes >= config.streamingThreshold);
+  const MiB = 2 ** 20;
+  let pathReason = config.mode !== 'auto' ? `--mode ${config.mode}`
+    : streaming ? `input ${(prepared.plan.totalBytes / MiB).toFixed(1)} MiB >= --streaming-threshold ${(config.streamingThreshold / MiB).toFixed(1)} MiB`
+      : `input ${(prepared.plan.totalBytes / MiB).toFixed(1)} MiB < --streaming-threshold ${(config.streamingThreshold / MiB).toFixed(1)} MiB`;
   let plan = planMemory({ ...inputs(threads), streaming });
   const inMemoryBytes = edges * (CSR_BYTES_PER_EDGE + 2 * inputs(threads).propertyBytesPerEdge);
   if (!streaming && inMemoryBytes > plan.csrBytes) {
@@ -282,6 +301,8 @@ function memoryFor(
       });
     }
     streaming = true;
+    pathReason = `the in-memory path needs about ${Math.ceil(inMemoryBytes / MiB)} MiB, more than the budget leaves`;
+    warnings.push({ code: 'GI_W_STREAMING_FORCED', message: `input is under --streaming-threshold, but ${pathReason}: streaming instead` });
     plan = planMemory({ ...inputs(threads), streaming });
   }
   if (plan.partitions > 1) {
@@ -293,7 +314,52 @@ function memoryFor(
   if (streaming && plan.partitionEdges > maxPartitionEdges) {
     plan = { ...plan, partitionEdges: maxPartitionEdges, partitions: Math.max(1, Math.ceil(edges / maxPartitionEdges)) };
   }
-  return { streaming, threads, plan, indexLoad };
+  if (threads < usable) {
+    warnings.push({ code: 'GI_W_THREADS_LIMITED', message: `--memory-budget ${(config.memoryBudget / MiB).toFixed(0)} MiB holds ${threads} worker thread(s), not ${usable}: raise it to use more cores` });
+  }
+  const nodes = [...expected.values()].reduce((n, x) => n + x, 0);
+  const propertyBytes = inputs(threads).propertyBytesPerEdge;
+  const engine: EnginePlan = {
+    path: streaming ? 'streaming' : 'in-memory',
+    pathReason,
+    threads,
+    partitions: plan.partitions,
+    memoryBudget: config.memoryBudget,
+    idIndexBytes: indexBytesAt(indexLoad),
+    estimatedRelationships: Math.round(edges),
+    estimatedNodes: nodes,
+    estimatedPeakBytes: Math.min(config.memoryBudget, plan.fixedBytes + Math.min(plan.csrBytes, edges * (CSR_BYTES_PER_EDGE + 2 * propertyBytes))),
+    estimatedStoreBytes: Math.round(estimateStoreBytes(prepared, edges)),
+  };
+  return { streaming, threads, plan, indexLoad, engine, warnings };
+}
+
+/**
+ * A rough store size: node files take about their text size as columns; each edge costs 12 bytes of CSR (target,
+ * source and edge id) plus 8 per property; each node 16 bytes of offsets per relationship table it is in.
+ */
+function estimateStoreBytes(prepared: PreparedImport, edges: number): number {
+  let bytes = 0;
+  let props = 0;
+  let nodes = 0;
+  prepared.files.forEach((f, i) => {
+    if (f.kind === 'node') {
+      bytes += f.size - f.dataStart;
+      nodes += prepared.rows[i] ?? (f.size - f.dataStart) / (prepared.bytesPerRow[i] ?? 32);
+    } else {
+      props = Math.max(props, f.layout.columns.filter((c) => c.kind === 'property').length);
+    }
+  });
+  // Forward and backward offsets (8 bytes each) per source/target node; one relationship table assumed.
+  return bytes + edges * (12 + 8 * props) + nodes * 16;
+}
+
+/** Plans an import without running it: the schema plan plus how the engine would run it (for --dry-run). */
+export async function planImportRun(config: StreamingConfig, options: RunOptions = {}): Promise<ImportPlan> {
+  const prepared = await prepareImport(config, options);
+  const expected = new Map(prepared.schema.spaces.map((s) => [s.name, expectedNodes(prepared, prepared.files, s.name)]));
+  const memory = memoryFor(config, prepared, expected, options.maxPartitionEdges);
+  return { ...prepared.plan, engine: memory.engine };
 }
 
 function buildManifest(
@@ -326,57 +392,10 @@ function expectedNodes(prepared: PreparedImport, files: InputFile[], space: stri
   return n;
 }
 
+function dataFiles(files: InputFile[], kind: InputFile['kind']): { path: string; bytes: number }[] {
+  return files.filter((f) => f.kind === kind).map((f) => ({ path: f.path, bytes: f.size - f.dataStart }));
+}
+
 function sumBytes(files: InputFile[], kind: InputFile['kind']): number {
   return files.filter((f) => f.kind === kind).reduce((n, f) => n + f.size - f.dataStart, 0);
-}
-
-function checkAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
-}
-
-/** Times phases and turns batch boundaries into progress events. */
-function phaseClock(emit: EventSink) {
-  const starts = new Map<Phase, number>();
-  const durations: Partial<Record<Phase, number>> = {};
-  /** Process peak RSS (bytes, all threads) when each phase ended: shows which phase set the peak. */
-  const peakRss: Partial<Record<Phase, number>> = {};
-  const phaseTotals = new Map<Phase, { rows: number; bytes: number; batches: number }>();
-  /** Adds one finished batch to its phase's totals and emits them. */
-  const add = (phase: Phase, file: string, rows: number, bytes: number): void => {
-    const totals = phaseTotals.get(phase) ?? { rows: 0, bytes: 0, batches: 0 };
-    phaseTotals.set(phase, totals);
-    totals.rows += rows;
-    totals.bytes += bytes;
-    totals.batches++;
-    const shown = file === '' ? '' : relative('.', file) || file;
-    emit({ type: 'progress', phase, file: shown, ...totals, elapsedMs: performance.now() - (starts.get(phase) ?? 0) });
-  };
-  return {
-    durations,
-    peakRss,
-    start(phase: Phase, totalBytes?: number, totalRows?: number): void {
-      starts.set(phase, performance.now());
-      emit({ type: 'phase-start', phase, totalBytes, totalRows });
-    },
-    end(phase: Phase, rows: number): void {
-      durations[phase] = performance.now() - (starts.get(phase) ?? performance.now());
-      peakRss[phase] = process.resourceUsage().maxRSS * 1024;
-      emit({ type: 'phase-end', phase, rows, elapsedMs: durations[phase]! });
-    },
-    /** A callback for work finished in any order (parallel ranges): rows and bytes are added to the phase's totals. */
-    counter(phase: Phase, signal: AbortSignal | undefined) {
-      return (rows: number, bytes: number, file: string): void => {
-        if (signal?.aborted !== true) add(phase, file, rows, bytes);
-      };
-    },
-    /** A batch callback for one file (bytes done so far in the file); stops the import once the signal aborts. */
-    progress(phase: Phase, file: string, signal: AbortSignal | undefined) {
-      let done = 0;
-      return (batchRows: number, bytesDone: number): void => {
-        checkAborted(signal);
-        add(phase, file, batchRows, bytesDone - done);
-        done = bytesDone;
-      };
-    },
-  };
 }

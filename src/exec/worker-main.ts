@@ -54,7 +54,8 @@ async function relationshipWorker(data: RelWorkerData): Promise<void> {
       if (stop()) break;
       const r = Atomics.add(control, CONTROL.NEXT, 1);
       if (r >= ranges.length) break;
-      const report = await runRelRange(ctx, ranges[r], undefined, data.arrayDelimiter, sink, stop);
+      const file = ranges[r].fileIndex;
+      const report = await runRelRange(ctx, ranges[r], undefined, data.arrayDelimiter, sink, stop, (rows, bytes) => post({ type: 'progress', rows, bytes, file }));
       post({ type: 'report', report });
     }
   } finally {

@@ -21,7 +21,12 @@ export function createControl(): Int32Array {
 }
 
 /** Messages a worker posts (per run). */
-export type WorkerMessage<R> = { type: 'report'; report: R } | { type: 'done' } | { type: 'failed'; name: string; message: string; stack?: string };
+export type WorkerMessage<R> =
+  | { type: 'report'; report: R }
+  /** A batch finished inside a task: rows, input bytes, and the input file index. */
+  | { type: 'progress'; rows: number; bytes: number; file: number }
+  | { type: 'done' }
+  | { type: 'failed'; name: string; message: string; stack?: string };
 
 
 /** Young generation of each worker's JS heap (MiB). */
@@ -54,6 +59,8 @@ export interface TaskRun<R> {
   data: (workerId: number) => Record<string, unknown>;
   control: Int32Array;
   onReport: (report: R, workerId: number) => void;
+  /** Batch progress inside tasks (optional). */
+  onProgress?: (rows: number, bytes: number, file: number) => void;
 }
 
 /**
@@ -125,6 +132,8 @@ export class WorkerPool {
             } catch (err) {
               this.fail(err instanceof ImportError ? err : new ImportError('GI_INTERNAL', String(err), { cause: err }));
             }
+          } else if (msg.type === 'progress') {
+            o.onProgress?.(msg.rows, msg.bytes, msg.file);
           } else if (msg.type === 'failed') {
             const cause = Object.assign(new Error(msg.message), { name: msg.name, stack: msg.stack });
             this.fail(new ImportError('GI_TASK_FAILED', `a ${o.task} task failed in worker ${id}: ${msg.message}`, { cause }));

@@ -1,14 +1,13 @@
 import { open, stat } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { ImportError, toImportError } from '../errors/import-error.js';
+import { detectDelimiter } from './detect-dialect.js';
 import { ScanBatch, scanRows } from './scanner.js';
 
 /** Bytes read to find the header row; a header longer than this is refused with a clear error. */
 export const HEADER_PROBE_BYTES = 1 << 20; // 1 MiB
-/** Delimiters tried when none is given, in order of preference on a tie. */
-export const DELIMITER_CANDIDATES = [',', '|', '\t', ';'] as const;
 
-/** Where the delimiter came from: the user's flag, or detection on the header line. */
+/** Where a dialect setting came from: the user's flag, detection on the file's first lines, or the default. */
 export type SettingSource = 'flag' | 'default' | 'detected';
 
 /** The first line of a file and where its data begins. */
@@ -63,7 +62,8 @@ export async function readFileHead(path: string, opts: HeadOptions): Promise<Fil
   return { ...base, fields, dataStart: result.next, dataLine: 1 + result.lines };
 }
 
-async function readProbe(path: string): Promise<{ bytes: Buffer; size: number }> {
+/** The first bytes of a file (at most HEADER_PROBE_BYTES) and its size. */
+export async function readProbe(path: string): Promise<{ bytes: Buffer; size: number }> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new ImportError('GI_FILE_UNREADABLE', 'not a regular file', { file: path });
@@ -87,24 +87,4 @@ function parseHeaderFields(headerBytes: Buffer, delimiter: string, quote: string
   } catch (err) {
     throw new ImportError('GI_HEADER_MALFORMED', 'the header line is not a valid CSV row', { file, line: 1, cause: err });
   }
-}
-
-/** Picks the candidate delimiter seen most often outside quotes on the first line; `,` when none appears. */
-export function detectDelimiter(bytes: Uint8Array, from: number, quote: string): string {
-  const q = quote.charCodeAt(0);
-  const counts = new Map<number, number>(DELIMITER_CANDIDATES.map((d) => [d.charCodeAt(0), 0]));
-  let inQuotes = false;
-  for (let i = from; i < bytes.length; i++) {
-    const c = bytes[i];
-    if (c === q) inQuotes = !inQuotes;
-    else if (!inQuotes && (c === 0x0a || c === 0x0d)) break;
-    else if (!inQuotes && counts.has(c)) counts.set(c, (counts.get(c) ?? 0) + 1);
-  }
-  let best = ',';
-  let bestCount = 0;
-  for (const d of DELIMITER_CANDIDATES) {
-    const n = counts.get(d.charCodeAt(0)) ?? 0;
-    if (n > bestCount) { best = d; bestCount = n; }
-  }
-  return best;
 }

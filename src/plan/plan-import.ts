@@ -19,16 +19,40 @@ export interface PlannedFile {
   columns: { name: string; role: string; type?: string; typeSource?: 'header' | 'inferred' | 'default' }[];
 }
 
+/** How the engine will run, decided from the plan, the sample and the memory budget (estimates are labelled). */
+export interface EnginePlan {
+  path: 'streaming' | 'in-memory';
+  /** Why that path, in words. */
+  pathReason: string;
+  threads: number;
+  /** CSR source partitions (1 on the in-memory path). */
+  partitions: number;
+  memoryBudget: number;
+  /** Upper bound of the ID index (a sequential or dense integer space ends up smaller, see id-index.ts). */
+  idIndexBytes: number;
+  /** Relationship rows, estimated from the sampled bytes per row. */
+  estimatedRelationships: number;
+  estimatedNodes: number;
+  /** Peak RSS the memory model expects (never above the budget). */
+  estimatedPeakBytes: number;
+  estimatedStoreBytes: number;
+}
+
 /** The whole import as data: what `--dry-run` prints and what exec runs. */
 export interface ImportPlan {
   into: string;
   overwrite: boolean;
   batchSize: number;
+  /** The quote character, and whether it came from --quote, detection on the files, or the default. */
+  quote: string;
+  quoteSource: SettingSource;
   totalBytes: number;
   files: PlannedFile[];
   nodeTables: { label: string; idSpace: string | null; properties: { name: string; type: string }[] }[];
   idSpaces: { name: string; kind: string; tables: string[] }[];
   phases: string[];
+  /** Set once the engine is planned (runImport, and --dry-run). */
+  engine?: EnginePlan;
 }
 
 /** Describes an import from its resolved inputs and schema; pure. */
@@ -37,6 +61,8 @@ export function planImport(config: StreamingConfig, files: InputFile[], schema: 
     into: config.into,
     overwrite: config.overwrite,
     batchSize: config.batchSize,
+    quote: files[0]?.quote ?? config.quote,
+    quoteSource: files[0]?.quoteSource ?? 'default',
     totalBytes: files.reduce((n, f) => n + f.size - f.dataStart, 0),
     files: files.map((f, i) => planFile(f, schema, i, rows[i])),
     nodeTables: schema.nodeTables.map((t) => ({

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { StreamingConfig } from '../config/streaming-config.js';
-import { type FileHead, type SettingSource, readFileHead } from '../input/header-reader.js';
+import { countQuotedFields, pickQuote } from '../input/detect-dialect.js';
+import { type FileHead, type SettingSource, readFileHead, readProbe } from '../input/header-reader.js';
 import { type FileKind, type FileLayout, layoutFile } from './file-layout.js';
 
 /** One input file with the meaning of its columns and where its data begins. */
@@ -20,15 +21,18 @@ export interface InputFile {
   dataLine: number;
   delimiter: string;
   delimiterSource: SettingSource;
+  /** One quote character per import: --quote, or detected over all input files (see detect-dialect.ts). */
   quote: string;
+  quoteSource: SettingSource;
 }
 
 /** Reads the header of every input group and lays out each file (IO: the first bytes of each file). */
 export async function resolveInputs(config: StreamingConfig): Promise<InputFile[]> {
   const files: InputFile[] = [];
+  const { quote, quoteSource } = await importQuote(config);
   for (const [group, spec] of config.inputs.entries()) {
     const forced = spec.kind === 'auto' ? undefined : spec.kind;
-    const headOpts = { delimiter: config.delimiter, quote: config.quote };
+    const headOpts = { delimiter: config.delimiter, quote };
     const first = await readFileHead(spec.files[0], { ...headOpts, hasHeader: true });
     const layout = layoutFile(first.fields, first.path, forced);
     const heads: FileHead[] = [first];
@@ -50,10 +54,29 @@ export async function resolveInputs(config: StreamingConfig): Promise<InputFile[
         delimiter: head.delimiter,
         delimiterSource: head.delimiterSource,
         quote: head.quote,
+        quoteSource,
       });
     }
   }
   return files;
+}
+
+/**
+ * The import's quote character: --quote when given, else the candidate that quotes the most fields in the first
+ * bytes of all input files together (one quote per import, since tables can be fed by several files).
+ */
+async function importQuote(config: StreamingConfig): Promise<{ quote: string; quoteSource: SettingSource }> {
+  if (config.sources.quote === 'flag') return { quote: config.quote, quoteSource: 'flag' };
+  const counts = [];
+  for (const path of new Set(config.inputs.flatMap((g) => g.files))) {
+    const { bytes } = await readProbe(path);
+    const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    counts.push(countQuotedFields(bytes, bom, config.delimiter));
+  }
+  const { quote, detected } = pickQuote(counts);
+  // A detected quote may not collide with a delimiter or array delimiter the user gave.
+  if (quote === config.delimiter || quote === config.arrayDelimiter) return { quote: config.quote, quoteSource: 'default' };
+  return { quote, quoteSource: detected ? 'detected' : 'default' };
 }
 
 const DATA_EXTENSIONS = /(\.(csv|tsv|psv|txt|dat))?(\.(gz|gzip|zst))?$/i;
