@@ -86,6 +86,8 @@ export class WorkerPool {
       try {
         worker = new Worker(script, {
           workerData: { workerId: id },
+          // Shown as the thread's title in DevTools (--inspect) and in profiles, so workers are recognisable.
+          name: `graph-import worker ${id}`,
           // Workers allocate short-lived garbage per batch; a small young generation keeps each worker's resident
           // memory near its live data (column memory is in typed arrays, outside the JS heap).
           resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
