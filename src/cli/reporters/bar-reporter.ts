@@ -24,7 +24,7 @@ export function createBarReporter(out: NodeJS.WriteStream): Reporter {
     clearOnComplete: false,
     stopOnComplete: false,
     autopadding: true,
-    format: ' {phase} |{bar}| {percentage}% | {amount} | {rate} rows/s | ETA {eta_formatted}{files}',
+    format: ' {phase} |{bar}| {percentage}% | {amount} | {rate}/s | ETA {eta_formatted}{files}',
   }, Presets.shades_classic));
   const stopMulti = (): void => {
     multi?.stop();
@@ -53,11 +53,11 @@ export function createBarReporter(out: NodeJS.WriteStream): Reporter {
           const phase = event.phase.padEnd(LABEL_WIDTH);
           if (event.totalBytes !== undefined && event.totalBytes > 0) {
             const bar = startMulti().create(event.totalBytes, 0, {
-              phase, amount: `0.0/${mb(event.totalBytes)}, 0 rows`, rate: '0', files: filesText(0, event.files),
+              phase, amount: `0.0/${mb(event.totalBytes)}, 0 rows`, rate: '0 rows', files: filesText(0, event.files),
             });
             bars.set(event.phase, { bar, unit: 'bytes' });
           } else if (event.totalRows !== undefined && event.totalRows > 0) {
-            const bar = startMulti().create(event.totalRows, 0, { phase, amount: `0/${count(event.totalRows)} edges`, rate: '0', files: '' });
+            const bar = startMulti().create(event.totalRows, 0, { phase, amount: `0/${count(event.totalRows)} edges`, rate: '0 edges', files: '' });
             bars.set(event.phase, { bar, unit: 'rows' });
           } else {
             // No size: a spinner. The bars above stay as they are (stopped) and the spinner runs below them.
@@ -69,7 +69,7 @@ export function createBarReporter(out: NodeJS.WriteStream): Reporter {
         case 'progress': {
           const b = bars.get(event.phase);
           if (b === undefined) break;
-          const rate = count(perSecond(event.rows, event.elapsedMs));
+          const rate = `${count(perSecond(event.rows, event.elapsedMs))} ${b.unit === 'bytes' ? 'rows' : 'edges'}`;
           if (b.unit === 'bytes') {
             b.bar.update(event.bytes, {
               amount: `${(event.bytes / 2 ** 20).toFixed(1)}/${mb(b.bar.getTotal())}, ${count(event.rows)} rows`, rate,
@@ -83,7 +83,7 @@ export function createBarReporter(out: NodeJS.WriteStream): Reporter {
         case 'phase-end': {
           const b = bars.get(event.phase);
           if (b !== undefined) {
-            b.bar.update(b.bar.getTotal(), { rate: count(perSecond(event.rows, event.elapsedMs)) });
+            b.bar.update(b.bar.getTotal(), { rate: `${count(perSecond(event.rows, event.elapsedMs))} ${b.unit === 'bytes' ? 'rows' : 'edges'}` });
           } else if (spinner !== undefined) {
             unspin(`${event.phase.padEnd(LABEL_WIDTH)} ${event.rows > 0 ? `${count(event.rows)} rows, ` : ''}${secs(event.elapsedMs)}`);
           }
