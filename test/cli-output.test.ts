@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, type CliRun, ROOT, generateGraph, runCli, strayEntries } from './helpers/child.js';
 
@@ -25,7 +25,7 @@ beforeAll(async () => {
   await Promise.all([generateGraph(join(work, 'medium'), 2_000, 20_000, 5), generateGraph(join(work, 'small'), 100, 300, 9)]);
   Object.assign(medium, { nodes: join(work, 'medium/nodes.csv'), edges: join(work, 'medium/edges.csv') });
   Object.assign(small, { nodes: join(work, 'small/nodes.csv'), edges: join(work, 'small/edges.csv') });
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  const ajv = new Ajv({ allErrors: true });
   ajv.addSchema(JSON.parse(await readFile(join(ROOT, 'docs/summary.schema.json'), 'utf8')));
   validateSummary = ajv.getSchema('https://graph-import.dev/schemas/summary.schema.json')!;
   validateEvent = ajv.compile(JSON.parse(await readFile(join(ROOT, 'docs/progress-events.schema.json'), 'utf8')));
@@ -228,6 +228,9 @@ describe('NDJSON progress events', () => {
     expect(ends.get('relationships')!.bytes).toBe(edgeCsv.length - (edgeCsv.indexOf(10) + 1));
     const end = events.at(-1)!;
     expect(end.result).toEqual(summary);
+    // The validators can say no: a bad batch count, and an end event whose result is not a summary (the $ref resolves).
+    expect(validateEvent({ ...progress.get('nodes')![0], batches: 0 })).toBe(false);
+    expect(validateEvent({ ...end, result: { ...summary, engine: undefined } })).toBe(false);
   });
 
   it('--progress-file with --batch-size 7 --threads 1: one progress event per batch, file fits the schema, stderr empty', async () => {
@@ -448,5 +451,54 @@ describe('--dry-run', () => {
     expect(existsSync(b.db)).toBe(false);
     expect(await strayEntries(b.parent, 'g.db')).toEqual([]);
     expect(await readdir(b.parent)).toEqual([]);
+  });
+});
+
+describe('--progress-file never costs data', () => {
+  it('refuses an input file or a path inside the store as the progress file, leaving the input untouched (exit 2)', async () => {
+    const inputs = join(work, 'victim');
+    await cp(join(work, 'small'), inputs, { recursive: true });
+    const before = await readFile(join(inputs, 'nodes.csv'));
+    const { parent, db } = await freshStore();
+    const run = await runCli([join(inputs, 'nodes.csv'), join(inputs, 'edges.csv'), '--into', db, '--progress-file', join(inputs, 'nodes.csv')]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/GI_INVALID_OPTION: --progress-file .* is one of the input files/);
+    expect((await readFile(join(inputs, 'nodes.csv'))).equals(before)).toBe(true);
+    expect(await readdir(parent)).toEqual([]);
+    const inside = await runCli([small.nodes, small.edges, '--into', db, '--progress-file', join(db, 'events.ndjson')]);
+    expect(inside.status).toBe(2);
+    expect(inside.stderr).toMatch(/is inside the store directory/);
+  });
+
+  it('refuses --progress-file with a --progress mode that is not json (exit 2)', async () => {
+    const { parent, db } = await freshStore();
+    const run = await runCli([small.nodes, small.edges, '--into', db, '--progress', 'plain', '--progress-file', join(parent, 'p.ndjson')]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/GI_INVALID_OPTION: --progress-file writes NDJSON events; it cannot be combined with --progress plain/);
+    expect(await readdir(parent)).toEqual([]);
+  });
+
+  it('an import that fails up front (existing store) creates no progress file', async () => {
+    const { parent, db } = await freshStore();
+    expect((await runCli([small.nodes, small.edges, '--into', db, '--quiet'])).status).toBe(0);
+    const run = await runCli([small.nodes, small.edges, '--into', db, '--progress-file', join(parent, 'p.ndjson')]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/GI_STORE_EXISTS/);
+    expect(existsSync(join(parent, 'p.ndjson'))).toBe(false);
+  });
+});
+
+describe('a failed import leaves nothing behind', () => {
+  it('removes the parent directories it created for --into', async () => {
+    const { parent } = await freshStore();
+    const run = await runCli([small.nodes, join(work, 'no-such.csv'), '--into', join(parent, 'new/sub/g.db')]);
+    expect(run.status).toBe(3);
+    expect(await readdir(parent)).toEqual([]);
+    // A parent that existed before is kept, even when the import fails.
+    await mkdir(join(parent, 'kept'));
+    const again = await runCli([small.nodes, join(work, 'no-such.csv'), '--into', join(parent, 'kept/g.db')]);
+    expect(again.status).toBe(3);
+    expect(await readdir(parent)).toEqual(['kept']);
+    expect(await readdir(join(parent, 'kept'))).toEqual([]);
   });
 });

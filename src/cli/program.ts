@@ -1,6 +1,7 @@
-import { createWriteStream, openSync } from 'node:fs';
+import { accessSync, constants, createWriteStream, openSync, realpathSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { type InputGroup, MODES, normalizeConfig, parseGroupSpec } from '../config/streaming-config.js';
+import { type InputGroup, MODES, type StreamingConfig, normalizeConfig, parseGroupSpec } from '../config/streaming-config.js';
 import { ImportError } from '../errors/import-error.js';
 import { exportCsv } from '../read/export-csv.js';
 import { storeInfo } from '../read/store-info.js';
@@ -91,7 +92,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
         io.stdout.write(opts.json === true ? `${JSON.stringify({ config, plan }, null, 2)}\n` : formatPlan(plan));
         return;
       }
-      const reporter = createReporter(io, opts);
+      const reporter = createReporter(io, opts, config);
       let closed = false;
       const close = async (): Promise<void> => {
         if (closed) return;
@@ -142,9 +143,10 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
   return program;
 }
 
-/** The reporter the flags and stderr ask for (see selectReporter); --progress-file is opened here, up front. */
-function createReporter(io: CliIo, opts: Record<string, unknown>): Reporter {
+/** The reporter the flags and stderr ask for (see selectReporter). */
+function createReporter(io: CliIo, opts: Record<string, unknown>, config: StreamingConfig): Reporter {
   const progressFile = opts.progressFile as string | undefined;
+  if (progressFile !== undefined) checkProgressFile(progressFile, opts.progress as ProgressMode | undefined, config);
   const kind = selectReporter({
     progress: opts.progress as ProgressMode | undefined, progressFile, quiet: opts.quiet === true, json: opts.json === true,
     isTTY: (io.stderr as NodeJS.WriteStream).isTTY === true, env: io.env,
@@ -156,16 +158,52 @@ function createReporter(io: CliIo, opts: Record<string, unknown>): Reporter {
       return createBarReporter(io.stderr as NodeJS.WriteStream);
     case 'plain':
       return createPlainReporter(io.stderr);
-    case 'json': {
+    case 'json':
       if (progressFile === undefined) return createNdjsonReporter(io.stderr, false);
-      let fd: number;
-      try {
-        fd = openSync(progressFile, 'w');
-      } catch (err) {
-        throw new ImportError('GI_OUTPUT_UNWRITABLE', `cannot write the progress file: ${(err as Error).message}`, { file: progressFile, cause: err });
-      }
-      return createNdjsonReporter(createWriteStream('', { fd }), true);
-    }
+      // Opened at the first event, i.e. once the inputs were read and the store could be created: an import that
+      // fails up front leaves no progress file behind.
+      return createNdjsonReporter(() => {
+        try {
+          return createWriteStream('', { fd: openSync(progressFile, 'w') });
+        } catch (err) {
+          throw new ImportError('GI_OUTPUT_UNWRITABLE', `cannot write the progress file: ${(err as Error).message}`, { file: progressFile, cause: err });
+        }
+      }, true);
+  }
+}
+
+/**
+ * Refuses a --progress-file that would destroy data (an input file, or a path inside the store being replaced),
+ * one that cannot be created, and one combined with a --progress mode that is not json.
+ */
+function checkProgressFile(path: string, progress: ProgressMode | undefined, config: StreamingConfig): void {
+  if (progress !== undefined && progress !== 'json' && progress !== 'auto') {
+    throw new ImportError('GI_INVALID_OPTION', `--progress-file writes NDJSON events; it cannot be combined with --progress ${progress}`, {
+      hint: 'drop --progress, or use --progress json',
+    });
+  }
+  const target = realOrResolved(path);
+  const inputs = config.inputs.flatMap((g) => g.files).map(realOrResolved);
+  if (inputs.includes(target)) {
+    throw new ImportError('GI_INVALID_OPTION', `--progress-file ${path} is one of the input files`, { file: path, hint: 'write the progress events to another file' });
+  }
+  const store = resolve(config.into);
+  if (target === store || target.startsWith(`${store}${sep}`)) {
+    throw new ImportError('GI_INVALID_OPTION', `--progress-file ${path} is inside the store directory ${config.into}`, { file: path, hint: 'write the progress events outside the store' });
+  }
+  try {
+    accessSync(dirname(target), constants.W_OK);
+  } catch (err) {
+    throw new ImportError('GI_OUTPUT_UNWRITABLE', `cannot write the progress file: ${(err as Error).message}`, { file: path, cause: err });
+  }
+}
+
+/** The real path of an existing file (symlinks resolved), else the absolute path. */
+function realOrResolved(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path); // does not exist (yet): nothing to resolve
   }
 }
 

@@ -49,8 +49,9 @@ export interface PreparedImport {
   rows: (number | undefined)[];
   /** Per relationship file read only in part: the inferred kind per column that the load must verify. */
   verifyKinds: ((InferredKind | null)[] | undefined)[];
-  /** Time the sniff (headers, samples, label scans) took. */
+  /** Time the sniff (headers, samples, label scans) took, and the process peak RSS at its end. */
   sniffMs: number;
+  sniffPeakRss: number;
 }
 
 /**
@@ -82,7 +83,7 @@ export async function prepareImport(config: StreamingConfig, options: RunOptions
   clock.end('sniff', rows.reduce<number>((n, r) => n + (r ?? 0), 0));
   const schema = buildGraphSchema(files, facts, config.idType);
   const plan = planImport(config, files, schema, rows);
-  return { files, schema, plan, bytesPerRow, rows, verifyKinds, sniffMs: clock.durations.sniff ?? 0 };
+  return { files, schema, plan, bytesPerRow, rows, verifyKinds, sniffMs: clock.durations.sniff ?? 0, sniffPeakRss: clock.peakRss.sniff ?? 0 };
 }
 
 /** Imports the configured files into a new store at `config.into`, atomically: the store appears whole or not at all. */
@@ -117,6 +118,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const { files, schema } = prepared;
     const clock = new PhaseClock(emit);
     clock.durations.sniff = prepared.sniffMs;
+    clock.peakRss.sniff = prepared.sniffPeakRss;
     const quote = prepared.plan.quote.charCodeAt(0);
     const arrayDelimiter = config.arrayDelimiter.charCodeAt(0);
     const expected = new Map(schema.spaces.map((s) => [s.name, expectedNodes(prepared, files, s.name)]));

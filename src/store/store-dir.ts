@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ImportError, toImportError } from '../errors/import-error.js';
 import { readManifest } from './manifest.js';
@@ -11,7 +11,11 @@ import { readManifest } from './manifest.js';
 export class PendingStore {
   private committed = false;
 
-  private constructor(readonly target: string, readonly dir: string, readonly overwrite: boolean) {}
+  /**
+   * `createdParent`: the outermost parent directory this store had to create (mkdir -p), removed again by
+   * `discard` when it is still empty, so a failed import leaves nothing behind.
+   */
+  private constructor(readonly target: string, readonly dir: string, readonly overwrite: boolean, private readonly createdParent?: string) {}
 
   /** Checks the target up front (exists without --overwrite is an error) and creates the temporary directory. */
   static async create(target: string, overwrite: boolean): Promise<PendingStore> {
@@ -23,13 +27,14 @@ export class PendingStore {
     }
     if (overwrite && (await exists(absolute))) await assertReplaceable(absolute, target);
     const dir = join(dirname(absolute), `.${basename(absolute)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    let createdParent: string | undefined;
     try {
-      await mkdir(dirname(absolute), { recursive: true });
+      createdParent = await mkdir(dirname(absolute), { recursive: true });
       await mkdir(dir);
     } catch (err) {
       throw toImportError(err, 'GI_STORE_WRITE', { file: dir });
     }
-    return new PendingStore(absolute, dir, overwrite);
+    return new PendingStore(absolute, dir, overwrite, createdParent);
   }
 
   /** Absolute path of a file inside the temporary store; its parent directory is created. */
@@ -76,7 +81,19 @@ export class PendingStore {
 
   /** Removes the temporary directory (after a failure or an interrupt); a no-op once committed. */
   async discard(): Promise<void> {
-    if (!this.committed) await rm(this.dir, { recursive: true, force: true });
+    if (this.committed) return;
+    await rm(this.dir, { recursive: true, force: true });
+    if (this.createdParent === undefined) return;
+    // Remove the parents created for the store, innermost first; rmdir refuses a directory someone else filled.
+    for (let d = dirname(this.target); d.length >= this.createdParent.length; d = dirname(d)) {
+      try {
+        await rmdir(d);
+      } catch (err) {
+        // Not empty (someone else put something there) or already gone: it stays, and so do its parents.
+        if (['ENOTEMPTY', 'EEXIST', 'ENOENT'].includes((err as NodeJS.ErrnoException).code ?? '')) break;
+        throw toImportError(err, 'GI_STORE_WRITE', { file: d });
+      }
+    }
   }
 }
 

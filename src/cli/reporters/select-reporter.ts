@@ -8,7 +8,7 @@ export type ReporterKind = Exclude<ProgressMode, 'auto'>;
 export interface ReporterChoice {
   /** --progress as given (undefined when not given). */
   progress?: ProgressMode;
-  /** --progress-file given: NDJSON goes to that file. */
+  /** --progress-file given: NDJSON goes to that file (the CLI refuses it with a --progress other than json/auto). */
   progressFile?: string;
   quiet: boolean;
   json: boolean;
