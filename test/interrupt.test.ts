@@ -42,7 +42,7 @@ async function freshParent(name: string): Promise<string> {
   return dir;
 }
 
-const PHASE_LINE = (phase: string) => new RegExp(`^\\[\\s*[\\d.]+s\\] ${phase}: `, 'm');
+const PHASE_LINE = (phase: string) => new RegExp(`^\\[[\\d:]+ \\+[\\d.]+s\\] ${phase} done: `, 'm');
 
 /** Where to interrupt: once the line of the phase before has been printed, plus a little, the phase is running. */
 const AT = {
