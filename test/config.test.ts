@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ConfigInput, DEFAULTS, MODES, defaultThreads, normalizeConfig } from '../src/config/streaming-config.js';
-import { parseByteSize } from '../src/config/parse-values.js';
+import { type BadRowLimit, parseBadRowLimit, parseByteSize } from '../src/config/parse-values.js';
 import { ImportError } from '../src/errors/import-error.js';
 
 const ROOT = resolve(__dirname, '..');
@@ -141,13 +141,36 @@ describe('engine configuration on the command line', () => {
   });
 
   it('--dry-run shows the flags parsed into the config, and defaults as defaults', () => {
-    const run = cli(['--dry-run', PERSONS, '--threads', '3', '--streaming-threshold', '512KiB', '--memory-budget', '1GB', '--mode', 'in-memory']);
+    const run = cli(['--dry-run', '--json', PERSONS, '--threads', '3', '--streaming-threshold', '512KiB', '--memory-budget', '1GB', '--mode', 'in-memory']);
     expect(run.status).toBe(0);
     const { config } = JSON.parse(run.stdout);
     expect(config).toMatchObject({ threads: 3, streamingThreshold: 524288, memoryBudget: 1e9, mode: 'in-memory' });
     expect(config.sources).toMatchObject({ threads: 'flag', streamingThreshold: 'flag', memoryBudget: 'flag', mode: 'flag' });
-    const plain = JSON.parse(cli(['--dry-run', PERSONS]).stdout).config;
+    const plain = JSON.parse(cli(['--dry-run', '--json', PERSONS]).stdout).config;
     expect(plain).toMatchObject({ threads: defaultThreads(), streamingThreshold: 104857600, memoryBudget: 524288000, mode: 'auto' });
     expect(plain.sources).toMatchObject({ threads: 'default', streamingThreshold: 'default', memoryBudget: 'default', mode: 'default' });
+  });
+});
+
+describe('--max-bad-rows', () => {
+  it.each<[string, BadRowLimit]>([
+    ['0', { kind: 'count', count: 0 }],
+    ['1000', { kind: 'count', count: 1000 }],
+    ['1_000', { kind: 'count', count: 1000 }],
+    ['0.5%', { kind: 'ratio', percent: 0.5 }],
+    ['100%', { kind: 'ratio', percent: 100 }],
+    [' 2% ', { kind: 'ratio', percent: 2 }],
+  ])('accepts %j', (text, expected) => {
+    expect(parseBadRowLimit('--max-bad-rows', text)).toEqual(expected);
+  });
+
+  it.each(['-1', '1.5', '101%', '%', 'ten', '1e3', ''])('refuses %j with GI_INVALID_OPTION naming the flag', (text) => {
+    expect(() => parseBadRowLimit('--max-bad-rows', text)).toThrow(/--max-bad-rows: ".*" is not valid; expected a row count/);
+  });
+
+  it('defaults to fail-fast, and the tolerance flags default off', () => {
+    const config = normalizeConfig({ inputs: [{ kind: 'auto', files: ['x.csv'] }] });
+    expect(config).toMatchObject({ maxBadRows: { kind: 'count', count: 0 }, skipDuplicateNodes: false, skipBadRelationships: false, ignoreExtraColumns: false });
+    expect(config.rejects).toBeUndefined();
   });
 });

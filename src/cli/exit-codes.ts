@@ -1,8 +1,10 @@
 import { type ErrorClass, isImportError } from '../errors/import-error.js';
 
 /** The one table from failure class to process exit status (README.md, "Exit status"). */
-export const EXIT_CODES: Record<ErrorClass | 'ok', number> = {
+export const EXIT_CODES: Record<ErrorClass | 'ok' | 'rejected', number> = {
   ok: 0,
+  /** The import completed and committed, but skipped bad rows (--max-bad-rows, --skip-*). */
+  rejected: 4,
   data: 1,
   usage: 2,
   io: 3,

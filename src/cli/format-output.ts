@@ -24,6 +24,10 @@ export function formatSummary(r: ImportResult): string {
   for (const t of r.nodeTables) rows.push([`(:${t.label})`, n(t.count), skippedText(t), props(t)]);
   for (const t of r.relationshipTables) rows.push([`(:${t.from})-[:${t.type}]->(:${t.to})`, n(t.count), skippedText(t), props(t)]);
   lines.push(...table(rows));
+  if (r.skipped.rows > 0) {
+    const reasons = Object.entries(r.skipped.byReason).map(([code, k]) => `${n(k)} ${code}`).join(', ');
+    lines.push(`  skipped ${n(r.skipped.rows)} bad row(s): ${reasons}${r.rejectsReport !== undefined ? `; every one is in ${r.rejectsReport}` : ''}`);
+  }
   const phases = Object.entries(r.phaseMs).map(([p, ms]) => `${p} ${secs(ms)}`).join(', ');
   lines.push(`  phases: ${phases}`);
   lines.push(`  throughput: ${n(r.throughput.rowsPerSecond)} rows/s, ${mb(r.throughput.bytesPerSecond)}/s of ${mb(r.bytesRead)} read; peak RSS ${mb(r.peakRssBytes)}; store ${mb(r.storeBytes)}`);

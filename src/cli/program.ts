@@ -61,6 +61,11 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .option('--streaming-threshold <bytes>', 'inputs totalling at least this size take the streaming path; bytes or e.g. 100MiB, 1GB, 512k (default: 100MiB)')
     .option('--memory-budget <bytes>', 'memory for the whole process, ID index included; at least 16MiB (default: 500MiB)')
     .addOption(new Option('--mode <mode>', 'execution path: auto chooses by --streaming-threshold (default: auto)').choices(MODES))
+    .option('--max-bad-rows <n|p%>', 'bad rows (wrong field count, bad value, missing ID, and duplicates or dangling relationships without their --skip flag) skipped before the import fails: a count or a percentage of the rows read (default: 0, fail on the first)')
+    .option('--skip-duplicate-nodes', 'skip a node whose ID was already seen in its ID space (the first wins); not counted against --max-bad-rows', false)
+    .option('--skip-bad-relationships', 'skip a relationship whose start or end node does not exist; not counted against --max-bad-rows', false)
+    .option('--ignore-extra-columns', 'drop fields past the header\'s width instead of rejecting the row', false)
+    .option('--rejects <path>', 'write every skipped row to <path> (NDJSON: file, line, byteOffset, column, code, message, raw) and, per input file, a re-importable CSV of them under <path>.rows/')
     .option('--dry-run', 'read headers and samples, print the plan (with --json: as JSON), write nothing', false)
     .option('--json', 'print the summary as one JSON object on stdout (and no progress unless --progress is given)', false)
     .addOption(new Option('--progress <mode>', 'progress on stderr: bar (terminal), plain (timestamped lines), json (NDJSON events), none; auto picks bar on a terminal, plain otherwise or when CI is set').choices(PROGRESS_MODES))
@@ -86,7 +91,13 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
         streamingThreshold: opts.streamingThreshold as string | undefined,
         memoryBudget: opts.memoryBudget as string | undefined,
         mode: opts.mode as string | undefined,
+        maxBadRows: opts.maxBadRows as string | undefined,
+        skipDuplicateNodes: opts.skipDuplicateNodes as boolean,
+        skipBadRelationships: opts.skipBadRelationships as boolean,
+        ignoreExtraColumns: opts.ignoreExtraColumns as boolean,
+        rejects: opts.rejects as string | undefined,
       });
+      if (config.rejects !== undefined) checkOutputPath('--rejects', config.rejects, config);
       if (opts.dryRun === true) {
         const plan = await planImportRun(config, { signal: io.signal });
         io.stdout.write(opts.json === true ? `${JSON.stringify({ config, plan }, null, 2)}\n` : formatPlan(plan));
@@ -104,6 +115,8 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
         await close();
         if (opts.json === true) io.stdout.write(`${JSON.stringify(result)}\n`);
         else if (opts.quiet !== true) io.stdout.write(formatSummary(result));
+        // Scripts must be able to tell a complete import from one that skipped rows.
+        if (result.skipped.rows > 0) setExit(EXIT_CODES.rejected);
       } finally {
         await close();
       }
@@ -182,19 +195,24 @@ function checkProgressFile(path: string, progress: ProgressMode | undefined, con
       hint: 'drop --progress, or use --progress json',
     });
   }
+  checkOutputPath('--progress-file', path, config);
+}
+
+/** Refuses an output path that is an input file or inside the store, or whose directory cannot be written. */
+function checkOutputPath(flag: string, path: string, config: StreamingConfig): void {
   const target = realOrResolved(path);
   const inputs = config.inputs.flatMap((g) => g.files).map(realOrResolved);
   if (inputs.includes(target)) {
-    throw new ImportError('GI_INVALID_OPTION', `--progress-file ${path} is one of the input files`, { file: path, hint: 'write the progress events to another file' });
+    throw new ImportError('GI_INVALID_OPTION', `${flag} ${path} is one of the input files`, { file: path, hint: 'write it to another file' });
   }
   const store = resolve(config.into);
   if (target === store || target.startsWith(`${store}${sep}`)) {
-    throw new ImportError('GI_INVALID_OPTION', `--progress-file ${path} is inside the store directory ${config.into}`, { file: path, hint: 'write the progress events outside the store' });
+    throw new ImportError('GI_INVALID_OPTION', `${flag} ${path} is inside the store directory ${config.into}`, { file: path, hint: 'write it outside the store' });
   }
   try {
     accessSync(dirname(target), constants.W_OK);
   } catch (err) {
-    throw new ImportError('GI_OUTPUT_UNWRITABLE', `cannot write the progress file: ${(err as Error).message}`, { file: path, cause: err });
+    throw new ImportError('GI_OUTPUT_UNWRITABLE', `cannot write ${flag} ${path}: ${(err as Error).message}`, { file: path, cause: err });
   }
 }
 

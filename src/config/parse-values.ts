@@ -53,3 +53,18 @@ export function parseChoice<T extends string>(option: string, text: string, choi
 function invalid(option: string, text: string, expected: string): ImportError {
   return new ImportError('GI_INVALID_OPTION', `${option}: "${text}" is not valid; expected ${expected}`);
 }
+
+/** A --max-bad-rows limit: a row count, or a percentage of the rows read. */
+export type BadRowLimit = { kind: 'count'; count: number } | { kind: 'ratio'; percent: number };
+
+/** Parses `--max-bad-rows`: a whole number (`0`, `1000`) or a percentage (`0.5%`, `2%`). */
+export function parseBadRowLimit(option: string, text: string): BadRowLimit {
+  const t = text.trim();
+  if (/^\d[\d_]*$/.test(t)) {
+    const count = Number(t.replace(/_/g, ''));
+    if (Number.isSafeInteger(count)) return { kind: 'count', count };
+  }
+  const pct = /^(\d+(?:\.\d+)?)%$/.exec(t);
+  if (pct !== null && Number(pct[1]) <= 100) return { kind: 'ratio', percent: Number(pct[1]) };
+  throw invalid(option, text, 'a row count (e.g. 1000) or a percentage of the rows read from 0% to 100% (e.g. 0.5%)');
+}

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { ImportError } from '../errors/import-error.js';
-import { parseByteSize, parseChoice, parsePositiveInt, parseSingleChar } from './parse-values.js';
+import { type BadRowLimit, parseBadRowLimit, parseByteSize, parseChoice, parsePositiveInt, parseSingleChar } from './parse-values.js';
 
 /** A group of input files: `--nodes Label=a.csv,b.csv` (the first file holds the header) or a positional file. */
 export interface InputGroup {
@@ -44,6 +44,16 @@ export interface StreamingConfig {
   readonly memoryBudget: number;
   /** Execution path: `auto` chooses by streamingThreshold, the others force one path. */
   readonly mode: (typeof MODES)[number];
+  /** Bad rows (other than the kinds skipped by the flags below) tolerated before the import fails; 0: fail fast. */
+  readonly maxBadRows: BadRowLimit;
+  /** A node whose ID was already seen in its ID space is skipped (the first one wins). */
+  readonly skipDuplicateNodes: boolean;
+  /** A relationship whose start or end node does not exist is skipped. */
+  readonly skipBadRelationships: boolean;
+  /** Fields past the header's width are dropped instead of making the row bad. */
+  readonly ignoreExtraColumns: boolean;
+  /** Path of the rejected-rows report (NDJSON), with re-importable rows beside it; undefined: none written. */
+  readonly rejects?: string;
   readonly sources: Readonly<Record<string, ValueSource>>;
 }
 
@@ -63,6 +73,13 @@ export interface ConfigInput {
   /** Bytes, or a size text such as `500MiB`. */
   memoryBudget?: string | number;
   mode?: string;
+  /** A row count or a percentage text such as `0.5%`. */
+  maxBadRows?: string | number;
+  skipDuplicateNodes?: boolean;
+  skipBadRelationships?: boolean;
+  ignoreExtraColumns?: boolean;
+  /** Where the rejected-rows report goes. */
+  rejects?: string;
 }
 
 export const DEFAULTS = {
@@ -112,6 +129,11 @@ export function normalizeConfig(input: ConfigInput): StreamingConfig {
     streamingThreshold: parseByteSize('--streaming-threshold', String(pick('streamingThreshold', input.streamingThreshold, DEFAULTS.streamingThreshold))),
     memoryBudget: parseMemoryBudget(String(pick('memoryBudget', input.memoryBudget, DEFAULTS.memoryBudget))),
     mode: parseChoice('--mode', pick('mode', input.mode, DEFAULTS.mode), MODES),
+    maxBadRows: parseBadRowLimit('--max-bad-rows', String(pick('maxBadRows', input.maxBadRows, 0))),
+    skipDuplicateNodes: pick('skipDuplicateNodes', input.skipDuplicateNodes, false),
+    skipBadRelationships: pick('skipBadRelationships', input.skipBadRelationships, false),
+    ignoreExtraColumns: pick('ignoreExtraColumns', input.ignoreExtraColumns, false),
+    rejects: input.rejects,
     sources: Object.freeze(sources),
   };
   return Object.freeze(config);

@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   GI_SCHEMA_CONFLICT: 'data',
   GI_FIELD_TOO_LARGE: 'data',
   GI_LIMIT_EXCEEDED: 'data',
+  GI_TOO_MANY_BAD_ROWS: 'data',
   // resources: the import cannot fit the memory budget it was given
   GI_MEMORY_BUDGET: 'usage',
   // io: files and the store

@@ -33,6 +33,10 @@ export interface ImportResult {
   throughput: { rowsPerSecond: number; bytesPerSecond: number };
   /** Peak resident memory of the whole process (all threads). */
   peakRssBytes: number;
+  /** Rows skipped as bad (see --max-bad-rows and the --skip flags): total, by reason code, and per input file. */
+  skipped: { rows: number; byReason: Record<string, number>; byFile: Record<string, Record<string, number>> };
+  /** The rejects report, when one was asked for. */
+  rejectsReport?: string;
   /** How the engine ran: path, parallelism and memory figures. */
   engine: EngineFacts;
 }

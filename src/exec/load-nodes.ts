@@ -10,6 +10,8 @@ import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
 import { Int64ColumnBuilder } from '../store/column-builders.js';
 import { appendField } from './append-field.js';
 import type { NodeTableWriter } from '../store/node-table-writer.js';
+import { ImportError } from '../errors/import-error.js';
+import { type RejectLog, toleratesBadRows } from './bad-rows.js';
 import type { IdIndex } from './id-index.js';
 import { castError, duplicateIdError, fieldCountError, inferenceRestart, missingIdError } from './row-errors.js';
 import { unescapeInto } from './unescape.js';
@@ -26,6 +28,8 @@ export interface NodeSinks {
   arrayDelimiter: string;
   /** Per column of this file: the kind a sample inferred, which every value must still fit (null: no check). */
   verifyKinds?: (InferredKind | null)[];
+  /** Where bad rows are decided and recorded; without it the first bad row fails the load. */
+  rejects?: RejectLog;
 }
 
 /** Per (file, table): which table column each file column feeds, and the table columns the file lacks. */
@@ -77,68 +81,101 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
   const verify = sinks.verifyKinds;
   // An int ID space inferred from a sample: an ID that is not a plain int64 means the space must be re-inferred.
   const verifyId = index?.kind === 'int' && idCol >= 0 && (verify?.[idCol] ?? null) !== null;
+  const idName = idSpec !== undefined && idSpec.name !== '' ? idSpec.name : ':ID';
   let loaded = 0;
   const range = {
     path: file.path, start: file.dataStart, end: file.size, firstLine: file.dataLine, batchRows,
     dialect: { delimiter: file.delimiter.charCodeAt(0), quote },
   };
+  const log = sinks.rejects;
+  // Tolerant imports check the ID before anything is stored and add it to the index last, so a row that turns out
+  // bad half-way through can be undone (builders truncated) without the index ever seeing it.
+  const tolerant = log !== undefined && toleratesBadRows(log.policy);
+  const extraOk = log?.policy.ignoreExtraColumns === true;
   for await (const batch of readBatches(range)) {
     const { buf, scan } = batch;
+    let skipped = 0;
     for (let r = 0; r < scan.rows; r++) {
       const pos = { file: file.path, batch, row: r };
-      if (scan.fieldCount(r) !== width) throw fieldCountError(pos, width);
-      const base = scan.rowField[r];
-      let table = routing.fixedTable;
-      let labels = NO_LABELS;
-      if (routing.byLabel !== undefined) {
-        labels = labelCache.get(buf, scan, base + labelCol, quote);
-        if (labels.first !== '') table = routing.byLabel.get(labels.first)!;
-      }
-      const writer = writers[table];
-      const row = writer.rowCount;
-      if (index !== undefined && writer.id !== null) {
-        const f = base + idCol;
-        let s = scan.fieldStart[f];
-        let e = scan.fieldEnd[f];
-        if (s === e) throw missingIdError(pos, idCol);
+      let writer: NodeTableWriter | undefined;
+      try {
+        const got = scan.fieldCount(r);
+        if (got !== width && !(extraOk && got > width)) throw fieldCountError(pos, width);
+        const base = scan.rowField[r];
+        let table = routing.fixedTable;
+        let labels = NO_LABELS;
+        if (routing.byLabel !== undefined) {
+          labels = labelCache.get(buf, scan, base + labelCol, quote);
+          if (labels.first !== '') table = routing.byLabel.get(labels.first)!;
+        }
+        writer = writers[table];
+        const row = writer.rowCount;
         let key: Uint8Array = buf;
-        if ((scan.fieldFlags[f] & FIELD_ESCAPED) !== 0) {
-          e = unescapeInto(scratch, buf, s, e, quote);
-          s = 0;
-          key = scratch.bytes;
+        let ks = 0;
+        let ke = 0;
+        // The ID's halves, kept: parsing a long property later reuses int64Out.
+        let idLo = 0;
+        let idHi = 0;
+        const hasId = index !== undefined && writer.id !== null;
+        if (hasId) {
+          const f = base + idCol;
+          ks = scan.fieldStart[f];
+          ke = scan.fieldEnd[f];
+          if (ks === ke) throw missingIdError(pos, idCol);
+          if ((scan.fieldFlags[f] & FIELD_ESCAPED) !== 0) {
+            ke = unescapeInto(scratch, buf, ks, ke, quote);
+            ks = 0;
+            key = scratch.bytes;
+          }
+          if (index.kind === 'int') {
+            if (verifyId && !fitsInferredKind('long', key, ks, ke)) throw inferenceRestart(pos, idCol, idName, 'long');
+            if (!parseInt64(key, ks, ke)) throw castError(pos, f, idCol, idName, LONG);
+            idLo = int64Out.lo;
+            idHi = int64Out.hi;
+          }
+          if (tolerant) {
+            const seen = index.kind === 'int' ? index.lookupInt(idLo, idHi) : index.lookupString(key, ks, ke);
+            if (seen >= 0) throw duplicateIdError(pos, idCol, idSpec!.space, writers[index.tableOf(seen)].schema.label);
+          } else {
+            const dup = index.kind === 'int' ? index.insertInt(idLo, idHi, table, row) : index.insertString(key, ks, ke, table, row);
+            if (dup >= 0) throw duplicateIdError(pos, idCol, idSpec!.space, writers[index.tableOf(dup)].schema.label);
+          }
         }
-        let dup: number;
-        if (index.kind === 'int') {
-          if (verifyId && !fitsInferredKind('long', key, s, e)) throw inferenceRestart(pos, idCol, idSpec!.name !== '' ? idSpec!.name : ':ID', 'long');
-          if (!parseInt64(key, s, e)) throw castError(pos, f, idCol, idSpec!.name !== '' ? idSpec!.name : ':ID', LONG);
-          dup = index.insertInt(int64Out.lo, int64Out.hi, table, row);
-          (writer.id as Int64ColumnBuilder).appendHalves(int64Out.lo, int64Out.hi);
-        } else {
-          dup = index.insertString(key, s, e, table, row);
-          writer.id.appendBytes(key, s, e, 0);
+        const route = routeOf(table);
+        for (let c = 0; c < width; c++) {
+          const p = route.target[c];
+          if (p < 0) continue;
+          const expected = verify?.[c] ?? null;
+          if (expected !== null && scan.fieldStart[base + c] !== scan.fieldEnd[base + c] && !fitsInferredKind(expected, buf, scan.fieldStart[base + c], scan.fieldEnd[base + c])) {
+            throw inferenceRestart(pos, c, writer.schema.properties[p].name, expected);
+          }
+          if (!appendField(writer.properties[p], types[c]!, buf, scan.fieldStart[base + c], scan.fieldEnd[base + c], scan.fieldFlags[base + c])) {
+            throw castError(pos, base + c, c, writer.schema.properties[p].name, types[c]!);
+          }
         }
-        if (dup >= 0) throw duplicateIdError(pos, idCol, idSpec!.space, writers[index.tableOf(dup)].schema.label);
+        if (hasId) {
+          if (tolerant) {
+            // Looked up above: the key is new.
+            if (index.kind === 'int') index.insertInt(idLo, idHi, table, row);
+            else index.insertString(key, ks, ke, table, row);
+          }
+          if (index.kind === 'int') (writer.id as Int64ColumnBuilder).appendHalves(idLo, idHi);
+          else writer.id!.appendBytes(key, ks, ke, 0);
+        }
+        for (const p of route.missing) writer.properties[p].appendNull();
+        if (writer.labels !== null) {
+          if (labelCol < 0 || labels.empty) writer.labels.appendNull();
+          else writer.labels.appendBytes(buf, scan.fieldStart[base + labelCol], scan.fieldEnd[base + labelCol], scan.fieldFlags[base + labelCol]);
+        }
+        writer.endRow();
+      } catch (err) {
+        if (!tolerant || !(err instanceof ImportError) || err.code === 'GI_INFERENCE_RESTART') throw err;
+        writer?.abandonRow();
+        log.reject(err, writer?.schema.label);
+        skipped++;
       }
-      const route = routeOf(table);
-      for (let c = 0; c < width; c++) {
-        const p = route.target[c];
-        if (p < 0) continue;
-        const expected = verify?.[c] ?? null;
-        if (expected !== null && scan.fieldStart[base + c] !== scan.fieldEnd[base + c] && !fitsInferredKind(expected, buf, scan.fieldStart[base + c], scan.fieldEnd[base + c])) {
-          throw inferenceRestart(pos, c, writer.schema.properties[p].name, expected);
-        }
-        if (!appendField(writer.properties[p], types[c]!, buf, scan.fieldStart[base + c], scan.fieldEnd[base + c], scan.fieldFlags[base + c])) {
-          throw castError(pos, base + c, c, writer.schema.properties[p].name, types[c]!);
-        }
-      }
-      for (const p of route.missing) writer.properties[p].appendNull();
-      if (writer.labels !== null) {
-        if (labelCol < 0 || labels.empty) writer.labels.appendNull();
-        else writer.labels.appendBytes(buf, scan.fieldStart[base + labelCol], scan.fieldEnd[base + labelCol], scan.fieldFlags[base + labelCol]);
-      }
-      writer.endRow();
     }
-    loaded += scan.rows;
+    loaded += scan.rows - skipped;
     for (const w of writers) await w.drain();
     progress(scan.rows, batch.bytesDone);
   }

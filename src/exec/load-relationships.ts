@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ImportError } from '../errors/import-error.js';
+import { type ErrorCode, ImportError, type ImportErrorJSON } from '../errors/import-error.js';
 import type { Partitioning } from '../plan/partitioning.js';
 import { type ByteRange, type RangeExtent, rangeBytesFor, splitRanges, startedRight, verifyRangeChain } from '../plan/split-ranges.js';
 import type { GraphSchema } from '../schema/graph-schema.js';
@@ -7,7 +7,8 @@ import type { InferredKind } from '../schema/infer-types.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import type { IdIndex } from './id-index.js';
 import { BlockStore } from './block-store.js';
-import { type RangeReport, type RelFileSpec, type RelTaskInit, relTaskContext, runRelRange } from './rel-range-task.js';
+import { type BlockSink, type RangeReport, type RelFileSpec, type RelTaskInit, relTaskContext, runRelRange } from './rel-range-task.js';
+import { type RejectLog, RejectSpill, readRejectSpan } from './bad-rows.js';
 import { CONTROL, type WorkerPool, createControl } from './worker-pool.js';
 
 /** How the relationship phase runs. */
@@ -34,6 +35,10 @@ export interface RelPhaseOptions {
   onBatch: (rows: number, bytes: number, file: string) => void;
   /** The import's worker pool, started on first use. */
   pool: () => WorkerPool;
+  /** Decides and records bad rows (the node phase's count included); see bad-rows.ts. */
+  rejects: RejectLog;
+  /** Directory for the ranges' reject records when a rejects report is written, else undefined. */
+  rejectsDir?: string;
 }
 
 /** The relationship phase's output: every edge, as blocks in range order. */
@@ -63,6 +68,7 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
     indexes: Object.fromEntries([...o.indexes].map(([k, v]) => [k, v.share()])),
     partitions: o.partitions,
     batchRows: o.batchRows,
+    policy: o.rejects.policy,
   };
   const reports: (RangeReport | undefined)[] = new Array(ranges.length);
   // Block metadata goes into a compact store as reports arrive; the report objects keep only their extents.
@@ -77,6 +83,8 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
   const fileIndexes = Object.keys(specs).map(Number);
   const rangesOf = new Map(fileIndexes.map((f) => [f, ranges.filter((r) => r.fileIndex === f)]));
   const walk = new Map(fileIndexes.map((f) => [f, { i: 0, expected: o.files[f].dataStart, blocked: false }]));
+  // Bad rows counted in ranges known to have started right: past the limit, the import fails (fail fast).
+  let confirmedCounted = o.rejects.counted;
   const confirm = (fileIndex: number): void => {
     const st = walk.get(fileIndex)!;
     const own = rangesOf.get(fileIndex)!;
@@ -87,7 +95,8 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
         st.blocked = true;
         return;
       }
-      if (rep.error !== undefined) {
+      confirmedCounted += rep.counted;
+      if (rep.error !== undefined || confirmedCounted > o.rejects.policy.maxCount) {
         Atomics.store(control, CONTROL.STOP, 1);
         return;
       }
@@ -96,61 +105,88 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
     }
   };
   const ctx = relTaskContext(init);
-  const keep = {};
-  if (ranges.length === 1) {
-    // A single range is not worth starting threads: it is read here, and checked like any other.
-    const path = specs[ranges[0].fileIndex].path;
-    const report = await runRelRange(ctx, ranges[0], undefined, o.arrayDelimiter, keep, () => o.signal?.aborted === true, (rows, bytes) => o.onBatch(rows, bytes, path));
-    reports[0] = report;
-    blocks.addRange(0, report.blocks);
-    report.blocks = [];
-  } else await o.pool().run<RangeReport>({
-    threads, task: 'relationships', control,
-    data: (w) => ({ init, ranges, arrayDelimiter: o.arrayDelimiter, spillPath: spillFiles[w] }),
-    onReport: (report, w) => {
-      reports[report.range] = report;
-      blocks.addRange(report.range, report.blocks);
-      report.blocks = [];
-      tasksPerWorker[w]++;
-      confirm(ranges[report.range].fileIndex);
-    },
-    onProgress: (rows, bytes, file) => o.onBatch(rows, bytes, specs[file].path),
-  });
+  const mainRejects = o.rejectsDir === undefined ? undefined : new RejectSpill(join(o.rejectsDir, 'main.ndjson'));
+  const keep: BlockSink = { rejects: mainRejects };
+  try {
+    return await runPhase();
+  } finally {
+    mainRejects?.close();
+  }
 
-  // Check that the ranges of each file met end to end; re-read (here, on this thread) any that guessed wrong, or
-  // that never ran because a confirmed error stopped the pool. The first data error in file order is reported.
-  let redone = 0;
-  for (const fileIndex of Object.keys(specs).map(Number)) {
-    const own = ranges.filter((r) => r.fileIndex === fileIndex);
-    const missing = { scanStart: -1, firstRow: -1, next: -1, linesBefore: 0, lines: 0 };
-    const extents: RangeExtent[] = own.map((r) => {
-      const rep = reports[r.id];
-      return rep === undefined || rep.stopped === true ? missing : rep;
-    });
-    const file = o.files[fileIndex];
-    await verifyRangeChain(extents, file.dataLine, async (i, from) => {
-      const report = await runRelRange(ctx, own[i], from, o.arrayDelimiter, keep, () => o.signal?.aborted === true);
-      reports[own[i].id] = report;
-      blocks.addRange(own[i].id, report.blocks);
+  /** The phase proper; the main thread's reject spill is closed around it whatever happens. */
+  async function runPhase(): Promise<RelPhaseResult> {
+    if (ranges.length === 1) {
+      // A single range is not worth starting threads: it is read here, and checked like any other.
+      const path = specs[ranges[0].fileIndex].path;
+      const report = await runRelRange(ctx, ranges[0], undefined, o.arrayDelimiter, keep, () => o.signal?.aborted === true, (rows, bytes) => o.onBatch(rows, bytes, path));
+      reports[0] = report;
+      blocks.addRange(0, report.blocks);
       report.blocks = [];
-      redone++;
-      return report;
-    }, (i, lineAtScanStart) => {
-      const error = reports[own[i].id]!.error;
-      if (error !== undefined) throw ImportError.fromJSON({ ...error, line: lineAtScanStart + (error.line ?? 0) });
-    }, file.dataStart);
-    const last = reports[own[own.length - 1].id]!;
-    if (last.next < file.size) {
-      throw new ImportError('GI_RANGE_MISMATCH', `ranges of ${file.path} ended at byte ${last.next} of ${file.size}`, { file: file.path });
+    } else await o.pool().run<RangeReport>({
+      threads, task: 'relationships', control,
+      data: (w) => ({
+        init, ranges, arrayDelimiter: o.arrayDelimiter, spillPath: spillFiles[w],
+        rejectsPath: o.rejectsDir === undefined ? undefined : join(o.rejectsDir, `rel-${w}.ndjson`),
+      }),
+      onReport: (report, w) => {
+        reports[report.range] = report;
+        blocks.addRange(report.range, report.blocks);
+        report.blocks = [];
+        tasksPerWorker[w]++;
+        confirm(ranges[report.range].fileIndex);
+      },
+      onProgress: (rows, bytes, file) => o.onBatch(rows, bytes, specs[file].path),
+    });
+
+    // Check that the ranges of each file met end to end; re-read (here, on this thread) any that guessed wrong, or
+    // that never ran because a confirmed error stopped the pool. The first data error in file order is reported.
+    let redone = 0;
+    const lineAt: number[] = new Array(ranges.length).fill(0);
+    for (const fileIndex of Object.keys(specs).map(Number)) {
+      const own = ranges.filter((r) => r.fileIndex === fileIndex);
+      const missing = { scanStart: -1, firstRow: -1, next: -1, linesBefore: 0, lines: 0 };
+      const extents: RangeExtent[] = own.map((r) => {
+        const rep = reports[r.id];
+        return rep === undefined || rep.stopped === true ? missing : rep;
+      });
+      const file = o.files[fileIndex];
+      await verifyRangeChain(extents, file.dataLine, async (i, from) => {
+        const report = await runRelRange(ctx, own[i], from, o.arrayDelimiter, keep, () => o.signal?.aborted === true);
+        reports[own[i].id] = report;
+        blocks.addRange(own[i].id, report.blocks);
+        report.blocks = [];
+        redone++;
+        return report;
+      }, (i, lineAtScanStart) => {
+        const rep = reports[own[i].id]!;
+        lineAt[own[i].id] = lineAtScanStart;
+        const absolute = (e: ImportErrorJSON): ImportErrorJSON => ({ ...e, line: lineAtScanStart + (e.line ?? 0) });
+        // In file order: the first range that takes the count past the limit fails the import, naming the first bad row.
+        o.rejects.addCounted(rep.counted, rep.firstCounted === undefined ? undefined : absolute(rep.firstCounted));
+        if (rep.error !== undefined) throw ImportError.fromJSON(absolute(rep.error));
+      }, file.dataStart);
+      const last = reports[own[own.length - 1].id]!;
+      if (last.next < file.size) {
+        throw new ImportError('GI_RANGE_MISMATCH', `ranges of ${file.path} ended at byte ${last.next} of ${file.size}`, { file: file.path });
+      }
     }
+    let rows = 0;
+    let taskMs = 0;
+    for (const r of reports) {
+      rows += r!.rows;
+      taskMs += r!.durationMs;
+    }
+    // Every range is final now: tally its skipped rows and copy its reject records, in file order, with exact lines.
+    for (const r of ranges) {
+      const rep = reports[r.id]!;
+      for (const [code, n] of Object.entries(rep.rejected)) o.rejects.addSkipped(code as ErrorCode, specs[r.fileIndex].path, n ?? 0);
+      if (rep.records === undefined) continue;
+      for (const rec of readRejectSpan(rep.records.path, rep.records.start, rep.records.end)) {
+        o.rejects.writeRecord({ ...rec, line: lineAt[r.id] + (rec.line ?? 0) });
+      }
+    }
+    return { blocks, rows, spillFiles, ranges: ranges.length, redone, taskMs, tasksPerWorker };
   }
-  let rows = 0;
-  let taskMs = 0;
-  for (const r of reports) {
-    rows += r!.rows;
-    taskMs += r!.durationMs;
-  }
-  return { blocks, rows, spillFiles, ranges: ranges.length, redone, taskMs, tasksPerWorker };
 }
 
 function relFileSpec(file: InputFile, fileIndex: number, schema: GraphSchema, verify: (InferredKind | null)[] | undefined): RelFileSpec {

@@ -14,6 +14,7 @@ import { GrowableU32 } from './growable.js';
 import { IdIndex, type SharedIdIndex } from './id-index.js';
 import { castError, endpointNotFoundError, fieldCountError, inferenceRestart } from './row-errors.js';
 import { EndpointScratch, resolveColumn } from './resolve-endpoints.js';
+import { type BadRowPolicy, type RejectSpill, type SkippedCounts, dispositionOf, rejectRecord, toleratesBadRows, tooManyBadRows } from './bad-rows.js';
 
 /** What a task needs to know about one relationship file (plain data: it is posted to worker threads). */
 export interface RelFileSpec {
@@ -51,6 +52,7 @@ export interface RelTaskInit {
   /** Per node table: how edges leaving it are partitioned by source row. */
   partitions: Partitioning[];
   batchRows: number;
+  policy: BadRowPolicy;
 }
 
 /** Edges of one range for one (type, source table, target table, bucket): endpoints and property columns. */
@@ -86,12 +88,20 @@ export interface RangeReport extends RangeExtent {
   error?: ImportErrorJSON;
   /** True when the task stopped early (interrupt, or another range's error): the report covers part of the range. */
   stopped?: boolean;
+  /** Rows skipped (see bad-rows.ts), by reason; those counted against --max-bad-rows, and the first of them. */
+  rejected: SkippedCounts;
+  counted: number;
+  firstCounted?: ImportErrorJSON;
+  /** Where this range's reject records are (a byte span of a RejectSpill), when a rejects report is written. */
+  records?: { path: string; start: number; end: number };
   durationMs: number;
 }
 
 /** Where finished blocks go: written by `spill` (which returns where), or, without it, kept in shared memory. */
 export interface BlockSink {
   spill?: (bytes: Uint8Array) => { spill: number; offset: number };
+  /** Where records of rejected rows go, when the import writes a rejects report. */
+  rejects?: RejectSpill;
 }
 
 /** Per-task state built once from RelTaskInit: index views and reusable buffers. */
@@ -103,6 +113,8 @@ export interface RelTaskContext {
   endpoints: EndpointScratch;
   srcOrds: Int32Array;
   dstOrds: Int32Array;
+  /** Per row of a batch: 1 when its field count is acceptable (tolerant imports). */
+  rowOk: Uint8Array;
 }
 
 /** Builds a task context (in a worker, or on the main thread for re-reads). */
@@ -110,7 +122,7 @@ export function relTaskContext(init: RelTaskInit): RelTaskContext {
   const rows = init.batchRows;
   return {
     init, indexes: new Map(Object.entries(init.indexes).map(([k, v]) => [k, IdIndex.fromShared(v)])), scan: new ScanBatch(rows),
-    endpoints: new EndpointScratch(rows), srcOrds: new Int32Array(rows), dstOrds: new Int32Array(rows),
+    endpoints: new EndpointScratch(rows), srcOrds: new Int32Array(rows), dstOrds: new Int32Array(rows), rowOk: new Uint8Array(rows),
   };
 }
 
@@ -118,7 +130,9 @@ class BucketBuffer {
   readonly src = new GrowableU32(256);
   readonly dst = new GrowableU32(256);
   readonly props: ColumnBuilder[];
-  constructor(readonly firstRow: number, types: PropertyType[], quote: number, arrayDelimiter: number) {
+  /** Row (within the range) of the first edge kept, or -1. */
+  firstRow = -1;
+  constructor(types: PropertyType[], quote: number, arrayDelimiter: number) {
     this.props = types.map((t) => createColumnBuilder(t, quote, arrayDelimiter));
   }
 }
@@ -143,13 +157,34 @@ export async function runRelRange(
   const spec = ctx.init.files[range.fileIndex];
   const scanStart = from ?? (range.first ? range.start : await findRowStartGuess(spec.path, range.start, spec.size));
   const cursor = { next: scanStart, line: 0 };
-  const report: RangeReport = { range: range.id, scanStart, firstRow: -1, next: scanStart, linesBefore: 0, lines: 0, rows: 0, blocks: [], durationMs: 0 };
+  const report: RangeReport = {
+    range: range.id, scanStart, firstRow: -1, next: scanStart, linesBefore: 0, lines: 0, rows: 0, blocks: [], durationMs: 0, rejected: {}, counted: 0,
+  };
   const groups = new Map<string, Group>();
   const typeNames = new FieldTextCache((text) => text.trim() || spec.fallbackType);
   const flushed: BlockMeta[] = [];
   let flushes = 0;
   let buffered = 0;
   let reported = 0;
+  /** Rows read so far in the range, kept or not: orders blocks by where their first edge was. */
+  let scanned = 0;
+  const policy = ctx.init.policy;
+  const tolerant = toleratesBadRows(policy);
+  const extraOk = policy.ignoreExtraColumns;
+  const recordsFrom = sink.rejects?.offset ?? 0;
+  /** Tallies a row the policy lets the range skip (and records it); throws when it may not be skipped. */
+  const rejectRow = (err: ImportError): void => {
+    const how = dispositionOf(policy, err.code);
+    if (how === 'fail') throw err;
+    report.rejected[err.code] = (report.rejected[err.code] ?? 0) + 1;
+    if (how === 'count') {
+      report.counted++;
+      report.firstCounted ??= err.toJSON();
+      // This range alone passes the limit: the import fails whatever the other ranges hold.
+      if (report.counted > policy.maxCount) throw tooManyBadRows(report.counted, policy.limitText, report.firstCounted);
+    }
+    sink.rejects?.write(rejectRecord(err.toJSON()));
+  };
   const startIndex = ctx.indexes.get(spec.startSpace)!;
   const endIndex = ctx.indexes.get(spec.endSpace)!;
   const endpoints = ctx.endpoints;
@@ -187,38 +222,61 @@ export async function runRelRange(
       }
       // Positions are built only for errors: no allocation per row on the hot path.
       const at = (row: number) => ({ file: spec.path, batch, row });
-      // Rows before the first one of the wrong width are processed, then that row's error is thrown: the same
-      // first error, in row order, as a row-by-row loop.
+      // Fail fast: rows before the first one of the wrong width are processed, then that row's error is thrown (the
+      // same first error, in row order, as a row-by-row loop). Tolerant: rows of the wrong width are marked, not
+      // resolved, and rejected in their turn.
       let rows = scan.rows;
-      for (let r = 0; r < rows; r++) if (scan.fieldCount(r) !== width) rows = r;
-      resolveColumn(startIndex, batch, spec.startColumn, rows, spec.quote, endpoints, srcOrds);
-      resolveColumn(endIndex, batch, spec.endColumn, rows, spec.quote, endpoints, dstOrds);
-      for (let r = 0; r < rows; r++) {
-        const base = scan.rowField[r];
-        const type = spec.fixedType ?? typeNames.get(buf, scan, base + spec.typeColumn, spec.quote);
-        const src = srcOrds[r];
-        if (src < 0) throw endpointNotFoundError(at(r), spec.startColumn, spec.startSpace, 'start');
-        const dst = dstOrds[r];
-        if (dst < 0) throw endpointNotFoundError(at(r), spec.endColumn, spec.endSpace, 'end');
-        const srcRow = startIndex.rowOf(src);
-        const group = groupFor(type, startIndex.tableOf(src), endIndex.tableOf(dst));
-        const bucket = group.part.partOf[srcRow >>> group.part.blockShift];
-        let bb = group.buckets[bucket];
-        if (bb === undefined) group.buckets[bucket] = bb = new BucketBuffer(report.rows + r, propTypes, spec.quote, arrayDelimiter);
-        for (let p = 0; p < nProps; p++) {
-          const c = propColumns[p];
-          const f = base + c;
-          const s = scan.fieldStart[f];
-          const e = scan.fieldEnd[f];
-          const expected = verifyKinds[p];
-          if (expected !== null && s !== e && !fitsInferredKind(expected, buf, s, e)) throw inferenceRestart(at(r), c, spec.propNames[p], expected);
-          if (!appendField(bb.props[p], propTypes[p], buf, s, e, scan.fieldFlags[f])) throw castError(at(r), f, c, spec.propNames[p], propTypes[p]);
+      let ok: Uint8Array | undefined;
+      if (tolerant) {
+        ok = ctx.rowOk;
+        for (let r = 0; r < rows; r++) {
+          const got = scan.fieldCount(r);
+          ok[r] = got === width || (extraOk && got > width) ? 1 : 0;
         }
-        bb.src.push(srcRow);
-        bb.dst.push(endIndex.rowOf(dst));
+      } else {
+        for (let r = 0; r < rows; r++) if (scan.fieldCount(r) !== width) rows = r;
+      }
+      resolveColumn(startIndex, batch, spec.startColumn, rows, spec.quote, endpoints, srcOrds, ok);
+      resolveColumn(endIndex, batch, spec.endColumn, rows, spec.quote, endpoints, dstOrds, ok);
+      let skipped = 0;
+      for (let r = 0; r < rows; r++) {
+        let bb: BucketBuffer | undefined;
+        try {
+          if (ok !== undefined && ok[r] === 0) throw fieldCountError(at(r), width);
+          const base = scan.rowField[r];
+          const type = spec.fixedType ?? typeNames.get(buf, scan, base + spec.typeColumn, spec.quote);
+          const src = srcOrds[r];
+          if (src < 0) throw endpointNotFoundError(at(r), spec.startColumn, spec.startSpace, 'start');
+          const dst = dstOrds[r];
+          if (dst < 0) throw endpointNotFoundError(at(r), spec.endColumn, spec.endSpace, 'end');
+          const srcRow = startIndex.rowOf(src);
+          const group = groupFor(type, startIndex.tableOf(src), endIndex.tableOf(dst));
+          const bucket = group.part.partOf[srcRow >>> group.part.blockShift];
+          bb = group.buckets[bucket];
+          if (bb === undefined) group.buckets[bucket] = bb = new BucketBuffer(propTypes, spec.quote, arrayDelimiter);
+          for (let p = 0; p < nProps; p++) {
+            const c = propColumns[p];
+            const f = base + c;
+            const s = scan.fieldStart[f];
+            const e = scan.fieldEnd[f];
+            const expected = verifyKinds[p];
+            if (expected !== null && s !== e && !fitsInferredKind(expected, buf, s, e)) throw inferenceRestart(at(r), c, spec.propNames[p], expected);
+            if (!appendField(bb.props[p], propTypes[p], buf, s, e, scan.fieldFlags[f])) throw castError(at(r), f, c, spec.propNames[p], propTypes[p]);
+          }
+          if (bb.firstRow < 0) bb.firstRow = scanned + r;
+          bb.src.push(srcRow);
+          bb.dst.push(endIndex.rowOf(dst));
+        } catch (err) {
+          if (!tolerant || !(err instanceof ImportError) || err.code === 'GI_INFERENCE_RESTART') throw err;
+          // Undo the columns appended before the bad field: the buffer holds whole rows only.
+          if (bb !== undefined) for (const p of bb.props) p.truncate(bb.src.length);
+          rejectRow(err);
+          skipped++;
+        }
       }
       if (rows < scan.rows) throw fieldCountError(at(rows), width);
-      report.rows += scan.rows;
+      report.rows += scan.rows - skipped;
+      scanned += scan.rows;
       buffered += scan.rows;
       onBatch?.(scan.rows, batch.bytesDone - reported);
       reported = batch.bytesDone;
@@ -234,6 +292,7 @@ export async function runRelRange(
     report.linesBefore = cursor.line;
   }
   if (report.error === undefined) report.blocks = [...flushed, ...encodeBlocks(range, groups, sink, flushes)];
+  if (sink.rejects !== undefined) report.records = { path: sink.rejects.path, start: recordsFrom, end: sink.rejects.offset };
   report.durationMs = performance.now() - started;
   return report;
 }
@@ -248,8 +307,9 @@ function encodeBlocks(range: ByteRange, groups: Map<string, Group>, sink: BlockS
     const buckets = g.buckets;
     g.buckets = [];
     buckets.forEach((bb, bucket) => {
-      if (bb === undefined) return;
-      const n = bb.src.length;
+      const n = bb?.src.length ?? 0;
+      // A buffer whose rows were all rejected holds nothing: no block (an empty block would still order tables).
+      if (bb === undefined || n === 0) return;
       const props = bb.props.map((b) => b.encode());
       const length = 8 * n + props.reduce((t, p) => t + p.length, 0);
       // Kept blocks live in shared memory: the CSR workers read them where they are, without a copy.

@@ -16,6 +16,7 @@ import type { StoreFileEntry } from '../store/rel-table-writer.js';
 import { PendingStore } from '../store/store-dir.js';
 import type { EventSink, ImportResult, WarningCode } from './events.js';
 import { PhaseClock, checkAborted } from './phase-clock.js';
+import { RejectLog, RejectWriter, badRowPolicy, toleratesBadRows } from './bad-rows.js';
 import { IdIndex, TARGET_LOAD, TIGHT_LOAD } from './id-index.js';
 import { loadNodeFile } from './load-nodes.js';
 import { buildRelTables } from './build-rel-tables.js';
@@ -68,12 +69,14 @@ export async function prepareImport(config: StreamingConfig, options: RunOptions
   const rows: (number | undefined)[] = [];
   const bytesPerRow: (number | undefined)[] = [];
   const verifyKinds: ((InferredKind | null)[] | undefined)[] = [];
+  const policy = badRowPolicy(config);
+  const widths = { extraOk: policy.ignoreExtraColumns, skipBad: toleratesBadRows(policy) };
   for (const file of files) {
     const infer = columnsToInfer(file, config.idType !== 'auto');
     checkAborted(options.signal);
     // A :LABEL column decides which node tables exist, so such files are read whole; others are sampled.
     const sample = (file.kind === 'relationship' || file.layout.labelColumn < 0) && !fullInference.has(file.path) ? (options.sampleBytes ?? SAMPLE_BYTES) : Infinity;
-    const stats = await sniffFile(file, infer, config.batchSize, config.arrayDelimiter, sample);
+    const stats = await sniffFile(file, infer, config.batchSize, config.arrayDelimiter, sample, widths);
     facts.push(stats);
     rows.push(stats.sampled ? undefined : stats.rows);
     bytesPerRow.push(stats.rows > 0 ? stats.bytes / stats.rows : undefined);
@@ -111,11 +114,13 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
   const pending = await PendingStore.create(config.into, config.overwrite);
   const writers: NodeTableWriter[] = [];
   let workers: WorkerPool | undefined;
+  let log: RejectLog | undefined;
   let threads = config.threads;
   const pool = (): WorkerPool => (workers ??= WorkerPool.start(threads, options.signal));
   try {
     const prepared = await prepareImport(config, options, fullInference);
     const { files, schema } = prepared;
+    log = new RejectLog(badRowPolicy(config), config.rejects === undefined ? undefined : new RejectWriter(config.rejects, files));
     const clock = new PhaseClock(emit);
     clock.durations.sniff = prepared.sniffMs;
     clock.peakRss.sniff = prepared.sniffPeakRss;
@@ -138,7 +143,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     let nodeRows = 0;
     for (const [i, file] of files.entries()) {
       if (file.kind !== 'node') continue;
-      nodeRows += await loadNodeFile(file, i, { schema, writers, indexes, arrayDelimiter: config.arrayDelimiter, verifyKinds: prepared.verifyKinds[i] }, config.batchSize,
+      nodeRows += await loadNodeFile(file, i, { schema, writers, indexes, arrayDelimiter: config.arrayDelimiter, verifyKinds: prepared.verifyKinds[i], rejects: log }, config.batchSize,
         clock.fileProgress('nodes', file.path, options.signal));
       bytesRead += file.size;
     }
@@ -149,16 +154,19 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const nodeCounts = writers.map((w) => w.rowCount);
     const { srcPartitions, dstPartitions } = await partitionTables(files, indexes, nodeCounts, memory.plan);
     const spillDir = memory.streaming ? dirname(await pending.path('.spill/rel-0.spill')) : undefined;
+    const rejectsDir = config.rejects === undefined ? undefined : dirname(await pending.path('.rejects/main.ndjson'));
     clock.start('relationships', { totalBytes: sumBytes(files, 'relationship'), files: dataFiles(files, 'relationship') });
     const rel = await loadRelationships({
       files, schema, indexes, verifyKinds: prepared.verifyKinds, bytesPerRow: prepared.bytesPerRow, partitions: srcPartitions,
       partitionCount: memory.plan.partitions, relationshipBytes: sumBytes(files, 'relationship'),
-      threads, batchRows: config.batchSize, arrayDelimiter, spillDir, signal: options.signal, pool,
+      threads, batchRows: config.batchSize, arrayDelimiter, spillDir, signal: options.signal, pool, rejects: log, rejectsDir,
       onBatch: (rows, bytes, file) => {
         if (options.signal?.aborted !== true) clock.batch('relationships', file, rows, bytes);
       },
     });
     for (const f of files) if (f.kind === 'relationship') bytesRead += f.size;
+    log.checkPercent(nodeRows + rel.rows + log.total);
+    if (rejectsDir !== undefined) await rm(rejectsDir, { recursive: true, force: true });
     clock.end('relationships', rel.rows);
 
     clock.start('csr', { totalRows: rel.rows });
@@ -188,7 +196,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const peakRssBytes = process.resourceUsage().maxRSS * 1024;
     const result: ImportResult = {
       store: resolve(config.into),
-      nodeTables: manifest.nodeTables.map((t) => ({ label: t.label, count: t.count, skipped: {}, properties: t.properties })),
+      nodeTables: manifest.nodeTables.map((t) => ({ label: t.label, count: t.count, skipped: { ...log!.byLabel.get(t.label) }, properties: t.properties })),
       relationshipTables: relTables.map((t) => ({ type: t.type, from: t.from, to: t.to, count: t.count, skipped: {}, properties: t.properties })),
       nodes: nodeRows,
       relationships: rel.rows,
@@ -198,6 +206,12 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
       phaseMs: clock.durations,
       throughput: { rowsPerSecond: (nodeRows + rel.rows) / Math.max(durationMs / 1000, 1e-3), bytesPerSecond: bytesRead / Math.max(durationMs / 1000, 1e-3) },
       peakRssBytes,
+      skipped: {
+        rows: log.total,
+        byReason: { ...log.byReason },
+        byFile: Object.fromEntries([...log.byFile].map(([f, counts]) => [f, { ...counts }])),
+      },
+      rejectsReport: config.rejects === undefined ? undefined : resolve(config.rejects),
       engine: {
         path: memory.streaming ? 'streaming' : 'in-memory',
         threads: rel.tasksPerWorker.length,
@@ -219,6 +233,8 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     await Promise.all(writers.map((w) => w.abort()));
     await pending.discard();
     throw toImportError(err);
+  } finally {
+    log?.close();
   }
 }
 

@@ -33,11 +33,22 @@ export function columnsToInfer(file: InputFile, idTypeKnown: boolean): number[] 
   return out;
 }
 
+/** How the sniff treats rows whose field count differs from the header's. */
+export interface SniffWidths {
+  /** Rows with more fields than the header are read (their extra fields ignored): --ignore-extra-columns. */
+  extraOk: boolean;
+  /** Rows of a wrong width are passed over rather than failing the sniff: the import tolerates bad rows. */
+  skipBad: boolean;
+}
+const STRICT_WIDTHS: SniffWidths = { extraOk: false, skipBad: false };
+
 /**
  * Scans the rows of `file` (all of them, or those starting in its first `sampleBytes`), classifying the values of
  * `inferColumns` and collecting labels.
  */
-export async function sniffFile(file: InputFile, inferColumns: number[], batchRows: number, arrayDelimiter: string, sampleBytes = Infinity): Promise<FileStats> {
+export async function sniffFile(
+  file: InputFile, inferColumns: number[], batchRows: number, arrayDelimiter: string, sampleBytes = Infinity, widths: SniffWidths = STRICT_WIDTHS,
+): Promise<FileStats> {
   const width = file.layout.columns.length;
   const kinds: InferredKind[] = new Array(width).fill('empty');
   const labelSeen = new Set<string>();
@@ -55,7 +66,12 @@ export async function sniffFile(file: InputFile, inferColumns: number[], batchRo
   for await (const batch of readBatches(range)) {
     const { buf, scan } = batch;
     for (let r = 0; r < scan.rows; r++) {
-      if (scan.fieldCount(r) !== width) throw fieldCountError({ file: file.path, batch, row: r }, width);
+      const got = scan.fieldCount(r);
+      if (got !== width && !(widths.extraOk && got > width)) {
+        // A tolerant import decides about this row when it loads it (skip or fail); its values say nothing here.
+        if (widths.skipBad) continue;
+        throw fieldCountError({ file: file.path, batch, row: r }, width);
+      }
       const base = scan.rowField[r];
       for (const c of inferColumns) {
         if (kinds[c] === 'string') continue;

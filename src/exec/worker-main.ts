@@ -9,6 +9,7 @@ import type { ByteRange } from '../plan/split-ranges.js';
 import { type CsrInit, type CsrTask, runCsrPartition } from './csr-partition-task.js';
 import { type BlockSink, type RelTaskInit, relTaskContext, runRelRange } from './rel-range-task.js';
 import { reclaim } from './reclaim.js';
+import { RejectSpill } from './bad-rows.js';
 import { CONTROL, type WorkerMessage } from './worker-pool.js';
 
 interface BaseData {
@@ -23,6 +24,8 @@ interface RelWorkerData extends BaseData {
   arrayDelimiter: number;
   /** Spill file of this worker, or undefined to keep blocks in (shared) memory. */
   spillPath?: string;
+  /** File for this worker's reject records, when the import writes a rejects report. */
+  rejectsPath?: string;
 }
 
 interface CsrWorkerData extends BaseData {
@@ -40,13 +43,15 @@ async function relationshipWorker(data: RelWorkerData): Promise<void> {
   const ctx = relTaskContext(data.init);
   const fd = data.spillPath === undefined ? undefined : openSync(data.spillPath, 'w');
   let spilled = 0;
-  const sink: BlockSink = fd === undefined ? {} : {
+  const rejects = data.rejectsPath === undefined ? undefined : new RejectSpill(data.rejectsPath);
+  const sink: BlockSink = fd === undefined ? { rejects } : {
     spill: (bytes) => {
       const offset = spilled;
       writeSync(fd, bytes, 0, bytes.length, offset);
       spilled += bytes.length;
       return { spill: data.workerId, offset };
     },
+    rejects,
   };
   const stop = (): boolean => Atomics.load(control, CONTROL.STOP) !== 0;
   try {
@@ -60,6 +65,7 @@ async function relationshipWorker(data: RelWorkerData): Promise<void> {
     }
   } finally {
     if (fd !== undefined) closeSync(fd);
+    rejects?.close();
   }
 }
 

@@ -16,6 +16,8 @@ export interface FileHead {
   size: number;
   /** Header fields, when the file has a header line. */
   fields: string[];
+  /** The header line as written (without its line end), or '' without a header: the first line of a rejects file. */
+  headerText: string;
   /** Byte offset of the first data row. */
   dataStart: number;
   /** Line number (1-based) of the first data row. */
@@ -41,7 +43,7 @@ export async function readFileHead(path: string, opts: HeadOptions): Promise<Fil
   const delimiter = opts.delimiter ?? detectDelimiter(bytes, bomLength, opts.quote);
   const delimiterSource: SettingSource = opts.delimiter !== undefined ? 'flag' : 'detected';
   const base = { path, size, delimiter, delimiterSource, quote: opts.quote };
-  if (!opts.hasHeader) return { ...base, fields: [], dataStart: bomLength, dataLine: 1 };
+  if (!opts.hasHeader) return { ...base, fields: [], headerText: '', dataStart: bomLength, dataLine: 1 };
   if (size - bomLength <= 0) {
     throw new ImportError('GI_HEADER_MISSING', 'file is empty: a header line is required', { file: path, line: 1 });
   }
@@ -59,7 +61,7 @@ export async function readFileHead(path: string, opts: HeadOptions): Promise<Fil
   }
   const headerBytes = bytes.subarray(bomLength, scan.rowEnd[0]);
   const fields = parseHeaderFields(headerBytes, delimiter, opts.quote, path);
-  return { ...base, fields, dataStart: result.next, dataLine: 1 + result.lines };
+  return { ...base, fields, headerText: headerBytes.toString('utf8'), dataStart: result.next, dataLine: 1 + result.lines };
 }
 
 /** The first bytes of a file (at most HEADER_PROBE_BYTES) and its size. */

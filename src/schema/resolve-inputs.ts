@@ -24,6 +24,8 @@ export interface InputFile {
   /** One quote character per import: --quote, or detected over all input files (see detect-dialect.ts). */
   quote: string;
   quoteSource: SettingSource;
+  /** The header line of the file's group (the first file's), as written. */
+  headerText: string;
 }
 
 /** Reads the header of every input group and lays out each file (IO: the first bytes of each file). */
@@ -55,6 +57,7 @@ export async function resolveInputs(config: StreamingConfig): Promise<InputFile[
         delimiterSource: head.delimiterSource,
         quote: head.quote,
         quoteSource,
+        headerText: first.headerText,
       });
     }
   }

@@ -68,6 +68,27 @@ export abstract class ColumnBuilder {
     this.appendEmptyValue();
   }
 
+  /** Drops the rows from `n` on: undoes the part of a row appended before the row turned out bad. */
+  truncate(n: number): void {
+    if (n >= this.length) return;
+    if (this.validity !== null) {
+      // Restore the invariant that bits past `length` are set.
+      for (let i = n; i < this.length; i++) {
+        if ((this.validity[i >> 3] & (1 << (i & 7))) === 0) {
+          this.nullCount--;
+          this.validity[i >> 3] |= 1 << (i & 7);
+        }
+      }
+    }
+    this.truncateValues(n);
+    this.length = n;
+  }
+
+  /** Type-specific part of truncate (fixed-width values past `length` are simply ignored). */
+  protected truncateValues(n: number): void {
+    void n;
+  }
+
   /** Appends `n` nulls (used when a column starts after rows already exist). */
   appendNulls(n: number): void {
     for (let i = 0; i < n; i++) this.appendNull();
@@ -498,6 +519,9 @@ export class Utf8ColumnBuilder extends ColumnBuilder {
     this.length++;
     this.offsets[this.length] = this.used;
   }
+  protected override truncateValues(n: number): void {
+    this.used = this.offsets[n];
+  }
   private endRow(): void {
     this.reserveRow();
     this.markValid();
@@ -624,6 +648,9 @@ export class ListColumnBuilder extends ColumnBuilder {
     this.reserveRow();
     this.length++;
     this.offsets[this.length] = this.child.length;
+  }
+  protected override truncateValues(n: number): void {
+    this.child.truncate(this.offsets[n]);
   }
   private reserveRow(): void {
     this.reserveRows(this.length + 1);

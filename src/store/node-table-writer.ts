@@ -44,6 +44,12 @@ export class NodeTableWriter {
     if (this.rowCount % NODE_RECORD_BATCH_ROWS === 0) this.flush();
   }
 
+  /** Undoes whatever part of the current row was appended (the row turned out bad and is skipped). */
+  abandonRow(): void {
+    const held = this.rowCount % NODE_RECORD_BATCH_ROWS;
+    for (const b of this.all) b.truncate(held);
+  }
+
   /** Hands the rows held to the file as one record batch; reset() gives the builders fresh memory (see ColumnBuilder). */
   private flush(): void {
     if (this.all.length === 0 || this.all[0].length === 0) return;
