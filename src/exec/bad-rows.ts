@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { StreamingConfig } from '../config/streaming-config.js';
 import { type ErrorCode, ImportError, type ImportErrorJSON } from '../errors/import-error.js';
@@ -80,7 +80,7 @@ export function tooManyBadRows(counted: number, limit: string, first: ImportErro
   const example = first === undefined ? '' : `; the first: ${ImportError.fromJSON(first).message}`;
   return new ImportError('GI_TOO_MANY_BAD_ROWS', `${counted} bad rows, more than --max-bad-rows ${limit} allows${example}`, {
     file: first?.file, line: first?.line, column: first?.column,
-    hint: 'fix the input (see --rejects for every bad row), or raise --max-bad-rows; nothing was written',
+    hint: 'fix the input (--rejects lists the bad rows found up to here), or raise --max-bad-rows; nothing was written',
   });
 }
 
@@ -94,19 +94,29 @@ export class RejectWriter {
   private readonly rows = new Map<string, number>();
   private readonly names = new Set<string>();
 
-  constructor(private readonly path: string, private readonly files: InputFile[]) {}
+  /** Starts the report afresh: an empty `<path>`, and no rows files left from an earlier run. */
+  constructor(private readonly path: string, private readonly files: InputFile[]) {
+    try {
+      rmSync(`${path}.rows`, { recursive: true, force: true });
+    } catch (err) {
+      throw new ImportError('GI_OUTPUT_UNWRITABLE', `cannot clear ${path}.rows: ${(err as Error).message}`, { file: path, cause: err });
+    }
+    this.report = openFile(path);
+  }
 
   /** Appends one rejected row. */
   write(record: RejectRecord): void {
-    this.report ??= openFile(this.path);
-    writeSync(this.report, `${JSON.stringify(record)}\n`);
+    writeSync(this.report!, `${JSON.stringify(record)}\n`);
     let fd = this.rows.get(record.file);
     if (fd === undefined) {
       const input = this.files.find((f) => f.path === record.file);
-      let name = basename(record.file);
-      for (let k = 2; this.names.has(name); k++) name = `${k}-${basename(record.file)}`;
-      this.names.add(name);
-      fd = openFile(join(`${this.path}.rows`, name));
+      // Same-named inputs from different directories go into numbered subdirectories: the file name (which names
+      // the table on re-import) stays the same.
+      const name = basename(record.file);
+      let rel = name;
+      for (let k = 2; this.names.has(rel); k++) rel = join(String(k), name);
+      this.names.add(rel);
+      fd = openFile(join(`${this.path}.rows`, rel));
       if (input !== undefined && input.headerText !== '') writeSync(fd, `${input.headerText}\n`);
       this.rows.set(record.file, fd);
     }

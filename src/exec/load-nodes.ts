@@ -171,7 +171,8 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
       } catch (err) {
         if (!tolerant || !(err instanceof ImportError) || err.code === 'GI_INFERENCE_RESTART') throw err;
         writer?.abandonRow();
-        log.reject(err, writer?.schema.label);
+        // A row bad before its table is known (field count) belongs to the file's table when the file has one.
+        log.reject(err, (writer ?? (routing.fixedTable >= 0 ? writers[routing.fixedTable] : undefined))?.schema.label);
         skipped++;
       }
     }

@@ -41,9 +41,10 @@ export class PhaseClock {
   end(phase: Phase, rows: number): void {
     const ms = performance.now() - (this.starts.get(phase) ?? performance.now());
     this.durations[phase] = ms;
-    const peak = process.resourceUsage().maxRSS * 1024;
-    this.peakRss[phase] = peak;
     const mem = process.memoryUsage();
+    // maxRSS is sampled by the kernel and can trail the current RSS by a few pages: a peak is never below it.
+    const peak = Math.max(process.resourceUsage().maxRSS * 1024, mem.rss);
+    this.peakRss[phase] = peak;
     this.emit({
       type: 'phase-end', phase, rows, bytes: this.totals.get(phase)?.bytes ?? 0, elapsedMs: ms,
       rssBytes: mem.rss, peakRssBytes: peak, heapUsedBytes: mem.heapUsed,

@@ -234,7 +234,10 @@ export async function runRelRange(
           ok[r] = got === width || (extraOk && got > width) ? 1 : 0;
         }
       } else {
-        for (let r = 0; r < rows; r++) if (scan.fieldCount(r) !== width) rows = r;
+        for (let r = 0; r < rows; r++) {
+          const got = scan.fieldCount(r);
+          if (got !== width && !(extraOk && got > width)) rows = r;
+        }
       }
       resolveColumn(startIndex, batch, spec.startColumn, rows, spec.quote, endpoints, srcOrds, ok);
       resolveColumn(endIndex, batch, spec.endColumn, rows, spec.quote, endpoints, dstOrds, ok);

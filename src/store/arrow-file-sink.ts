@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
-import { type Data, RecordBatch, RecordBatchFileWriter, type Schema, Struct, makeData } from 'apache-arrow';
+import { type Data, DataType, type List, RecordBatch, RecordBatchFileWriter, type Schema, Struct, makeData } from 'apache-arrow';
 import { toImportError } from '../errors/import-error.js';
 
 /** Size and checksum of a written file, as recorded in the manifest. */
@@ -61,7 +61,7 @@ export class ArrowFileSink {
 
   /** Finishes the file, waits until it is on disk, and returns its size and checksum. */
   async close(): Promise<WrittenFile> {
-    if (!this.wroteBatch) this.writeColumns(this.schema.fields.map((f) => makeData({ type: f.type, length: 0 } as never)), 0);
+    if (!this.wroteBatch) this.writeColumns(this.schema.fields.map((f) => emptyData(f.type)), 0);
     this.writer.close();
     try {
       await this.done;
@@ -82,4 +82,13 @@ export class ArrowFileSink {
     this.writer.close();
     await this.done.catch(() => undefined);
   }
+}
+
+/** A zero-row column of `type`; list and string columns need their (empty) offsets and child, or Arrow fails to write them. */
+function emptyData(type: DataType): Data {
+  if (DataType.isList(type)) {
+    return makeData({ type, length: 0, valueOffsets: new Int32Array(1), child: emptyData((type as List).children[0].type) } as never);
+  }
+  if (DataType.isUtf8(type)) return makeData({ type, length: 0, valueOffsets: new Int32Array(1), data: new Uint8Array(0) } as never);
+  return makeData({ type, length: 0 } as never);
 }
