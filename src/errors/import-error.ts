@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   GI_FIELD_TOO_LARGE: 'data',
   GI_LIMIT_EXCEEDED: 'data',
   GI_TOO_MANY_BAD_ROWS: 'data',
+  GI_BAD_COMPRESSION: 'data',
+  GI_UNSUPPORTED_COMPRESSION: 'data',
   // resources: the import cannot fit the memory budget it was given
   GI_MEMORY_BUDGET: 'usage',
   // io: files and the store

@@ -201,6 +201,7 @@ function relFileSpec(file: InputFile, fileIndex: number, schema: GraphSchema, ve
   return {
     fileIndex,
     path: file.path,
+    dataPath: file.dataPath,
     size: file.size,
     delimiter: file.delimiter.charCodeAt(0),
     quote: file.quote.charCodeAt(0),

@@ -19,7 +19,9 @@ import { type BadRowPolicy, type RejectSpill, type SkippedCounts, dispositionOf,
 /** What a task needs to know about one relationship file (plain data: it is posted to worker threads). */
 export interface RelFileSpec {
   fileIndex: number;
+  /** The user's path (messages) and where the bytes are (an inflated copy of a compressed input, or the same). */
   path: string;
+  dataPath: string;
   size: number;
   delimiter: number;
   quote: number;
@@ -155,7 +157,7 @@ export async function runRelRange(
 ): Promise<RangeReport> {
   const started = performance.now();
   const spec = ctx.init.files[range.fileIndex];
-  const scanStart = from ?? (range.first ? range.start : await findRowStartGuess(spec.path, range.start, spec.size));
+  const scanStart = from ?? (range.first ? range.start : await findRowStartGuess(spec.dataPath, range.start, spec.size));
   const cursor = { next: scanStart, line: 0 };
   const report: RangeReport = {
     range: range.id, scanStart, firstRow: -1, next: scanStart, linesBefore: 0, lines: 0, rows: 0, blocks: [], durationMs: 0, rejected: {}, counted: 0,
@@ -202,7 +204,7 @@ export async function runRelRange(
   };
   try {
     const read = {
-      path: spec.path, start: scanStart, end: spec.size, firstLine: 0, batchRows: ctx.init.batchRows,
+      path: spec.dataPath, name: spec.path, start: scanStart, end: spec.size, firstLine: 0, batchRows: ctx.init.batchRows,
       dialect: { delimiter: spec.delimiter, quote: spec.quote }, stopAt: range.stopAt, cursor, scan: ctx.scan,
     };
     for await (const batch of readBatches(read)) {

@@ -1,5 +1,7 @@
-import { rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { compressionOf, gunzipTo, zstdUnsupported } from '../input/decompress.js';
 import type { StreamingConfig } from '../config/streaming-config.js';
 import { ImportError, toImportError } from '../errors/import-error.js';
 import { CSR_BYTES_PER_EDGE, type MemoryPlan, fitsBudget, idIndexBytes, planMemory } from '../plan/memory-plan.js';
@@ -60,9 +62,11 @@ export interface PreparedImport {
  * SAMPLE_BYTES only, except node files with a :LABEL column (their labels decide the tables) and files listed in
  * `fullInference` (after a sample guessed wrong).
  */
-export async function prepareImport(config: StreamingConfig, options: RunOptions = {}, fullInference: ReadonlySet<string> = new Set()): Promise<PreparedImport> {
+export async function prepareImport(
+  config: StreamingConfig, options: RunOptions = {}, fullInference: ReadonlySet<string> = new Set(), inflated: ReadonlyMap<string, string> = new Map(),
+): Promise<PreparedImport> {
   const emit = options.onEvent ?? (() => undefined);
-  const files = await resolveInputs(config);
+  const files = await resolveInputs(config, inflated);
   const clock = new PhaseClock(emit);
   clock.start('sniff', { files: files.map((f) => ({ path: f.path, bytes: f.size })) });
   const facts: (SniffedFacts | undefined)[] = [];
@@ -118,10 +122,11 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
   let threads = config.threads;
   const pool = (): WorkerPool => (workers ??= WorkerPool.start(threads, options.signal));
   try {
-    const prepared = await prepareImport(config, options, fullInference);
+    const clock = new PhaseClock(emit);
+    const inflated = await inflateInputs(config, (name) => pending.path(`.inflate/${name}`), clock, options.signal);
+    const prepared = await prepareImport(config, options, fullInference, inflated);
     const { files, schema } = prepared;
     log = new RejectLog(badRowPolicy(config), config.rejects === undefined ? undefined : new RejectWriter(config.rejects, files));
-    const clock = new PhaseClock(emit);
     clock.durations.sniff = prepared.sniffMs;
     clock.peakRss.sniff = prepared.sniffPeakRss;
     const quote = prepared.plan.quote.charCodeAt(0);
@@ -182,6 +187,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     });
     await workers?.close();
     if (spillDir !== undefined) await rm(spillDir, { recursive: true, force: true });
+    if (inflated.size > 0) await rm(dirname([...inflated.values()][0]), { recursive: true, force: true });
     storeFiles.push(...built.files);
     const relTables = built.tables;
     clock.end('csr', rel.rows);
@@ -374,10 +380,43 @@ function estimateStoreBytes(prepared: PreparedImport, edges: number): number {
 
 /** Plans an import without running it: the schema plan plus how the engine would run it (for --dry-run). */
 export async function planImportRun(config: StreamingConfig, options: RunOptions = {}): Promise<ImportPlan> {
-  const prepared = await prepareImport(config, options);
-  const expected = new Map(prepared.schema.spaces.map((s) => [s.name, expectedNodes(prepared, prepared.files, s.name)]));
-  const memory = memoryFor(config, prepared, expected, options.maxPartitionEdges);
-  return { ...prepared.plan, engine: memory.engine };
+  // Compressed inputs are inflated to read their headers and samples, into a directory removed afterwards.
+  const scratch = await mkdtemp(join(tmpdir(), 'graph-import-plan-'));
+  try {
+    const inflated = await inflateInputs(config, async (name) => join(scratch, name), new PhaseClock(options.onEvent ?? (() => undefined)), options.signal);
+    const prepared = await prepareImport(config, options, new Set(), inflated);
+    const expected = new Map(prepared.schema.spaces.map((s) => [s.name, expectedNodes(prepared, prepared.files, s.name)]));
+    const memory = memoryFor(config, prepared, expected, options.maxPartitionEdges);
+    return { ...prepared.plan, engine: memory.engine };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Inflates every gzip input (told by its first bytes) to a file at `dest(name)`, as a `decompress` phase whose
+ * progress is the compressed bytes read; returns original path -> inflated path. A zstd input is refused.
+ */
+async function inflateInputs(
+  config: StreamingConfig, dest: (name: string) => Promise<string>, clock: PhaseClock, signal: AbortSignal | undefined,
+): Promise<Map<string, string>> {
+  const paths = [...new Set(config.inputs.flatMap((g) => g.files))];
+  const compressed: { path: string; bytes: number }[] = [];
+  for (const path of paths) {
+    const kind = await compressionOf(path);
+    if (kind === 'zstd') throw zstdUnsupported(path);
+    if (kind === 'gzip') compressed.push({ path, bytes: (await stat(path)).size });
+  }
+  const inflated = new Map<string, string>();
+  if (compressed.length === 0) return inflated;
+  clock.start('decompress', { totalBytes: compressed.reduce((n, f) => n + f.bytes, 0), files: compressed });
+  for (const [i, f] of compressed.entries()) {
+    const to = await dest(`${i}-${basename(f.path).replace(/\.(gz|gzip)$/i, '')}`);
+    await gunzipTo(f.path, to, (n) => clock.batch('decompress', f.path, 0, n), signal);
+    inflated.set(f.path, to);
+  }
+  clock.end('decompress', 0);
+  return inflated;
 }
 
 function buildManifest(

@@ -37,7 +37,7 @@ export async function sampleEndpoints(files: InputFile[], indexes: Map<string, I
     const endIndex = indexes.get(endSpec.kind === 'end' ? endSpec.space : '')!;
     const dialect = { delimiter: file.delimiter.charCodeAt(0), quote: file.quote.charCodeAt(0) };
     const data = file.size - file.dataStart;
-    const handle = await open(file.path, 'r');
+    const handle = await open(file.dataPath, 'r');
     try {
       for (let w = 0; w < WINDOWS; w++) {
         const at = file.dataStart + Math.floor((data * w) / WINDOWS);

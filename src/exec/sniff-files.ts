@@ -60,7 +60,7 @@ export async function sniffFile(
   const firstLabel = new FieldTextCache((text) => text.split(arrayDelimiter)[0].trim());
   const cursor = { next: file.dataStart, line: file.dataLine };
   const range = {
-    path: file.path, start: file.dataStart, end: file.size, firstLine: file.dataLine, batchRows,
+    path: file.dataPath, name: file.path, start: file.dataStart, end: file.size, firstLine: file.dataLine, batchRows,
     dialect: { delimiter: file.delimiter.charCodeAt(0), quote }, stopAt: file.dataStart + sampleBytes, cursor,
   };
   for await (const batch of readBatches(range)) {

@@ -22,6 +22,8 @@ export interface RowBatch {
 /** What part of which file to read. */
 export interface ReadRange {
   path: string;
+  /** The name errors give the file (the user's path when `path` is an inflated copy); defaults to `path`. */
+  name?: string;
   /** First byte to scan (after any header and BOM). */
   start: number;
   /** End of the range, exclusive. */
@@ -43,8 +45,9 @@ const STRADDLE_BYTES = 64 << 10;
 
 /** Reads `range` in chunks and yields batches of at most `batchRows` rows; a row is never split between batches. */
 export async function* readBatches(range: ReadRange): AsyncGenerator<RowBatch> {
+  const name = range.name ?? range.path;
   const handle = await open(range.path, 'r').catch((err: unknown) => {
-    throw toImportError(err, 'GI_FILE_UNREADABLE', { file: range.path });
+    throw toImportError(err, 'GI_FILE_UNREADABLE', { file: name });
   });
   try {
     const scan = range.scan ?? new ScanBatch(range.batchRows);
@@ -59,7 +62,7 @@ export async function* readBatches(range: ReadRange): AsyncGenerator<RowBatch> {
     for (;;) {
       const result = scanRows(buf, pos, have, eof, range.dialect, scan, range.stopAt === undefined ? Infinity : range.stopAt - bufOffset);
       if (result.stop === 'unterminated-quote' || result.stop === 'bad-quote') {
-        throw quoteError(range.path, result.stop, buf, bufOffset, line, result.errorOffset ?? pos, result.errorLine ?? 0);
+        throw quoteError(name, result.stop, buf, bufOffset, line, result.errorOffset ?? pos, result.errorLine ?? 0);
       }
       if (scan.rows > 0) {
         yield { buf, scan, firstLine: line, bufOffset, bytesDone: bufOffset + result.next - range.start };
@@ -79,7 +82,7 @@ export async function* readBatches(range: ReadRange): AsyncGenerator<RowBatch> {
       }
       const tail = have - pos;
       if (tail + 1 >= buf.length) {
-        if (buf.length > MAX_ROW_BYTES) throw rowTooLarge(range.path, line, bufOffset + pos);
+        if (buf.length > MAX_ROW_BYTES) throw rowTooLarge(name, line, bufOffset + pos);
         const bigger = Buffer.allocUnsafe(buf.length * 2);
         buf.copy(bigger, 0, pos, have);
         buf = bigger;
@@ -91,7 +94,7 @@ export async function* readBatches(range: ReadRange): AsyncGenerator<RowBatch> {
       pos = 0;
       const want = Math.min(buf.length - have, range.end - filePos);
       const { bytesRead } = await handle.read(buf, have, want, filePos).catch((err: unknown) => {
-        throw toImportError(err, 'GI_FILE_UNREADABLE', { file: range.path });
+        throw toImportError(err, 'GI_FILE_UNREADABLE', { file: name });
       });
       filePos += bytesRead;
       have += bytesRead;

@@ -32,13 +32,15 @@ export interface HeadOptions {
   delimiter?: string;
   quote: string;
   hasHeader: boolean;
+  /** Where the bytes are when not at `path` (an inflated copy of a compressed input). */
+  dataPath?: string;
 }
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
 /** Reads the header row of `path` (csv-parse: speed does not matter here) and the byte where data starts. */
 export async function readFileHead(path: string, opts: HeadOptions): Promise<FileHead> {
-  const { bytes, size } = await readProbe(path);
+  const { bytes, size } = await readProbe(opts.dataPath ?? path, path);
   const bomLength = UTF8_BOM.every((b, i) => bytes[i] === b) ? 3 : 0;
   const delimiter = opts.delimiter ?? detectDelimiter(bytes, bomLength, opts.quote);
   const delimiterSource: SettingSource = opts.delimiter !== undefined ? 'flag' : 'detected';
@@ -64,11 +66,11 @@ export async function readFileHead(path: string, opts: HeadOptions): Promise<Fil
   return { ...base, fields, headerText: headerBytes.toString('utf8'), dataStart: result.next, dataLine: 1 + result.lines };
 }
 
-/** The first bytes of a file (at most HEADER_PROBE_BYTES) and its size. */
-export async function readProbe(path: string): Promise<{ bytes: Buffer; size: number }> {
+/** The first bytes of a file (at most HEADER_PROBE_BYTES) and its size; errors name it `name`. */
+export async function readProbe(path: string, name = path): Promise<{ bytes: Buffer; size: number }> {
   try {
     const info = await stat(path);
-    if (!info.isFile()) throw new ImportError('GI_FILE_UNREADABLE', 'not a regular file', { file: path });
+    if (!info.isFile()) throw new ImportError('GI_FILE_UNREADABLE', 'not a regular file', { file: name });
     const handle = await open(path, 'r');
     try {
       const bytes = Buffer.alloc(Math.min(info.size, HEADER_PROBE_BYTES));
@@ -78,7 +80,7 @@ export async function readProbe(path: string): Promise<{ bytes: Buffer; size: nu
       await handle.close();
     }
   } catch (err) {
-    throw toImportError(err, 'GI_FILE_UNREADABLE', { file: path });
+    throw toImportError(err, 'GI_FILE_UNREADABLE', { file: name });
   }
 }
 

@@ -6,7 +6,10 @@ import { type FileKind, type FileLayout, layoutFile } from './file-layout.js';
 
 /** One input file with the meaning of its columns and where its data begins. */
 export interface InputFile {
+  /** The path the user gave: what every message and report names. */
   path: string;
+  /** Where the bytes are read from: `path`, or an inflated copy of a compressed input (see input/decompress.ts). */
+  dataPath: string;
   /** Index of the config input group this file came from. */
   group: number;
   kind: FileKind;
@@ -29,22 +32,24 @@ export interface InputFile {
 }
 
 /** Reads the header of every input group and lays out each file (IO: the first bytes of each file). */
-export async function resolveInputs(config: StreamingConfig): Promise<InputFile[]> {
+export async function resolveInputs(config: StreamingConfig, inflated: ReadonlyMap<string, string> = new Map()): Promise<InputFile[]> {
   const files: InputFile[] = [];
-  const { quote, quoteSource } = await importQuote(config);
+  const dataPath = (path: string): string => inflated.get(path) ?? path;
+  const { quote, quoteSource } = await importQuote(config, dataPath);
   for (const [group, spec] of config.inputs.entries()) {
     const forced = spec.kind === 'auto' ? undefined : spec.kind;
     const headOpts = { delimiter: config.delimiter, quote };
-    const first = await readFileHead(spec.files[0], { ...headOpts, hasHeader: true });
+    const first = await readFileHead(spec.files[0], { ...headOpts, hasHeader: true, dataPath: dataPath(spec.files[0]) });
     const layout = layoutFile(first.fields, first.path, forced);
     const heads: FileHead[] = [first];
     for (const path of spec.files.slice(1)) {
       // neo4j-admin convention: only a group's first file has a header; the others hold data only.
-      heads.push(await readFileHead(path, { ...headOpts, delimiter: config.delimiter ?? first.delimiter, hasHeader: false }));
+      heads.push(await readFileHead(path, { ...headOpts, delimiter: config.delimiter ?? first.delimiter, hasHeader: false, dataPath: dataPath(path) }));
     }
     for (const head of heads) {
       files.push({
         path: head.path,
+        dataPath: dataPath(head.path),
         group,
         kind: layout.kind,
         fixedName: spec.name,
@@ -68,11 +73,11 @@ export async function resolveInputs(config: StreamingConfig): Promise<InputFile[
  * The import's quote character: --quote when given, else the candidate that quotes the most fields in the first
  * bytes of all input files together (one quote per import, since tables can be fed by several files).
  */
-async function importQuote(config: StreamingConfig): Promise<{ quote: string; quoteSource: SettingSource }> {
+async function importQuote(config: StreamingConfig, dataPath: (path: string) => string): Promise<{ quote: string; quoteSource: SettingSource }> {
   if (config.sources.quote === 'flag') return { quote: config.quote, quoteSource: 'flag' };
   const counts = [];
   for (const path of new Set(config.inputs.flatMap((g) => g.files))) {
-    const { bytes } = await readProbe(path);
+    const { bytes } = await readProbe(dataPath(path), path);
     const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
     counts.push(countQuotedFields(bytes, bom, config.delimiter));
   }

@@ -71,8 +71,11 @@ export function createBarReporter(out: NodeJS.WriteStream): Reporter {
           if (b === undefined) break;
           const rate = `${count(perSecond(event.rows, event.elapsedMs))} ${b.unit === 'bytes' ? 'rows' : 'edges'}`;
           if (b.unit === 'bytes') {
+            // The decompress phase counts compressed bytes only: its rate is in MB/s, and it has no rows.
+            const rows = event.phase === 'decompress' ? '' : `, ${count(event.rows)} rows`;
             b.bar.update(event.bytes, {
-              amount: `${(event.bytes / 2 ** 20).toFixed(1)}/${mb(b.bar.getTotal())}, ${count(event.rows)} rows`, rate,
+              amount: `${(event.bytes / 2 ** 20).toFixed(1)}/${mb(b.bar.getTotal())}${rows}`,
+              rate: event.phase === 'decompress' ? mb(perSecond(event.bytes, event.elapsedMs)) : rate,
               files: filesText(event.filesDone, event.files),
             });
           } else {
