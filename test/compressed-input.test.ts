@@ -40,7 +40,7 @@ describe('gzip input', () => {
     expect(run.status, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout);
     expect(summary.engine.ranges).toBeGreaterThan(10);
-    expect(summary.phaseMs.decompress).toBeGreaterThan(0);
+    expect(summary.phaseMs.decode).toBeGreaterThan(0);
     // Tables are named after the file stem, `.csv.gz` included.
     expect(summary.nodeTables.map((t: { label: string }) => t.label)).toEqual(['nodes']);
     const [x, y] = await Promise.all([readStoreBytes(a), readStoreBytes(b)]);
@@ -55,11 +55,11 @@ describe('gzip input', () => {
     const run = await runCli([gz.nodes, gz.edges, '--into', join(work, 'progress.db'), '--progress-file', events, '--quiet']);
     expect(run.status, run.stderr).toBe(0);
     const lines = (await readFile(events, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    const start = lines.find((e) => e.type === 'phase-start' && e.phase === 'decompress');
+    const start = lines.find((e) => e.type === 'phase-start' && e.phase === 'decode');
     const compressed = (await stat(gz.nodes)).size + (await stat(gz.edges)).size;
     expect(start.totalBytes).toBe(compressed);
     expect(lines.indexOf(start)).toBe(0);
-    const steps = lines.filter((e) => e.type === 'progress' && e.phase === 'decompress');
+    const steps = lines.filter((e) => e.type === 'progress' && e.phase === 'decode');
     expect(steps.length).toBeGreaterThan(2);
     expect(steps[0].bytes).toBeLessThan(compressed);
     for (let i = 1; i < steps.length; i++) expect(steps[i].bytes).toBeGreaterThan(steps[i - 1].bytes);

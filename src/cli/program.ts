@@ -1,7 +1,7 @@
 import { accessSync, constants, createWriteStream, openSync, realpathSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { type InputGroup, MODES, type StreamingConfig, normalizeConfig, parseGroupSpec } from '../config/streaming-config.js';
+import { INPUT_ENCODINGS, type InputGroup, MODES, type StreamingConfig, normalizeConfig, parseGroupSpec } from '../config/streaming-config.js';
 import { ImportError } from '../errors/import-error.js';
 import { exportCsv } from '../read/export-csv.js';
 import { storeInfo } from '../read/store-info.js';
@@ -66,6 +66,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .option('--skip-bad-relationships', 'skip a relationship whose start or end node does not exist; not counted against --max-bad-rows', false)
     .option('--ignore-extra-columns', 'drop fields past the header\'s width instead of rejecting the row', false)
     .option('--rejects <path>', 'write every skipped row to <path> (NDJSON: file, line, byteOffset, column, code, message, raw) and, per input file, a re-importable CSV of them under <path>.rows/')
+    .addOption(new Option('--input-encoding <encoding>', 'text encoding of the input files; latin1 is transcoded to UTF-8 (default: utf8, checked)').choices(INPUT_ENCODINGS))
     .option('--dry-run', 'read headers and samples, print the plan (with --json: as JSON), write nothing', false)
     .option('--json', 'print the summary as one JSON object on stdout (and no progress unless --progress is given)', false)
     .addOption(new Option('--progress <mode>', 'progress on stderr: bar (terminal), plain (timestamped lines), json (NDJSON events), none; auto picks bar on a terminal, plain otherwise or when CI is set').choices(PROGRESS_MODES))
@@ -96,6 +97,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
         skipBadRelationships: opts.skipBadRelationships as boolean,
         ignoreExtraColumns: opts.ignoreExtraColumns as boolean,
         rejects: opts.rejects as string | undefined,
+        inputEncoding: opts.inputEncoding as string | undefined,
       });
       if (config.rejects !== undefined) checkOutputPath('--rejects', config.rejects, config);
       if (opts.dryRun === true) {

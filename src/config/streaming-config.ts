@@ -11,6 +11,8 @@ export interface InputGroup {
 }
 
 export const ID_TYPES = ['auto', 'string', 'integer'] as const;
+/** Text encodings of input files. */
+export const INPUT_ENCODINGS = ['utf8', 'latin1'] as const;
 
 /** Execution modes: `auto` picks streaming or in-memory by comparing the total input size with `streamingThreshold`. */
 export const MODES = ['auto', 'streaming', 'in-memory'] as const;
@@ -54,6 +56,8 @@ export interface StreamingConfig {
   readonly ignoreExtraColumns: boolean;
   /** Path of the rejected-rows report (NDJSON), with re-importable rows beside it; undefined: none written. */
   readonly rejects?: string;
+  /** Text encoding of the inputs: UTF-8 (checked), or Latin-1 (transcoded to UTF-8 before reading). */
+  readonly inputEncoding: (typeof INPUT_ENCODINGS)[number];
   readonly sources: Readonly<Record<string, ValueSource>>;
 }
 
@@ -80,6 +84,7 @@ export interface ConfigInput {
   ignoreExtraColumns?: boolean;
   /** Where the rejected-rows report goes. */
   rejects?: string;
+  inputEncoding?: string;
 }
 
 export const DEFAULTS = {
@@ -134,6 +139,7 @@ export function normalizeConfig(input: ConfigInput): StreamingConfig {
     skipBadRelationships: pick('skipBadRelationships', input.skipBadRelationships, false),
     ignoreExtraColumns: pick('ignoreExtraColumns', input.ignoreExtraColumns, false),
     rejects: input.rejects,
+    inputEncoding: parseChoice('--input-encoding', pick('inputEncoding', input.inputEncoding, 'utf8'), INPUT_ENCODINGS),
     sources: Object.freeze(sources),
   };
   return Object.freeze(config);

@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   GI_LIMIT_EXCEEDED: 'data',
   GI_TOO_MANY_BAD_ROWS: 'data',
   GI_BAD_COMPRESSION: 'data',
+  GI_INVALID_UTF8: 'data',
   GI_UNSUPPORTED_COMPRESSION: 'data',
   // resources: the import cannot fit the memory budget it was given
   GI_MEMORY_BUDGET: 'usage',

@@ -1,7 +1,7 @@
 import type { ImportPlan } from '../plan/plan-import.js';
 
-/** The phases of an import, in order (`decompress` only when an input is compressed). */
-export const PHASES = ['decompress', 'sniff', 'nodes', 'relationships', 'csr', 'commit'] as const;
+/** The phases of an import, in order (`decode` only when an input is compressed or not UTF-8). */
+export const PHASES = ['decode', 'sniff', 'nodes', 'relationships', 'csr', 'commit'] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Counts per table in the result. */

@@ -19,7 +19,7 @@ import { type BadRowPolicy, type RejectSpill, type SkippedCounts, dispositionOf,
 /** What a task needs to know about one relationship file (plain data: it is posted to worker threads). */
 export interface RelFileSpec {
   fileIndex: number;
-  /** The user's path (messages) and where the bytes are (an inflated copy of a compressed input, or the same). */
+  /** The user's path (messages) and where the bytes are (a decoded copy of a compressed or Latin-1 input, or the same). */
   path: string;
   dataPath: string;
   size: number;

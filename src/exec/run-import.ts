@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { compressionOf, gunzipTo, zstdUnsupported } from '../input/decompress.js';
+import { compressionOf, decodeTo, zstdUnsupported } from '../input/decode-input.js';
 import type { StreamingConfig } from '../config/streaming-config.js';
 import { ImportError, toImportError } from '../errors/import-error.js';
 import { CSR_BYTES_PER_EDGE, type MemoryPlan, fitsBudget, idIndexBytes, planMemory } from '../plan/memory-plan.js';
@@ -63,10 +63,10 @@ export interface PreparedImport {
  * `fullInference` (after a sample guessed wrong).
  */
 export async function prepareImport(
-  config: StreamingConfig, options: RunOptions = {}, fullInference: ReadonlySet<string> = new Set(), inflated: ReadonlyMap<string, string> = new Map(),
+  config: StreamingConfig, options: RunOptions = {}, fullInference: ReadonlySet<string> = new Set(), decoded: ReadonlyMap<string, string> = new Map(),
 ): Promise<PreparedImport> {
   const emit = options.onEvent ?? (() => undefined);
-  const files = await resolveInputs(config, inflated);
+  const files = await resolveInputs(config, decoded);
   const clock = new PhaseClock(emit);
   clock.start('sniff', { files: files.map((f) => ({ path: f.path, bytes: f.size })) });
   const facts: (SniffedFacts | undefined)[] = [];
@@ -123,8 +123,8 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
   const pool = (): WorkerPool => (workers ??= WorkerPool.start(threads, options.signal));
   try {
     const clock = new PhaseClock(emit);
-    const inflated = await inflateInputs(config, (name) => pending.path(`.inflate/${name}`), clock, options.signal);
-    const prepared = await prepareImport(config, options, fullInference, inflated);
+    const decoded = await decodeInputs(config, (name) => pending.path(`.decoded/${name}`), clock, options.signal);
+    const prepared = await prepareImport(config, options, fullInference, decoded);
     const { files, schema } = prepared;
     log = new RejectLog(badRowPolicy(config), config.rejects === undefined ? undefined : new RejectWriter(config.rejects, files));
     clock.durations.sniff = prepared.sniffMs;
@@ -187,7 +187,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     });
     await workers?.close();
     if (spillDir !== undefined) await rm(spillDir, { recursive: true, force: true });
-    if (inflated.size > 0) await rm(dirname([...inflated.values()][0]), { recursive: true, force: true });
+    if (decoded.size > 0) await rm(dirname([...decoded.values()][0]), { recursive: true, force: true });
     storeFiles.push(...built.files);
     const relTables = built.tables;
     clock.end('csr', rel.rows);
@@ -380,11 +380,11 @@ function estimateStoreBytes(prepared: PreparedImport, edges: number): number {
 
 /** Plans an import without running it: the schema plan plus how the engine would run it (for --dry-run). */
 export async function planImportRun(config: StreamingConfig, options: RunOptions = {}): Promise<ImportPlan> {
-  // Compressed inputs are inflated to read their headers and samples, into a directory removed afterwards.
+  // Compressed or Latin-1 inputs are decoded to read their headers and samples, into a directory removed afterwards.
   const scratch = await mkdtemp(join(tmpdir(), 'graph-import-plan-'));
   try {
-    const inflated = await inflateInputs(config, async (name) => join(scratch, name), new PhaseClock(options.onEvent ?? (() => undefined)), options.signal);
-    const prepared = await prepareImport(config, options, new Set(), inflated);
+    const decoded = await decodeInputs(config, async (name) => join(scratch, name), new PhaseClock(options.onEvent ?? (() => undefined)), options.signal);
+    const prepared = await prepareImport(config, options, new Set(), decoded);
     const expected = new Map(prepared.schema.spaces.map((s) => [s.name, expectedNodes(prepared, prepared.files, s.name)]));
     const memory = memoryFor(config, prepared, expected, options.maxPartitionEdges);
     return { ...prepared.plan, engine: memory.engine };
@@ -394,29 +394,31 @@ export async function planImportRun(config: StreamingConfig, options: RunOptions
 }
 
 /**
- * Inflates every gzip input (told by its first bytes) to a file at `dest(name)`, as a `decompress` phase whose
- * progress is the compressed bytes read; returns original path -> inflated path. A zstd input is refused.
+ * Decodes every input that is not plain UTF-8 text (gzip, told by its first bytes; all inputs with
+ * --input-encoding latin1) to a UTF-8 file at `dest(name)`, as a `decode` phase whose progress counts the bytes of
+ * the files as stored; returns original path -> decoded path. A zstd input is refused.
  */
-async function inflateInputs(
+async function decodeInputs(
   config: StreamingConfig, dest: (name: string) => Promise<string>, clock: PhaseClock, signal: AbortSignal | undefined,
 ): Promise<Map<string, string>> {
   const paths = [...new Set(config.inputs.flatMap((g) => g.files))];
-  const compressed: { path: string; bytes: number }[] = [];
+  const todo: { path: string; bytes: number; gzip: boolean }[] = [];
+  const latin1 = config.inputEncoding === 'latin1';
   for (const path of paths) {
     const kind = await compressionOf(path);
     if (kind === 'zstd') throw zstdUnsupported(path);
-    if (kind === 'gzip') compressed.push({ path, bytes: (await stat(path)).size });
+    if (kind === 'gzip' || latin1) todo.push({ path, bytes: (await stat(path)).size, gzip: kind === 'gzip' });
   }
-  const inflated = new Map<string, string>();
-  if (compressed.length === 0) return inflated;
-  clock.start('decompress', { totalBytes: compressed.reduce((n, f) => n + f.bytes, 0), files: compressed });
-  for (const [i, f] of compressed.entries()) {
+  const decoded = new Map<string, string>();
+  if (todo.length === 0) return decoded;
+  clock.start('decode', { totalBytes: todo.reduce((n, f) => n + f.bytes, 0), files: todo });
+  for (const [i, f] of todo.entries()) {
     const to = await dest(`${i}-${basename(f.path).replace(/\.(gz|gzip)$/i, '')}`);
-    await gunzipTo(f.path, to, (n) => clock.batch('decompress', f.path, 0, n), signal);
-    inflated.set(f.path, to);
+    await decodeTo(f.path, to, { gzip: f.gzip, latin1 }, (n) => clock.batch('decode', f.path, 0, n), signal);
+    decoded.set(f.path, to);
   }
-  clock.end('decompress', 0);
-  return inflated;
+  clock.end('decode', 0);
+  return decoded;
 }
 
 function buildManifest(

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { ImportError, toImportError } from '../errors/import-error.js';
 import { type ByteDialect, ScanBatch, scanRows } from './scanner.js';
+import { checkUtf8 } from './utf8-check.js';
 
 /** Bytes read from disk per read call: large enough that syscalls vanish in the profile, small enough to stay flat. */
 export const CHUNK_BYTES = 8 << 20; // 8 MiB
@@ -65,6 +66,7 @@ export async function* readBatches(range: ReadRange): AsyncGenerator<RowBatch> {
         throw quoteError(name, result.stop, buf, bufOffset, line, result.errorOffset ?? pos, result.errorLine ?? 0);
       }
       if (scan.rows > 0) {
+        checkUtf8(name, buf, pos, result.next, scan, bufOffset, line);
         yield { buf, scan, firstLine: line, bufOffset, bytesDone: bufOffset + result.next - range.start };
       }
       line += result.lines;

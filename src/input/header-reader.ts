@@ -3,6 +3,7 @@ import { parse } from 'csv-parse/sync';
 import { ImportError, toImportError } from '../errors/import-error.js';
 import { detectDelimiter } from './detect-dialect.js';
 import { ScanBatch, scanRows } from './scanner.js';
+import { checkUtf8 } from './utf8-check.js';
 
 /** Bytes read to find the header row; a header longer than this is refused with a clear error. */
 export const HEADER_PROBE_BYTES = 1 << 20; // 1 MiB
@@ -62,6 +63,7 @@ export async function readFileHead(path: string, opts: HeadOptions): Promise<Fil
     throw new ImportError('GI_HEADER_MALFORMED', `the header line is longer than ${HEADER_PROBE_BYTES} bytes`, { file: path, line: 1 });
   }
   const headerBytes = bytes.subarray(bomLength, scan.rowEnd[0]);
+  checkUtf8(path, bytes, bomLength, scan.rowEnd[0], scan, 0, 1);
   const fields = parseHeaderFields(headerBytes, delimiter, opts.quote, path);
   return { ...base, fields, headerText: headerBytes.toString('utf8'), dataStart: result.next, dataLine: 1 + result.lines };
 }

@@ -8,7 +8,7 @@ import { type FileKind, type FileLayout, layoutFile } from './file-layout.js';
 export interface InputFile {
   /** The path the user gave: what every message and report names. */
   path: string;
-  /** Where the bytes are read from: `path`, or an inflated copy of a compressed input (see input/decompress.ts). */
+  /** Where the bytes are read from: `path`, or a decoded copy of a compressed or Latin-1 input (see input/decode-input.ts). */
   dataPath: string;
   /** Index of the config input group this file came from. */
   group: number;
@@ -32,9 +32,9 @@ export interface InputFile {
 }
 
 /** Reads the header of every input group and lays out each file (IO: the first bytes of each file). */
-export async function resolveInputs(config: StreamingConfig, inflated: ReadonlyMap<string, string> = new Map()): Promise<InputFile[]> {
+export async function resolveInputs(config: StreamingConfig, decoded: ReadonlyMap<string, string> = new Map()): Promise<InputFile[]> {
   const files: InputFile[] = [];
-  const dataPath = (path: string): string => inflated.get(path) ?? path;
+  const dataPath = (path: string): string => decoded.get(path) ?? path;
   const { quote, quoteSource } = await importQuote(config, dataPath);
   for (const [group, spec] of config.inputs.entries()) {
     const forced = spec.kind === 'auto' ? undefined : spec.kind;

@@ -71,11 +71,11 @@ export function createBarReporter(out: NodeJS.WriteStream): Reporter {
           if (b === undefined) break;
           const rate = `${count(perSecond(event.rows, event.elapsedMs))} ${b.unit === 'bytes' ? 'rows' : 'edges'}`;
           if (b.unit === 'bytes') {
-            // The decompress phase counts compressed bytes only: its rate is in MB/s, and it has no rows.
-            const rows = event.phase === 'decompress' ? '' : `, ${count(event.rows)} rows`;
+            // The decode phase counts the bytes of the files as stored (compressed) only: its rate is in MB/s, and it has no rows.
+            const rows = event.phase === 'decode' ? '' : `, ${count(event.rows)} rows`;
             b.bar.update(event.bytes, {
               amount: `${(event.bytes / 2 ** 20).toFixed(1)}/${mb(b.bar.getTotal())}${rows}`,
-              rate: event.phase === 'decompress' ? mb(perSecond(event.bytes, event.elapsedMs)) : rate,
+              rate: event.phase === 'decode' ? mb(perSecond(event.bytes, event.elapsedMs)) : rate,
               files: filesText(event.filesDone, event.files),
             });
           } else {

@@ -6,10 +6,11 @@ import { createGunzip } from 'node:zlib';
 import { ImportError, toImportError } from '../errors/import-error.js';
 
 /**
- * Compressed inputs. A gzip file cannot be cut into byte ranges for parallel reading, so each one is inflated once,
- * streaming, into the import's temporary directory, and every later pass (header, sample, parallel ranges, re-reads)
- * reads the inflated copy. The user sees the original path in every message. Node 20's zlib has no zstd, and no
- * well-kept pure package reaches a useful speed, so .zst is refused with a hint instead of read slowly.
+ * Inputs that are not plain UTF-8 text: gzip-compressed files, and files in Latin-1 (--input-encoding latin1). A
+ * gzip stream cannot be cut into byte ranges for parallel reading, and Latin-1 bytes are not the UTF-8 the store
+ * holds, so such a file is decoded once, streaming, into the import's temporary directory, and every later pass
+ * (header, sample, parallel ranges, re-reads) reads the decoded copy. Every message names the user's file. Node
+ * 20's zlib has no zstd, and no well-kept pure package reaches a useful speed, so .zst is refused with a hint.
  */
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -43,17 +44,35 @@ export async function compressionOf(path: string): Promise<'gzip' | 'zstd' | 'no
   }
 }
 
-/** Inflates the gzip file `source` into `dest`, calling `onRead` with the compressed bytes consumed as it goes. */
-export async function gunzipTo(source: string, dest: string, onRead: (compressedBytes: number) => void, signal?: AbortSignal): Promise<void> {
+/** How a file must be decoded. */
+export interface Decoding {
+  gzip: boolean;
+  latin1: boolean;
+}
+
+/**
+ * Writes the UTF-8 text of `source` to `dest` (inflating gzip, transcoding Latin-1), calling `onRead` with the bytes
+ * of `source` consumed as it goes: progress on the file as stored, compressed or not.
+ */
+export async function decodeTo(source: string, dest: string, how: Decoding, onRead: (sourceBytes: number) => void, signal?: AbortSignal): Promise<void> {
   const count = new Transform({
     transform(chunk: Buffer, _enc, done) {
       onRead(chunk.length);
       done(null, chunk);
     },
   });
+  // One byte is one character in Latin-1, so a chunk boundary never splits one.
+  const latin1 = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      done(null, Buffer.from(chunk.toString('latin1'), 'utf8'));
+    },
+  });
+  const stages: NodeJS.ReadWriteStream[] = [count];
+  // Concatenated gzip members (as `cat a.gz b.gz` makes) are one stream to createGunzip: all are read.
+  if (how.gzip) stages.push(createGunzip({ chunkSize: 1 << 20 }));
+  if (how.latin1) stages.push(latin1);
   try {
-    // Concatenated gzip members (as `cat a.gz b.gz` makes) are one stream to createGunzip: all are read.
-    await pipeline(createReadStream(source, { highWaterMark: 1 << 20 }), count, createGunzip({ chunkSize: 1 << 20 }), createWriteStream(dest), { signal });
+    await pipeline([createReadStream(source, { highWaterMark: 1 << 20 }), ...stages, createWriteStream(dest)], { signal });
   } catch (err) {
     if (signal?.aborted) throw new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
     const code = (err as NodeJS.ErrnoException).code ?? '';
