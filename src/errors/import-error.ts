@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   GI_STORE_CORRUPT: 'io',
   GI_STORE_NOT_FOUND: 'io',
   GI_OUTPUT_UNWRITABLE: 'io',
+  GI_INPUT_CHANGED: 'io',
   // the run was stopped
   GI_INTERRUPTED: 'interrupted',
   // a defect in graph-import itself, or the worker pool failing under it

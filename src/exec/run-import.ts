@@ -11,7 +11,7 @@ import { rangeBytesFor } from '../plan/split-ranges.js';
 import type { InferredKind } from '../schema/infer-types.js';
 import { type GraphSchema, type SniffedFacts, buildGraphSchema } from '../schema/graph-schema.js';
 import { idColumnSpec } from '../schema/file-layout.js';
-import { type InputFile, resolveInputs } from '../schema/resolve-inputs.js';
+import { type InputFile, checkInputsUnchanged, resolveInputs } from '../schema/resolve-inputs.js';
 import { type Manifest, STORE_FORMAT, STORE_FORMAT_VERSION, typeToManifest } from '../store/manifest.js';
 import { NodeTableWriter } from '../store/node-table-writer.js';
 import type { StoreFileEntry } from '../store/rel-table-writer.js';
@@ -119,6 +119,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
   const writers: NodeTableWriter[] = [];
   let workers: WorkerPool | undefined;
   let log: RejectLog | undefined;
+  let inputs: InputFile[] = [];
   let threads = config.threads;
   const pool = (): WorkerPool => (workers ??= WorkerPool.start(threads, options.signal));
   try {
@@ -126,6 +127,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const decoded = await decodeInputs(config, (name) => pending.path(`.decoded/${name}`), clock, options.signal);
     const prepared = await prepareImport(config, options, fullInference, decoded);
     const { files, schema } = prepared;
+    inputs = files;
     log = new RejectLog(badRowPolicy(config), config.rejects === undefined ? undefined : new RejectWriter(config.rejects, files));
     clock.durations.sniff = prepared.sniffMs;
     clock.peakRss.sniff = prepared.sniffPeakRss;
@@ -153,6 +155,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
       bytesRead += file.size;
     }
     for (const [t, writer] of writers.entries()) storeFiles.push({ path: `nodes/${t}.arrow`, ...(await writer.close()) });
+    await checkInputsUnchanged(files);
     for (const index of indexes.values()) index.freeze();
     clock.end('nodes', nodeRows);
 
@@ -170,6 +173,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
       },
     });
     for (const f of files) if (f.kind === 'relationship') bytesRead += f.size;
+    await checkInputsUnchanged(files);
     log.checkPercent(nodeRows + rel.rows + log.total);
     if (rejectsDir !== undefined) await rm(rejectsDir, { recursive: true, force: true });
     clock.end('relationships', rel.rows);
@@ -238,10 +242,25 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     await workers?.close();
     await Promise.all(writers.map((w) => w.abort()));
     await pending.discard();
-    throw toImportError(err);
+    throw await explainFailure(toImportError(err), inputs);
   } finally {
     log?.close();
   }
+}
+
+/**
+ * The error to report for a failed import: when an input changed while it was read, that is the cause (a short
+ * read or a range mismatch is only its symptom), so GI_INPUT_CHANGED replaces the error, keeping it as the cause.
+ */
+async function explainFailure(err: ImportError, files: InputFile[]): Promise<ImportError> {
+  if (err.code === 'GI_INTERRUPTED' || err.code === 'GI_INPUT_CHANGED' || err.code === 'GI_INFERENCE_RESTART') return err;
+  try {
+    await checkInputsUnchanged(files);
+  } catch (changed) {
+    const c = changed as ImportError;
+    return new ImportError(c.code, `${c.reason} (the import then failed with ${err.code})`, { file: c.file, hint: c.hint, cause: err });
+  }
+  return err;
 }
 
 /**

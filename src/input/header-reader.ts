@@ -15,6 +15,8 @@ export type SettingSource = 'flag' | 'default' | 'detected';
 export interface FileHead {
   path: string;
   size: number;
+  /** Modification time when the head was read: a file that changes while it is imported is caught by it. */
+  mtimeMs: number;
   /** Header fields, when the file has a header line. */
   fields: string[];
   /** The header line as written (without its line end), or '' without a header: the first line of a rejects file. */
@@ -41,11 +43,11 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
 /** Reads the header row of `path` (csv-parse: speed does not matter here) and the byte where data starts. */
 export async function readFileHead(path: string, opts: HeadOptions): Promise<FileHead> {
-  const { bytes, size } = await readProbe(opts.dataPath ?? path, path);
+  const { bytes, size, mtimeMs } = await readProbe(opts.dataPath ?? path, path);
   const bomLength = UTF8_BOM.every((b, i) => bytes[i] === b) ? 3 : 0;
   const delimiter = opts.delimiter ?? detectDelimiter(bytes, bomLength, opts.quote);
   const delimiterSource: SettingSource = opts.delimiter !== undefined ? 'flag' : 'detected';
-  const base = { path, size, delimiter, delimiterSource, quote: opts.quote };
+  const base = { path, size, mtimeMs, delimiter, delimiterSource, quote: opts.quote };
   if (!opts.hasHeader) return { ...base, fields: [], headerText: '', dataStart: bomLength, dataLine: 1 };
   if (size - bomLength <= 0) {
     throw new ImportError('GI_HEADER_MISSING', 'file is empty: a header line is required', { file: path, line: 1 });
@@ -69,7 +71,7 @@ export async function readFileHead(path: string, opts: HeadOptions): Promise<Fil
 }
 
 /** The first bytes of a file (at most HEADER_PROBE_BYTES) and its size; errors name it `name`. */
-export async function readProbe(path: string, name = path): Promise<{ bytes: Buffer; size: number }> {
+export async function readProbe(path: string, name = path): Promise<{ bytes: Buffer; size: number; mtimeMs: number }> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new ImportError('GI_FILE_UNREADABLE', 'not a regular file', { file: name });
@@ -77,7 +79,7 @@ export async function readProbe(path: string, name = path): Promise<{ bytes: Buf
     try {
       const bytes = Buffer.alloc(Math.min(info.size, HEADER_PROBE_BYTES));
       const { bytesRead } = await handle.read(bytes, 0, bytes.length, 0);
-      return { bytes: bytes.subarray(0, bytesRead), size: info.size };
+      return { bytes: bytes.subarray(0, bytesRead), size: info.size, mtimeMs: info.mtimeMs };
     } finally {
       await handle.close();
     }

@@ -1,4 +1,6 @@
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { ImportError } from '../errors/import-error.js';
 import type { StreamingConfig } from '../config/streaming-config.js';
 import { countQuotedFields, pickQuote } from '../input/detect-dialect.js';
 import { type FileHead, type SettingSource, readFileHead, readProbe } from '../input/header-reader.js';
@@ -20,6 +22,8 @@ export interface InputFile {
   /** Shared by every file of a group: the header is read from the group's first file. */
   layout: FileLayout;
   size: number;
+  /** Modification time of the file read (see checkInputsUnchanged). */
+  mtimeMs: number;
   dataStart: number;
   dataLine: number;
   delimiter: string;
@@ -56,6 +60,7 @@ export async function resolveInputs(config: StreamingConfig, decoded: ReadonlyMa
         stem: fileStem(head.path),
         layout,
         size: head.size,
+        mtimeMs: head.mtimeMs,
         dataStart: head.dataStart,
         dataLine: head.dataLine,
         delimiter: head.delimiter,
@@ -93,4 +98,27 @@ const DATA_EXTENSIONS = /(\.(csv|tsv|psv|txt|dat))?(\.(gz|gzip|zst))?$/i;
 export function fileStem(path: string): string {
   const name = basename(path);
   return name.replace(DATA_EXTENSIONS, '') || name;
+}
+
+/**
+ * Throws GI_INPUT_CHANGED when a file read in place (not a decoded copy) changed size or modification time, or
+ * disappeared, since its head was read: rows read before and after the change would not be one consistent file.
+ */
+export async function checkInputsUnchanged(files: InputFile[]): Promise<void> {
+  for (const f of files) {
+    if (f.dataPath !== f.path) continue;
+    let now: { size: number; mtimeMs: number };
+    try {
+      now = await stat(f.path);
+    } catch (err) {
+      throw new ImportError('GI_INPUT_CHANGED', 'the file was removed or became unreadable while it was being imported', {
+        file: f.path, cause: err, hint: 'import files that nothing else writes to meanwhile (copy them first); nothing was written',
+      });
+    }
+    if (now.size !== f.size || now.mtimeMs !== f.mtimeMs) {
+      throw new ImportError('GI_INPUT_CHANGED', `the file changed while it was being imported (${f.size} bytes when opened, ${now.size} now)`, {
+        file: f.path, hint: 'import files that nothing else writes to meanwhile (copy them first); nothing was written',
+      });
+    }
+  }
 }
