@@ -119,4 +119,28 @@ describe('encodings and line shapes end to end', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/persons\.csv:1:2: GI_INVALID_UTF8: byte 0xFF at byte offset 7/);
   });
+
+  it('--auto-skip-subsequent-headers passes over repeated header lines (concatenated files), counted apart from bad rows', async () => {
+    const personsHeader = 'id:ID,name';
+    const knowsHeader = ':START_ID,:END_ID,note';
+    const rels = knows(30);
+    const clean = await importDump('no-repeats', { 'persons.csv': `${personsHeader}\n${people.join('\n')}\n`, 'knows.csv': `${knowsHeader}\n${rels.join('\n')}\n` });
+    expect(clean.status, clean.stderr).toBe(0);
+    // `cat part1.csv part2.csv ...`: every part keeps its header line.
+    const concatenated = (header: string, rows: string[], parts: number): string => {
+      const size = Math.ceil(rows.length / parts);
+      return Array.from({ length: parts }, (_, p) => `${header}\n${rows.slice(p * size, (p + 1) * size).map((r) => `${r}\n`).join('')}`).join('');
+    };
+    const files = { 'persons.csv': concatenated(personsHeader, people, 2), 'knows.csv': concatenated(knowsHeader, rels, 5) };
+    const refused = await importDump('repeats-refused', files);
+    expect(refused.status).toBe(1);
+    const sub = await mkdtemp(join(dir, 'repeats-'));
+    for (const [f, content] of Object.entries(files)) await writeFile(join(sub, f), content);
+    const run = await runCli([join(sub, 'persons.csv'), join(sub, 'knows.csv'), '--into', join(sub, 'g.db'), '--auto-skip-subsequent-headers', '--threads', '2', '--batch-size', '4', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.repeatedHeadersSkipped).toBe(1 + 4);
+    expect(summary.skipped.rows).toBe(0);
+    expect(await dumpGraph(join(sub, 'g.db'))).toEqual(clean.dump);
+  });
 });

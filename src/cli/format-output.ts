@@ -28,6 +28,7 @@ export function formatSummary(r: ImportResult): string {
     const reasons = Object.entries(r.skipped.byReason).map(([code, k]) => `${n(k)} ${code}`).join(', ');
     lines.push(`  skipped ${n(r.skipped.rows)} bad row(s): ${reasons}${r.rejectsReport !== undefined ? `; every one is in ${r.rejectsReport}` : ''}`);
   }
+  if (r.repeatedHeadersSkipped > 0) lines.push(`  passed over ${n(r.repeatedHeadersSkipped)} line(s) repeating a header (--auto-skip-subsequent-headers)`);
   const phases = Object.entries(r.phaseMs).map(([p, ms]) => `${p} ${secs(ms)}`).join(', ');
   lines.push(`  phases: ${phases}`);
   lines.push(`  throughput: ${n(r.throughput.rowsPerSecond)} rows/s, ${mb(r.throughput.bytesPerSecond)}/s of ${mb(r.bytesRead)} read; peak RSS ${mb(r.peakRssBytes)}; store ${mb(r.storeBytes)}`);

@@ -65,6 +65,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .option('--skip-duplicate-nodes', 'skip a node whose ID was already seen in its ID space (the first wins); not counted against --max-bad-rows', false)
     .option('--skip-bad-relationships', 'skip a relationship whose start or end node does not exist; not counted against --max-bad-rows', false)
     .option('--ignore-extra-columns', 'drop fields past the header\'s width instead of rejecting the row', false)
+    .option('--auto-skip-subsequent-headers', 'pass over data lines that repeat the header line exactly (concatenated files); counted in the summary', false)
     .option('--rejects <path>', 'write every skipped row to <path> (NDJSON: file, line, byteOffset, column, code, message, raw) and, per input file, a re-importable CSV of them under <path>.rows/')
     .addOption(new Option('--input-encoding <encoding>', 'text encoding of the input files; latin1 is transcoded to UTF-8 (default: utf8, checked)').choices(INPUT_ENCODINGS))
     .option('--dry-run', 'read headers and samples, print the plan (with --json: as JSON), write nothing', false)
@@ -96,6 +97,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
         skipDuplicateNodes: opts.skipDuplicateNodes as boolean,
         skipBadRelationships: opts.skipBadRelationships as boolean,
         ignoreExtraColumns: opts.ignoreExtraColumns as boolean,
+        autoSkipSubsequentHeaders: opts.autoSkipSubsequentHeaders as boolean,
         rejects: opts.rejects as string | undefined,
         inputEncoding: opts.inputEncoding as string | undefined,
       });

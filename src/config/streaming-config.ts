@@ -54,6 +54,8 @@ export interface StreamingConfig {
   readonly skipBadRelationships: boolean;
   /** Fields past the header's width are dropped instead of making the row bad. */
   readonly ignoreExtraColumns: boolean;
+  /** Data lines that repeat the header line exactly are passed over (concatenated files). */
+  readonly autoSkipSubsequentHeaders: boolean;
   /** Path of the rejected-rows report (NDJSON), with re-importable rows beside it; undefined: none written. */
   readonly rejects?: string;
   /** Text encoding of the inputs: UTF-8 (checked), or Latin-1 (transcoded to UTF-8 before reading). */
@@ -82,6 +84,7 @@ export interface ConfigInput {
   skipDuplicateNodes?: boolean;
   skipBadRelationships?: boolean;
   ignoreExtraColumns?: boolean;
+  autoSkipSubsequentHeaders?: boolean;
   /** Where the rejected-rows report goes. */
   rejects?: string;
   inputEncoding?: string;
@@ -138,6 +141,7 @@ export function normalizeConfig(input: ConfigInput): StreamingConfig {
     skipDuplicateNodes: pick('skipDuplicateNodes', input.skipDuplicateNodes, false),
     skipBadRelationships: pick('skipBadRelationships', input.skipBadRelationships, false),
     ignoreExtraColumns: pick('ignoreExtraColumns', input.ignoreExtraColumns, false),
+    autoSkipSubsequentHeaders: pick('autoSkipSubsequentHeaders', input.autoSkipSubsequentHeaders, false),
     rejects: input.rejects,
     inputEncoding: parseChoice('--input-encoding', pick('inputEncoding', input.inputEncoding, 'utf8'), INPUT_ENCODINGS),
     sources: Object.freeze(sources),

@@ -37,6 +37,8 @@ export interface ImportResult {
   skipped: { rows: number; byReason: Record<string, number>; byFile: Record<string, Record<string, number>> };
   /** The rejects report, when one was asked for. */
   rejectsReport?: string;
+  /** Lines repeating a header that --auto-skip-subsequent-headers passed over (not data, not counted as skipped). */
+  repeatedHeadersSkipped: number;
   /** How the engine ran: path, parallelism and memory figures. */
   engine: EngineFacts;
 }

@@ -12,6 +12,7 @@ import { appendField } from './append-field.js';
 import type { NodeTableWriter } from '../store/node-table-writer.js';
 import { ImportError } from '../errors/import-error.js';
 import { type RejectLog, toleratesBadRows } from './bad-rows.js';
+import { isRepeatedHeader } from '../input/repeated-header.js';
 import type { IdIndex } from './id-index.js';
 import { castError, duplicateIdError, fieldCountError, inferenceRestart, missingIdError } from './row-errors.js';
 import { unescapeInto } from './unescape.js';
@@ -30,6 +31,8 @@ export interface NodeSinks {
   verifyKinds?: (InferredKind | null)[];
   /** Where bad rows are decided and recorded; without it the first bad row fails the load. */
   rejects?: RejectLog;
+  /** With --auto-skip-subsequent-headers: rows repeating the header are passed over and counted here. */
+  skipHeaders?: { count: number };
 }
 
 /** Per (file, table): which table column each file column feeds, and the table columns the file lacks. */
@@ -92,10 +95,16 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
   // bad half-way through can be undone (builders truncated) without the index ever seeing it.
   const tolerant = log !== undefined && toleratesBadRows(log.policy);
   const extraOk = log?.policy.ignoreExtraColumns === true;
+  const header = sinks.skipHeaders !== undefined && file.headerText !== '' ? Buffer.from(file.headerText) : undefined;
   for await (const batch of readBatches(range)) {
     const { buf, scan } = batch;
     let skipped = 0;
     for (let r = 0; r < scan.rows; r++) {
+      if (header !== undefined && isRepeatedHeader(buf, scan, r, header)) {
+        sinks.skipHeaders!.count++;
+        skipped++;
+        continue;
+      }
       const pos = { file: file.path, batch, row: r };
       let writer: NodeTableWriter | undefined;
       try {

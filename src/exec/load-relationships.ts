@@ -39,6 +39,8 @@ export interface RelPhaseOptions {
   rejects: RejectLog;
   /** Directory for the ranges' reject records when a rejects report is written, else undefined. */
   rejectsDir?: string;
+  /** Pass over lines repeating the header (--auto-skip-subsequent-headers). */
+  skipHeaders: boolean;
 }
 
 /** The relationship phase's output: every edge, as blocks in range order. */
@@ -49,6 +51,8 @@ export interface RelPhaseResult {
   spillFiles: string[];
   ranges: number;
   redone: number;
+  /** Lines repeating a header that were passed over. */
+  headersSkipped: number;
   /** Task time summed over workers, and per-worker task counts (the parallel part's aggregate). */
   taskMs: number;
   tasksPerWorker: number[];
@@ -61,6 +65,7 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
   o.files.forEach((file, i) => {
     if (file.kind !== 'relationship') return;
     specs[i] = relFileSpec(file, i, o.schema, o.verifyKinds[i]);
+    if (o.skipHeaders && file.headerText !== '') specs[i].header = Buffer.from(file.headerText);
     for (const r of splitRanges(i, file.dataStart, file.size, rangeBytesFor(o.batchRows, o.bytesPerRow[i] ?? 64, o.relationshipBytes, o.partitionCount), ranges.length)) ranges.push(r);
   });
   const init: RelTaskInit = {
@@ -172,9 +177,11 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
     }
     let rows = 0;
     let taskMs = 0;
+    let headersSkipped = 0;
     for (const r of reports) {
       rows += r!.rows;
       taskMs += r!.durationMs;
+      headersSkipped += r!.headersSkipped;
     }
     // Every range is final now: tally its skipped rows and copy its reject records, in file order, with exact lines.
     for (const r of ranges) {
@@ -185,7 +192,7 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
         o.rejects.writeRecord({ ...rec, line: lineAt[r.id] + (rec.line ?? 0) });
       }
     }
-    return { blocks, rows, spillFiles, ranges: ranges.length, redone, taskMs, tasksPerWorker };
+    return { blocks, rows, spillFiles, ranges: ranges.length, redone, taskMs, tasksPerWorker, headersSkipped };
   }
 }
 

@@ -14,6 +14,7 @@ import { GrowableU32 } from './growable.js';
 import { IdIndex, type SharedIdIndex } from './id-index.js';
 import { castError, endpointNotFoundError, fieldCountError, inferenceRestart } from './row-errors.js';
 import { EndpointScratch, resolveColumn } from './resolve-endpoints.js';
+import { isRepeatedHeader } from '../input/repeated-header.js';
 import { type BadRowPolicy, type RejectSpill, type SkippedCounts, dispositionOf, rejectRecord, toleratesBadRows, tooManyBadRows } from './bad-rows.js';
 
 /** What a task needs to know about one relationship file (plain data: it is posted to worker threads). */
@@ -45,6 +46,8 @@ export interface RelFileSpec {
    * that does not fit stops the import with GI_INFERENCE_RESTART and the file is re-inferred from all its rows.
    */
   verifyKinds: (InferredKind | null)[];
+  /** The header line's bytes, when repeated headers are passed over (--auto-skip-subsequent-headers). */
+  header?: Uint8Array;
 }
 
 /** Everything a relationship task reads; shared by all tasks of an import. */
@@ -92,6 +95,8 @@ export interface RangeReport extends RangeExtent {
   stopped?: boolean;
   /** Rows skipped (see bad-rows.ts), by reason; those counted against --max-bad-rows, and the first of them. */
   rejected: SkippedCounts;
+  /** Lines repeating the header, passed over (--auto-skip-subsequent-headers). */
+  headersSkipped: number;
   counted: number;
   firstCounted?: ImportErrorJSON;
   /** Where this range's reject records are (a byte span of a RejectSpill), when a rejects report is written. */
@@ -161,6 +166,7 @@ export async function runRelRange(
   const cursor = { next: scanStart, line: 0 };
   const report: RangeReport = {
     range: range.id, scanStart, firstRow: -1, next: scanStart, linesBefore: 0, lines: 0, rows: 0, blocks: [], durationMs: 0, rejected: {}, counted: 0,
+    headersSkipped: 0,
   };
   const groups = new Map<string, Group>();
   const typeNames = new FieldTextCache((text) => text.trim() || spec.fallbackType);
@@ -173,6 +179,9 @@ export async function runRelRange(
   const policy = ctx.init.policy;
   const tolerant = toleratesBadRows(policy);
   const extraOk = policy.ignoreExtraColumns;
+  const header = spec.header;
+  // Row checks per batch take the masked path when a row may be passed over instead of failing the range.
+  const masked = tolerant || header !== undefined;
   const recordsFrom = sink.rejects?.offset ?? 0;
   /** Tallies a row the policy lets the range skip (and records it); throws when it may not be skipped. */
   const rejectRow = (err: ImportError): void => {
@@ -229,11 +238,12 @@ export async function runRelRange(
       // resolved, and rejected in their turn.
       let rows = scan.rows;
       let ok: Uint8Array | undefined;
-      if (tolerant) {
+      if (masked) {
+        // 1: a row to read; 0: wrong field count (rejected in its turn); 2: a repeated header line (passed over).
         ok = ctx.rowOk;
         for (let r = 0; r < rows; r++) {
           const got = scan.fieldCount(r);
-          ok[r] = got === width || (extraOk && got > width) ? 1 : 0;
+          ok[r] = header !== undefined && isRepeatedHeader(buf, scan, r, header) ? 2 : got === width || (extraOk && got > width) ? 1 : 0;
         }
       } else {
         for (let r = 0; r < rows; r++) {
@@ -246,6 +256,11 @@ export async function runRelRange(
       let skipped = 0;
       for (let r = 0; r < rows; r++) {
         let bb: BucketBuffer | undefined;
+        if (ok !== undefined && ok[r] === 2) {
+          report.headersSkipped++;
+          skipped++;
+          continue;
+        }
         try {
           if (ok !== undefined && ok[r] === 0) throw fieldCountError(at(r), width);
           const base = scan.rowField[r];

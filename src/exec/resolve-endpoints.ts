@@ -43,15 +43,15 @@ export class EndpointScratch {
  * Resolves column `column` of the batch's first `rows` rows to node ordinals in `out` (-1: no such node).
  * Integer keys are parsed in one pass and looked up in a second, tight one (see IdIndex.lookupInts); padded,
  * signed, quoted-escaped or very long keys take the general path, with the same result as resolveEndpoint. With
- * `ok` (tolerant imports), rows marked 0 get -1 and every other row takes the general path.
+ * `ok` (row marks), rows not marked 1 get -1 and every other row takes the general path.
  */
 export function resolveColumn(
   index: IdIndex, batch: RowBatch, column: number, rows: number, quote: number, scratch: EndpointScratch, out: Int32Array, ok?: Uint8Array,
 ): void {
   const { buf, scan } = batch;
   if (ok !== undefined) {
-    // Rows marked bad (too few fields) may not have this column: they are not read at all.
-    for (let r = 0; r < rows; r++) out[r] = ok[r] === 0 ? -1 : resolveEndpoint(index, batch, scan.rowField[r] + column, quote, scratch.text);
+    // Rows not marked 1 (too few fields, a repeated header) are not read at all.
+    for (let r = 0; r < rows; r++) out[r] = ok[r] !== 1 ? -1 : resolveEndpoint(index, batch, scan.rowField[r] + column, quote, scratch.text);
     return;
   }
   if (index.kind !== 'int') {

@@ -74,7 +74,7 @@ export async function prepareImport(
   const bytesPerRow: (number | undefined)[] = [];
   const verifyKinds: ((InferredKind | null)[] | undefined)[] = [];
   const policy = badRowPolicy(config);
-  const widths = { extraOk: policy.ignoreExtraColumns, skipBad: toleratesBadRows(policy) };
+  const widths = { extraOk: policy.ignoreExtraColumns, skipBad: toleratesBadRows(policy), skipHeaders: config.autoSkipSubsequentHeaders };
   for (const file of files) {
     const infer = columnsToInfer(file, config.idType !== 'auto');
     checkAborted(options.signal);
@@ -148,9 +148,10 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
 
     clock.start('nodes', { totalBytes: sumBytes(files, 'node'), files: dataFiles(files, 'node') });
     let nodeRows = 0;
+    const nodeHeaders = config.autoSkipSubsequentHeaders ? { count: 0 } : undefined;
     for (const [i, file] of files.entries()) {
       if (file.kind !== 'node') continue;
-      nodeRows += await loadNodeFile(file, i, { schema, writers, indexes, arrayDelimiter: config.arrayDelimiter, verifyKinds: prepared.verifyKinds[i], rejects: log }, config.batchSize,
+      nodeRows += await loadNodeFile(file, i, { schema, writers, indexes, arrayDelimiter: config.arrayDelimiter, verifyKinds: prepared.verifyKinds[i], rejects: log, skipHeaders: nodeHeaders }, config.batchSize,
         clock.fileProgress('nodes', file.path, options.signal));
       bytesRead += file.size;
     }
@@ -168,6 +169,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
       files, schema, indexes, verifyKinds: prepared.verifyKinds, bytesPerRow: prepared.bytesPerRow, partitions: srcPartitions,
       partitionCount: memory.plan.partitions, relationshipBytes: sumBytes(files, 'relationship'),
       threads, batchRows: config.batchSize, arrayDelimiter, spillDir, signal: options.signal, pool, rejects: log, rejectsDir,
+      skipHeaders: config.autoSkipSubsequentHeaders,
       onBatch: (rows, bytes, file) => {
         if (options.signal?.aborted !== true) clock.batch('relationships', file, rows, bytes);
       },
@@ -222,6 +224,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
         byFile: Object.fromEntries([...log.byFile].map(([f, counts]) => [f, { ...counts }])),
       },
       rejectsReport: config.rejects === undefined ? undefined : resolve(config.rejects),
+      repeatedHeadersSkipped: (nodeHeaders?.count ?? 0) + rel.headersSkipped,
       engine: {
         path: memory.streaming ? 'streaming' : 'in-memory',
         threads: rel.tasksPerWorker.length,

@@ -4,6 +4,7 @@ import { FieldTextCache } from '../input/field-text.js';
 import { type InferredKind, classifyValue, joinKinds } from '../schema/infer-types.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import { fieldCountError } from './row-errors.js';
+import { isRepeatedHeader } from '../input/repeated-header.js';
 
 /** What a full pass over a file found: its row count, the kind of each column's values, its labels. */
 export interface FileStats {
@@ -39,8 +40,10 @@ export interface SniffWidths {
   extraOk: boolean;
   /** Rows of a wrong width are passed over rather than failing the sniff: the import tolerates bad rows. */
   skipBad: boolean;
+  /** Rows repeating the header line are passed over (--auto-skip-subsequent-headers). */
+  skipHeaders: boolean;
 }
-const STRICT_WIDTHS: SniffWidths = { extraOk: false, skipBad: false };
+const STRICT_WIDTHS: SniffWidths = { extraOk: false, skipBad: false, skipHeaders: false };
 
 /**
  * Scans the rows of `file` (all of them, or those starting in its first `sampleBytes`), classifying the values of
@@ -50,6 +53,7 @@ export async function sniffFile(
   file: InputFile, inferColumns: number[], batchRows: number, arrayDelimiter: string, sampleBytes = Infinity, widths: SniffWidths = STRICT_WIDTHS,
 ): Promise<FileStats> {
   const width = file.layout.columns.length;
+  const header = widths.skipHeaders && file.headerText !== '' ? Buffer.from(file.headerText) : undefined;
   const kinds: InferredKind[] = new Array(width).fill('empty');
   const labelSeen = new Set<string>();
   const labels: string[] = [];
@@ -66,6 +70,7 @@ export async function sniffFile(
   for await (const batch of readBatches(range)) {
     const { buf, scan } = batch;
     for (let r = 0; r < scan.rows; r++) {
+      if (header !== undefined && isRepeatedHeader(buf, scan, r, header)) continue;
       const got = scan.fieldCount(r);
       if (got !== width && !(widths.extraOk && got > width)) {
         // A tolerant import decides about this row when it loads it (skip or fail); its values say nothing here.
