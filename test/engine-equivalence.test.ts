@@ -169,7 +169,8 @@ const label = (r: Run): string => `threads ${r.threads}, batch ${r.batchSize}, $
 
 async function importWith(inputs: InputGroup[], into: string, r: Run): Promise<ImportResult> {
   const config = normalizeConfig({ inputs, into, threads: r.threads, batchSize: r.batchSize, mode: r.mode });
-  return runImport(config, r.maxPartitionEdges === undefined ? {} : { maxPartitionEdges: r.maxPartitionEdges });
+  // Forced partitions also force the CSR build onto the worker pool (forward and backward), whatever the size.
+  return runImport(config, r.maxPartitionEdges === undefined ? {} : { maxPartitionEdges: r.maxPartitionEdges, inlineCsrEdges: 0 });
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time (imports are mostly waiting on worker start-up and fsync). */

@@ -9,10 +9,11 @@ import { type ManifestRelTable, typeToManifest } from '../store/manifest.js';
 import {
   DST_COLUMN, EDGE_COLUMN, EdgeRowsWriter, OffsetsWriter, type PathResolver, REL_RECORD_BATCH_ROWS, SRC_COLUMN, type StoreFileEntry,
 } from '../store/rel-table-writer.js';
-import { type CsrInit, type CsrResult, type CsrTableSpec, type CsrTask, countingSort, runCsrPartition } from './csr-partition-task.js';
+import {
+  type BackwardResult, type BackwardTask, type CsrInit, type CsrResult, type CsrTableSpec, type CsrTask, runBackwardPartition, runCsrPartition, sortBackward,
+} from './csr-partition-task.js';
 import type { BlockStore } from './block-store.js';
 import { reclaim } from './reclaim.js';
-import { readSpill } from './spill-io.js';
 import type { Partitioning } from '../plan/partitioning.js';
 import { CONTROL, type WorkerPool, createControl } from './worker-pool.js';
 
@@ -34,8 +35,9 @@ export interface RelTablesInput {
   resolvePath: PathResolver;
   /** Where to spill the backward direction's partitions, or undefined to keep them in memory. */
   backwardSpill?: string;
-  /** Worker threads for the forward partitions; with few edges the build runs on this thread. */
+  /** Worker threads for the partitions; with fewer than `inlineEdges` edges (default INLINE_CSR_EDGES) the build runs on this thread. */
   threads: number;
+  inlineEdges?: number;
   /** The import's worker pool, started on first use. */
   pool: () => WorkerPool;
   signal?: AbortSignal;
@@ -79,17 +81,23 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
   const init: CsrInit = { tables: specs, blocks, spillFiles: input.spillFiles, quote: input.quote, arrayDelimiter: input.arrayDelimiter, batchRows: REL_RECORD_BATCH_ROWS };
   const results = resultSource(init, tasks, input);
   const tables: ManifestRelTable[] = [];
-  const files: StoreFileEntry[] = [];
+  // Per table: forward files, then backward files; listed in table order whatever order they were written in.
+  const tableFiles: StoreFileEntry[][] = [];
+  const spilled: BackwardInput[] = [];
   let written = 0;
   try {
     for (const [t, g] of groups.entries()) {
       if (input.signal?.aborted) throw new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
       const dir = `rels/${t}`;
       const props = typeProps.get(g.type)!;
-      const count = await writeTable(input, g, t, props, dir, tasks.filter((k) => k.table === t), results, files,
-        (n) => input.onProgress?.((written += n)));
+      const fwd = await writeForward(input, g, t, props, dir, tasks.filter((k) => k.table === t), results, (n) => input.onProgress?.((written += n)));
+      tableFiles[t] = fwd.files;
+      // In memory, a table's backward records are sorted here at once (one partition per table); spilled ones are
+      // sorted by the workers once every forward partition is written.
+      if (fwd.backward.spillPath === undefined) tableFiles[t].push(...await writeBackward(input, fwd.backward, undefined));
+      else spilled.push(fwd.backward);
       tables.push({
-        type: g.type, from: input.labels[g.srcTable], to: input.labels[g.dstTable], count,
+        type: g.type, from: input.labels[g.srcTable], to: input.labels[g.dstTable], count: fwd.edges,
         properties: props.map((p) => ({ name: p.name, type: typeToManifest(p.type) })),
         files: { fwdOffsets: `${dir}/fwd_offsets.arrow`, fwd: `${dir}/fwd.arrow`, bwdOffsets: `${dir}/bwd_offsets.arrow`, bwd: `${dir}/bwd.arrow` },
       });
@@ -102,6 +110,22 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
   } finally {
     results.close();
   }
+  if (spilled.length > 0) {
+    const bwdTasks = backwardTasks(spilled);
+    const idOf = new Map(bwdTasks.map((k) => [`${k.table}:${k.lo}`, k.id]));
+    await withBackwardSource(input, bwdTasks, async (get, done) => {
+      for (const b of spilled) {
+        tableFiles[b.table].push(...await writeBackward(input, b, async (bucket) => {
+          const id = idOf.get(`${b.table}:${b.bounds[bucket]}`);
+          if (id === undefined) return undefined;
+          const r = await get(id);
+          done(id);
+          return r;
+        }));
+      }
+    });
+  }
+  const files = tableFiles.flat();
   return { tables, files };
 }
 
@@ -152,7 +176,7 @@ function resultSource(init: CsrInit, tasks: CsrTask[], input: RelTablesInput): R
   };
   const edges = tasks.reduce((n, t) => n + t.edges, 0);
   const threads = Math.min(input.threads, tasks.length);
-  if (edges < INLINE_CSR_EDGES) {
+  if (edges < (input.inlineEdges ?? INLINE_CSR_EDGES)) {
     return {
       get: async (id) => runCsrPartition(init, tasks[id], fds),
       written: () => undefined,
@@ -287,16 +311,27 @@ interface BackwardChunk {
   offset?: number;
 }
 
-async function writeTable(
+/** What the forward pass of a table leaves for its backward pass: records per target partition. */
+interface BackwardInput {
+  table: number;
+  dir: string;
+  bounds: Uint32Array | number[];
+  chunks: BackwardChunk[][];
+  /** The spill file holding the chunks' records (streaming path), or undefined when they are in memory. */
+  spillPath?: string;
+}
+
+/** Writes a table's forward CSR from the partition results, in order, and returns its backward records. */
+async function writeForward(
   input: RelTablesInput, g: TableGroup, t: number, props: PropertySchema[], dir: string, tasks: CsrTask[], results: ResultSource,
-  files: StoreFileEntry[], progress: (edges: number) => void,
-): Promise<number> {
+  progress: (edges: number) => void,
+): Promise<{ edges: number; files: StoreFileEntry[]; backward: BackwardInput }> {
   const srcBounds = input.srcPartitions[g.srcTable].bounds;
-  const dstBounds = input.dstPartitions[g.dstTable].bounds;
   const propFields = props.map((p) => new Field(p.name, createColumnBuilder(p.type, input.quote, input.arrayDelimiter).arrowType, true));
   const byBucket = new Map(tasks.map((k) => [k.bucket, k]));
   const backward: BackwardChunk[][] = [];
-  const bwdFd = input.backwardSpill === undefined ? undefined : openSync(`${input.backwardSpill}.${t}`, 'w+');
+  const spillPath = input.backwardSpill === undefined ? undefined : `${input.backwardSpill}.${t}`;
+  const bwdFd = spillPath === undefined ? undefined : openSync(spillPath, 'w');
   let bwdSpilled = 0;
 
   const fwdOffsets = await OffsetsWriter.open(input.resolvePath, `${dir}/fwd_offsets.arrow`);
@@ -336,64 +371,139 @@ async function writeTable(
       progress(r.dst.length);
       if (input.signal?.aborted) throw new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
     }
-    files.push(await fwdOffsets.close(), await fwd.close());
+    const files = [await fwdOffsets.close(), await fwd.close()];
+    return { edges, files, backward: { table: t, dir, bounds: input.dstPartitions[g.dstTable].bounds, chunks: backward, spillPath } };
   } catch (err) {
     await Promise.all([fwdOffsets.abort(), fwd.abort()]);
-    if (bwdFd !== undefined) closeSync(bwdFd);
-    throw err;
-  }
-
-  const bwdOffsets = await OffsetsWriter.open(input.resolvePath, `${dir}/bwd_offsets.arrow`);
-  const bwd = await EdgeRowsWriter.open(input.resolvePath, `${dir}/bwd.arrow`, [SRC_COLUMN, EDGE_COLUMN], [], []);
-  try {
-    for (let bucket = 0; bucket + 1 < dstBounds.length; bucket++) {
-      const lo = dstBounds[bucket];
-      const width = dstBounds[bucket + 1] - lo;
-      const chunks = backward[bucket];
-      if (chunks === undefined) {
-        await bwdOffsets.appendEmpty(width);
-        continue;
-      }
-      const records = readBackward(chunks, bwdFd);
-      const n = records.length / 3;
-      const dstRows = new Uint32Array(n);
-      for (let i = 0; i < n; i++) dstRows[i] = records[3 * i];
-      const { perm, degrees } = countingSort(dstRows, lo, width);
-      await bwdOffsets.appendDegrees(degrees, 0, width);
-      for (let i = 0; i < n;) {
-        const k = Math.min(bwd.room(), n - i);
-        const [srcOut, edgeOut] = bwd.u32;
-        const at = bwd.filled;
-        for (let j = 0; j < k; j++) {
-          const r = 3 * perm[i + j];
-          srcOut[at + j] = records[r + 1];
-          edgeOut[at + j] = records[r + 2];
-        }
-        await bwd.advance(k);
-        i += k;
-      }
-      backward[bucket] = [];
-    }
-    files.push(await bwdOffsets.close(), await bwd.close());
-  } catch (err) {
-    await Promise.all([bwdOffsets.abort(), bwd.abort()]);
     throw err;
   } finally {
     if (bwdFd !== undefined) closeSync(bwdFd);
   }
-  return edges;
 }
 
-function readBackward(chunks: BackwardChunk[], fd: number | undefined): Uint32Array {
+/** Backward tasks of tables whose records were spilled: one per non-empty target partition, in table order. */
+function backwardTasks(inputs: BackwardInput[]): BackwardTask[] {
+  const tasks: BackwardTask[] = [];
+  for (const b of inputs) {
+    for (let bucket = 0; bucket + 1 < b.bounds.length; bucket++) {
+      const chunks = b.chunks[bucket];
+      if (chunks === undefined || chunks.length === 0) continue;
+      tasks.push({
+        id: tasks.length, table: b.table, lo: b.bounds[bucket], width: b.bounds[bucket + 1] - b.bounds[bucket], path: b.spillPath!,
+        chunks: chunks.flatMap((c) => [c.n, c.offset!]),
+      });
+    }
+  }
+  return tasks;
+}
+
+/**
+ * Writes a table's backward CSR, one target partition at a time, in order: from `sorted` (the partitions sorted by
+ * workers, see backwardSource) or, when its records are in memory, sorted here.
+ */
+async function writeBackward(input: RelTablesInput, b: BackwardInput, sorted: ((bucket: number) => Promise<BackwardResult | undefined>) | undefined): Promise<StoreFileEntry[]> {
+  const bwdOffsets = await OffsetsWriter.open(input.resolvePath, `${b.dir}/bwd_offsets.arrow`);
+  const bwd = await EdgeRowsWriter.open(input.resolvePath, `${b.dir}/bwd.arrow`, [SRC_COLUMN, EDGE_COLUMN], [], []);
+  try {
+    for (let bucket = 0; bucket + 1 < b.bounds.length; bucket++) {
+      const lo = b.bounds[bucket];
+      const width = b.bounds[bucket + 1] - lo;
+      const chunks = b.chunks[bucket];
+      let r: BackwardResult | undefined;
+      if (sorted !== undefined) r = await sorted(bucket);
+      else if (chunks !== undefined && chunks.length > 0) r = sortBackward(bucket, concatChunks(chunks), lo, width);
+      if (r === undefined) {
+        await bwdOffsets.appendEmpty(width);
+        continue;
+      }
+      await bwdOffsets.appendDegrees(r.degrees, 0, width);
+      const n = r.src.length;
+      for (let i = 0; i < n;) {
+        const k = Math.min(bwd.room(), n - i);
+        const [srcOut, edgeOut] = bwd.u32;
+        srcOut.set(r.src.subarray(i, i + k), bwd.filled);
+        edgeOut.set(r.edge.subarray(i, i + k), bwd.filled);
+        await bwd.advance(k);
+        i += k;
+      }
+      b.chunks[bucket] = [];
+      if (input.signal?.aborted) throw new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
+    }
+    return [await bwdOffsets.close(), await bwd.close()];
+  } catch (err) {
+    await Promise.all([bwdOffsets.abort(), bwd.abort()]);
+    throw err;
+  }
+}
+
+function concatChunks(chunks: BackwardChunk[]): Uint32Array {
   const total = chunks.reduce((t, c) => t + c.n, 0);
   const out = new Uint32Array(3 * total);
   let at = 0;
   for (const c of chunks) {
-    if (c.data !== undefined) out.set(c.data, at);
-    else {
-      readSpill(fd!, new Uint8Array(out.buffer, at * 4, c.n * 12), c.offset!, 'of the backward direction');
-    }
+    out.set(c.data!, at);
     at += 3 * c.n;
   }
   return out;
+}
+
+/**
+ * Sorted backward partitions for `tasks`, in task order: from the worker pool (workers stay within a bounded number
+ * of tasks of the last one written), or sorted on this thread when there are few edges.
+ */
+async function withBackwardSource<T>(
+  input: RelTablesInput, tasks: BackwardTask[], use: (get: (id: number) => Promise<BackwardResult>, written: (id: number) => void) => Promise<T>,
+): Promise<T> {
+  const fds = new Map<string, number>();
+  const edges = tasks.reduce((n, t) => n + t.chunks.reduce((m: number, c: number, i: number) => (i % 2 === 0 ? m + c : m), 0), 0);
+  const threads = Math.min(input.threads, tasks.length);
+  if (edges < (input.inlineEdges ?? INLINE_CSR_EDGES) || threads < 1) {
+    try {
+      return await use(async (id) => runBackwardPartition(tasks[id], fds), () => undefined);
+    } finally {
+      for (const fd of fds.values()) closeSync(fd);
+    }
+  }
+  const control = createControl();
+  const ready = new Map<number, BackwardResult>();
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const run = input.pool().run<BackwardResult>({
+    threads, task: 'csr-backward', control,
+    data: () => ({ tasks, ahead: threads }),
+    onReport: (result) => {
+      ready.set(result.id, result);
+      wake?.();
+    },
+  }).catch((err: unknown) => {
+    failure = err;
+    wake?.();
+    throw err;
+  });
+  run.catch(() => undefined);
+  const get = async (id: number): Promise<BackwardResult> => {
+    for (;;) {
+      const r = ready.get(id);
+      if (r !== undefined) {
+        ready.delete(id);
+        return r;
+      }
+      if (failure !== undefined) throw failure;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  };
+  const written = (id: number): void => {
+    Atomics.store(control, CONTROL.WRITTEN, id + 1);
+    Atomics.notify(control, CONTROL.WRITTEN);
+  };
+  try {
+    const out = await use(get, written);
+    await run;
+    return out;
+  } catch (err) {
+    Atomics.store(control, CONTROL.STOP, 1);
+    Atomics.notify(control, CONTROL.WRITTEN);
+    await run.catch(() => undefined);
+    throw err;
+  }
 }

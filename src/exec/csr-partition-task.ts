@@ -176,3 +176,59 @@ function blockBytes(init: CsrInit, i: number, fds: Map<number, number>): Uint8Ar
   readSpill(fd, bytes, offset, init.spillFiles[spill]);
   return bytes;
 }
+
+/** One target partition of one table's backward direction: its records are chunks of a spill file (or given). */
+export interface BackwardTask {
+  id: number;
+  table: number;
+  /** Target rows [lo, lo + width) of the partition. */
+  lo: number;
+  width: number;
+  /** The spill file holding the records, and the chunks in edge id order: [records, byte offset] pairs. */
+  path: string;
+  chunks: number[];
+}
+
+/** The backward part of a target partition, ready to append in order: in-degrees, then (source, edge id) rows. */
+export interface BackwardResult {
+  id: number;
+  degrees: Uint32Array;
+  src: Uint32Array;
+  edge: Uint32Array;
+}
+
+/**
+ * Sorts one target partition's (target, source, edge id) records by target row, stably: the records arrive in
+ * edge id order, so a node's incoming edges end up ordered by (source, input order), as a sort of the whole table
+ * would order them.
+ */
+export function sortBackward(id: number, records: Uint32Array, lo: number, width: number): BackwardResult {
+  const n = records.length / 3;
+  const keys = new Uint32Array(n);
+  for (let i = 0; i < n; i++) keys[i] = records[3 * i];
+  const { perm, degrees } = countingSort(keys, lo, width);
+  const src = new Uint32Array(n);
+  const edge = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = 3 * perm[i];
+    src[i] = records[r + 1];
+    edge[i] = records[r + 2];
+  }
+  return { id, degrees, src, edge };
+}
+
+/** Reads a backward task's records from its spill file and sorts them (see sortBackward); runs in a worker. */
+export function runBackwardPartition(task: BackwardTask, fds: Map<string, number>): BackwardResult {
+  let total = 0;
+  for (let c = 0; c < task.chunks.length; c += 2) total += task.chunks[c];
+  const records = new Uint32Array(3 * total);
+  let fd = fds.get(task.path);
+  if (fd === undefined) fds.set(task.path, (fd = openSync(task.path, 'r')));
+  let at = 0;
+  for (let c = 0; c < task.chunks.length; c += 2) {
+    const n = task.chunks[c];
+    readSpill(fd, new Uint8Array(records.buffer, at * 4, n * 12), task.chunks[c + 1], 'of the backward direction');
+    at += 3 * n;
+  }
+  return sortBackward(task.id, records, task.lo, task.width);
+}

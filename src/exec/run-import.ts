@@ -36,6 +36,8 @@ export interface RunOptions {
   maxPartitionEdges?: number;
   /** Bytes of each file read up front for type inference (default SAMPLE_BYTES); for tests and tuning. */
   sampleBytes?: number;
+  /** Below this many edges the CSR build runs on the main thread (default INLINE_CSR_EDGES); for tests and tuning. */
+  inlineCsrEdges?: number;
 }
 
 /** Bytes of a file read up front to infer its types; the rest is checked as it loads (see RelFileSpec.verifyKinds). */
@@ -185,7 +187,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const built = await buildRelTables({
       blocks: rel.blocks, spillFiles: rel.spillFiles, files, columnTypes: schema.columnTypes, nodeCounts,
       labels: schema.nodeTables.map((t) => t.label), srcPartitions, dstPartitions, quote, arrayDelimiter,
-      resolvePath: (p) => pending.path(p), backwardSpill: spillDir === undefined ? undefined : join(spillDir, 'bwd'), threads, pool, signal: options.signal,
+      inlineEdges: options.inlineCsrEdges, resolvePath: (p) => pending.path(p), backwardSpill: spillDir === undefined ? undefined : join(spillDir, 'bwd'), threads, pool, signal: options.signal,
       onProgress: (edges) => {
         if (options.signal?.aborted !== true) clock.batch('csr', '', edges - edgesDone, 0);
         edgesDone = edges;

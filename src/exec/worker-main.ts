@@ -6,7 +6,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { ByteRange } from '../plan/split-ranges.js';
-import { type CsrInit, type CsrTask, runCsrPartition } from './csr-partition-task.js';
+import { type BackwardTask, type CsrInit, type CsrTask, runBackwardPartition, runCsrPartition } from './csr-partition-task.js';
 import { type BlockSink, type RelTaskInit, relTaskContext, runRelRange } from './rel-range-task.js';
 import { reclaim } from './reclaim.js';
 import { RejectSpill } from './bad-rows.js';
@@ -33,6 +33,12 @@ interface CsrWorkerData extends BaseData {
   init: CsrInit;
   tasks: CsrTask[];
   /** How many tasks past the last one written a worker may start. */
+  ahead: number;
+}
+
+interface BackwardWorkerData extends BaseData {
+  task: 'csr-backward';
+  tasks: BackwardTask[];
   ahead: number;
 }
 
@@ -69,36 +75,58 @@ async function relationshipWorker(data: RelWorkerData): Promise<void> {
   }
 }
 
+/**
+ * Runs tasks whose results the main thread consumes in task order (CSR partitions, forward or backward): a worker
+ * reserves the next task, but starts it only within `ahead` tasks of the last one written, so memory stays bounded.
+ */
+function orderedWorker(control: Int32Array, count: number, ahead: number, run: (t: number) => { report: unknown; transfer: ArrayBuffer[] }): void {
+  for (;;) {
+    if (Atomics.load(control, CONTROL.STOP) !== 0) return;
+    const t = Atomics.add(control, CONTROL.NEXT, 1);
+    if (t >= count) return;
+    for (;;) {
+      const written = Atomics.load(control, CONTROL.WRITTEN);
+      if (t < written + ahead) break;
+      Atomics.wait(control, CONTROL.WRITTEN, written, 200);
+      if (Atomics.load(control, CONTROL.STOP) !== 0) return;
+    }
+    const { report, transfer } = run(t);
+    post({ type: 'report', report }, transfer);
+    reclaim();
+  }
+}
+
 function csrWorker(data: CsrWorkerData): void {
-  const { control, tasks } = data;
   const fds = new Map<number, number>();
   try {
-    for (;;) {
-      if (Atomics.load(control, CONTROL.STOP) !== 0) return;
-      const t = Atomics.add(control, CONTROL.NEXT, 1);
-      if (t >= tasks.length) return;
-      // Results are appended in task order: stay within `ahead` tasks of the writer so memory stays bounded.
-      for (;;) {
-        const written = Atomics.load(control, CONTROL.WRITTEN);
-        if (t < written + data.ahead) break;
-        Atomics.wait(control, CONTROL.WRITTEN, written, 200);
-        if (Atomics.load(control, CONTROL.STOP) !== 0) return;
-      }
-      const result = runCsrPartition(data.init, tasks[t], fds);
+    orderedWorker(data.control, data.tasks.length, data.ahead, (t) => {
+      const result = runCsrPartition(data.init, data.tasks[t], fds);
       const transfer = [result.degrees.buffer, result.dst.buffer, result.records.buffer, result.counts.buffer, ...result.segments.flat().map((b) => b.buffer)];
-      post({ type: 'report', report: result }, transfer as ArrayBuffer[]);
-      reclaim();
-    }
+      return { report: result, transfer: transfer as ArrayBuffer[] };
+    });
+  } finally {
+    for (const fd of fds.values()) closeSync(fd);
+  }
+}
+
+function backwardWorker(data: BackwardWorkerData): void {
+  const fds = new Map<string, number>();
+  try {
+    orderedWorker(data.control, data.tasks.length, data.ahead, (t) => {
+      const result = runBackwardPartition(data.tasks[t], fds);
+      return { report: result, transfer: [result.degrees.buffer, result.src.buffer, result.edge.buffer] as ArrayBuffer[] };
+    });
   } finally {
     for (const fd of fds.values()) closeSync(fd);
   }
 }
 
 /** Runs one task message to completion and reports `done` or `failed`; the worker then waits for the next. */
-async function run(data: RelWorkerData | CsrWorkerData): Promise<void> {
+async function run(data: RelWorkerData | CsrWorkerData | BackwardWorkerData): Promise<void> {
   try {
     if (data.task === 'relationships') await relationshipWorker(data);
     else if (data.task === 'csr') csrWorker(data);
+    else if (data.task === 'csr-backward') backwardWorker(data);
     else throw new Error(`unknown task ${String((data as { task: unknown }).task)}`);
     post({ type: 'done' });
   } catch (err) {
@@ -108,5 +136,5 @@ async function run(data: RelWorkerData | CsrWorkerData): Promise<void> {
 }
 
 parentPort!.on('message', (msg: { type: string }) => {
-  if (msg.type === 'run') void run(msg as unknown as RelWorkerData | CsrWorkerData);
+  if (msg.type === 'run') void run(msg as unknown as RelWorkerData | CsrWorkerData | BackwardWorkerData);
 });
