@@ -42,7 +42,8 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .description('Bulk-import property graphs from CSV into an on-disk columnar graph store (Arrow IPC columns, CSR adjacency).')
     .version(VERSION, '-V, --version')
     .showHelpAfterError()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    // Parser errors carry the same code prefix as every other failure, so scripts can match on GI_USAGE.
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: (s, write) => write(s.replace(/^error: /, 'GI_USAGE: ')) })
     .exitOverride();
 
   program.command('import', { isDefault: true })

@@ -179,8 +179,11 @@ export function isImportError(err: unknown): err is ImportError {
 export function toImportError(err: unknown, code: ErrorCode = 'GI_INTERNAL', pos: ErrorPosition = {}): ImportError {
   if (err instanceof ImportError) return err;
   const nodeCode = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (nodeCode === 'ENOENT') return new ImportError('GI_FILE_NOT_FOUND', 'no such file or directory', { ...pos, cause: err });
-  if (nodeCode === 'EACCES' || nodeCode === 'EISDIR' || nodeCode === 'EPERM') {
+  // Reading: a missing or forbidden input has its own codes. Writing (GI_STORE_WRITE, GI_OUTPUT_UNWRITABLE): the
+  // caller's code stands, with the system's reason.
+  const writing = code === 'GI_STORE_WRITE' || code === 'GI_OUTPUT_UNWRITABLE';
+  if (nodeCode === 'ENOENT' && !writing) return new ImportError('GI_FILE_NOT_FOUND', 'no such file or directory', { ...pos, cause: err });
+  if ((nodeCode === 'EACCES' || nodeCode === 'EISDIR' || nodeCode === 'EPERM') && !writing) {
     return new ImportError('GI_FILE_UNREADABLE', `cannot read (${nodeCode})`, { ...pos, cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);

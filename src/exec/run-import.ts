@@ -108,7 +108,7 @@ export async function runImport(config: StreamingConfig, options: RunOptions = {
       fullInference.add(e.file);
       options.onEvent?.({
         type: 'warning', code: 'GI_W_INFERENCE_RESTART', file: e.file,
-        message: `${e.file}:${e.line ?? '?'}: ${e.message}; starting again with the file's types inferred from all its rows`,
+        message: `${e.message}; starting again with the file's types inferred from all its rows`,
       });
     }
   }
@@ -332,9 +332,18 @@ function memoryFor(
     budget: config.memoryBudget, threads: t, rangeBytes, indexBytes: indexBytesAt(indexLoad), edges, propertyBytesPerEdge: edges > 0 ? propBytes / edges : 0,
   });
   const fits = (t: number): boolean => fitsBudget(inputs(t));
-  while (threads > 1 && !fits(threads)) threads--;
-  // A tight budget packs the ID index denser before giving up.
-  if (!fits(threads)) indexLoad = TIGHT_LOAD;
+  // The most threads the budget holds, packing the ID index denser before giving up a thread: a second core is
+  // worth far more than the longer probes of a fuller table.
+  const fitThreads = (): void => {
+    for (threads = usable; threads >= 1; threads--) {
+      indexLoad = TARGET_LOAD;
+      if (fits(threads)) return;
+      indexLoad = TIGHT_LOAD;
+      if (fits(threads)) return;
+    }
+    threads = 1;
+  };
+  fitThreads();
   let streaming = config.mode === 'streaming' || (config.mode === 'auto' && prepared.plan.totalBytes >= config.streamingThreshold);
   const MiB = 2 ** 20;
   let pathReason = config.mode !== 'auto' ? `--mode ${config.mode}`
@@ -356,7 +365,7 @@ function memoryFor(
   if (plan.partitions > 1) {
     // Many partitions make ranges larger (see rangeBytesFor): plan again with what workers will then hold.
     ({ rangeBytes, ranges } = rangesFor(plan.partitions));
-    while (threads > 1 && !fits(threads)) threads--;
+    fitThreads();
     plan = planMemory({ ...inputs(threads), streaming });
   }
   if (streaming && plan.partitionEdges > maxPartitionEdges) {

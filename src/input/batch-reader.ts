@@ -63,7 +63,7 @@ export async function* readBatches(range: ReadRange): AsyncGenerator<RowBatch> {
     for (;;) {
       const result = scanRows(buf, pos, have, eof, range.dialect, scan, range.stopAt === undefined ? Infinity : range.stopAt - bufOffset);
       if (result.stop === 'unterminated-quote' || result.stop === 'bad-quote') {
-        throw quoteError(name, result.stop, buf, bufOffset, line, result.errorOffset ?? pos, result.errorLine ?? 0);
+        throw quoteError(name, result.stop, buf.subarray(0, have), bufOffset, line, result.errorOffset ?? pos, result.errorLine ?? 0);
       }
       if (scan.rows > 0) {
         checkUtf8(name, buf, pos, result.next, scan, bufOffset, line);
@@ -110,6 +110,7 @@ export async function* readBatches(range: ReadRange): AsyncGenerator<RowBatch> {
 function quoteError(
   file: string, stop: 'unterminated-quote' | 'bad-quote', buf: Buffer, bufOffset: number, line: number, at: number, relLine: number,
 ): ImportError {
+  // `buf` holds only the bytes read: past them is stale data from earlier chunks.
   const rawEnd = Math.min(buf.length, at + 60);
   const raw = buf.toString('utf8', Math.max(0, at - 20), rawEnd);
   if (stop === 'unterminated-quote') {

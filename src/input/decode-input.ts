@@ -29,7 +29,9 @@ export async function compressionOf(path: string): Promise<'gzip' | 'zstd' | 'no
   }
   try {
     const head = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    const { bytesRead } = await handle.read(head, 0, 4, 0).catch((err: unknown) => {
+      throw toImportError(err, 'GI_FILE_UNREADABLE', { file: path });
+    });
     const starts = (magic: number[]): boolean => bytesRead >= magic.length && magic.every((b, i) => head[i] === b);
     if (starts(GZIP_MAGIC)) return 'gzip';
     if (starts(ZSTD_MAGIC)) return 'zstd';

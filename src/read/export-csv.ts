@@ -29,8 +29,12 @@ export async function exportCsv(dir: string, options: ExportOptions): Promise<Ex
   const d = options.delimiter ?? ',';
   const ad = options.arrayDelimiter ?? ';';
   const files: ExportResult['files'] = [];
-  await mkdir(join(options.out, 'nodes'), { recursive: true });
-  await mkdir(join(options.out, 'relationships'), { recursive: true });
+  try {
+    await mkdir(join(options.out, 'nodes'), { recursive: true });
+    await mkdir(join(options.out, 'relationships'), { recursive: true });
+  } catch (err) {
+    throw toImportError(err, 'GI_OUTPUT_UNWRITABLE', { file: options.out });
+  }
   const nodeNames = uniqueNames(graph.nodeTables.map((t) => t.label));
   for (const [i, t] of graph.nodeTables.entries()) {
     await t.load();
