@@ -18,7 +18,7 @@ import type { StoreFileEntry } from '../store/rel-table-writer.js';
 import { PendingStore } from '../store/store-dir.js';
 import type { EventSink, ImportResult, WarningCode } from './events.js';
 import { PhaseClock, checkAborted } from './phase-clock.js';
-import { RejectLog, RejectWriter, badRowPolicy, toleratesBadRows } from './bad-rows.js';
+import { RejectLog, RejectWriter, badRowPolicy } from './bad-rows.js';
 import { IdIndex, TARGET_LOAD, TIGHT_LOAD } from './id-index.js';
 import { loadNodeFile } from './load-nodes.js';
 import { buildRelTables } from './build-rel-tables.js';
@@ -76,7 +76,7 @@ export async function prepareImport(
   const bytesPerRow: (number | undefined)[] = [];
   const verifyKinds: ((InferredKind | null)[] | undefined)[] = [];
   const policy = badRowPolicy(config);
-  const widths = { extraOk: policy.ignoreExtraColumns, skipBad: toleratesBadRows(policy), skipHeaders: config.autoSkipSubsequentHeaders };
+  const widths = { extraOk: policy.ignoreExtraColumns, skipHeaders: config.autoSkipSubsequentHeaders };
   for (const file of files) {
     const infer = columnsToInfer(file, config.idType !== 'auto');
     checkAborted(options.signal);
@@ -85,7 +85,7 @@ export async function prepareImport(
     const stats = await sniffFile(file, infer, config.batchSize, config.arrayDelimiter, sample, widths);
     facts.push(stats);
     rows.push(stats.sampled ? undefined : stats.rows);
-    bytesPerRow.push(stats.rows > 0 ? stats.bytes / stats.rows : undefined);
+    bytesPerRow.push(stats.rows > 0 && stats.bytes > 0 ? stats.bytes / stats.rows : undefined);
     // A string column holds anything: only narrower kinds need checking against later values.
     verifyKinds.push(stats.sampled ? file.layout.columns.map((_, c) => (infer.includes(c) && stats.kinds[c] !== 'string' ? stats.kinds[c] : null)) : undefined);
   }

@@ -1,9 +1,8 @@
 import { readBatches } from '../input/batch-reader.js';
-import { ImportError } from '../errors/import-error.js';
+import { type ErrorCode, ImportError } from '../errors/import-error.js';
 import { FieldTextCache } from '../input/field-text.js';
 import { type InferredKind, classifyValue, joinKinds } from '../schema/infer-types.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
-import { fieldCountError } from './row-errors.js';
 import { isRepeatedHeader } from '../input/repeated-header.js';
 
 /** What a full pass over a file found: its row count, the kind of each column's values, its labels. */
@@ -34,16 +33,17 @@ export function columnsToInfer(file: InputFile, idTypeKnown: boolean): number[] 
   return out;
 }
 
-/** How the sniff treats rows whose field count differs from the header's. */
+/** Errors that end a file's sample rather than the sniff (see sniffFile). */
+const SAMPLE_STOPPERS = new Set<ErrorCode>(['GI_UNTERMINATED_QUOTE', 'GI_QUOTE_UNEXPECTED', 'GI_INVALID_UTF8', 'GI_FIELD_TOO_LARGE']);
+
+/** How the sniff treats rows whose field count differs from the header's, and repeated headers. */
 export interface SniffWidths {
   /** Rows with more fields than the header are read (their extra fields ignored): --ignore-extra-columns. */
   extraOk: boolean;
-  /** Rows of a wrong width are passed over rather than failing the sniff: the import tolerates bad rows. */
-  skipBad: boolean;
   /** Rows repeating the header line are passed over (--auto-skip-subsequent-headers). */
   skipHeaders: boolean;
 }
-const STRICT_WIDTHS: SniffWidths = { extraOk: false, skipBad: false, skipHeaders: false };
+const STRICT_WIDTHS: SniffWidths = { extraOk: false, skipHeaders: false };
 
 /**
  * Scans the rows of `file` (all of them, or those starting in its first `sampleBytes`), classifying the values of
@@ -67,38 +67,48 @@ export async function sniffFile(
     path: file.dataPath, name: file.path, start: file.dataStart, end: file.size, firstLine: file.dataLine, batchRows,
     dialect: { delimiter: file.delimiter.charCodeAt(0), quote }, stopAt: file.dataStart + sampleBytes, cursor,
   };
-  for await (const batch of readBatches(range)) {
-    const { buf, scan } = batch;
-    for (let r = 0; r < scan.rows; r++) {
-      if (header !== undefined && isRepeatedHeader(buf, scan, r, header)) continue;
-      const got = scan.fieldCount(r);
-      if (got !== width && !(widths.extraOk && got > width)) {
-        // A tolerant import decides about this row when it loads it (skip or fail); its values say nothing here.
-        if (widths.skipBad) continue;
-        throw fieldCountError({ file: file.path, batch, row: r }, width);
-      }
-      const base = scan.rowField[r];
-      for (const c of inferColumns) {
-        if (kinds[c] === 'string') continue;
-        const f = base + c;
-        const s = scan.fieldStart[f];
-        const e = scan.fieldEnd[f];
-        if (s === e) continue; // null, or "" (no evidence of a type)
-        kinds[c] = joinKinds(kinds[c], classifyValue(buf, s, e));
-      }
-      if (labelColumn >= 0) {
-        const first = firstLabel.get(buf, scan, base + labelColumn, quote);
-        if (first === '') unlabeledRows++;
-        else if (!labelSeen.has(first)) {
-          labelSeen.add(first);
-          labels.push(first);
-          if (labels.length > MAX_DISTINCT_LABELS) throw tooManyLabels(file.path);
+  let stopped = false;
+  let bytesSeen = 0;
+  try {
+    for await (const batch of readBatches(range)) {
+      const { buf, scan } = batch;
+      bytesSeen = batch.bytesDone;
+      for (let r = 0; r < scan.rows; r++) {
+        if (header !== undefined && isRepeatedHeader(buf, scan, r, header)) continue;
+        const got = scan.fieldCount(r);
+        // A row of the wrong width says nothing about types; the load decides about it (skip or fail) in file
+        // order, after any earlier bad row, so the first error reported is the first in the file.
+        if (got !== width && !(widths.extraOk && got > width)) continue;
+        const base = scan.rowField[r];
+        for (const c of inferColumns) {
+          if (kinds[c] === 'string') continue;
+          const f = base + c;
+          const s = scan.fieldStart[f];
+          const e = scan.fieldEnd[f];
+          if (s === e) continue; // null, or "" (no evidence of a type)
+          kinds[c] = joinKinds(kinds[c], classifyValue(buf, s, e));
+        }
+        if (labelColumn >= 0) {
+          const first = firstLabel.get(buf, scan, base + labelColumn, quote);
+          if (first === '') unlabeledRows++;
+          else if (!labelSeen.has(first)) {
+            labelSeen.add(first);
+            labels.push(first);
+            if (labels.length > MAX_DISTINCT_LABELS) throw tooManyLabels(file.path);
+          }
         }
       }
+      rows += scan.rows;
     }
-    rows += scan.rows;
+  } catch (err) {
+    // Bytes the scanner cannot read as rows (a broken quote, invalid UTF-8) end the sample there: the load meets
+    // them in file order, after any earlier bad row.
+    if (!(err instanceof ImportError) || !SAMPLE_STOPPERS.has(err.code)) throw err;
+    stopped = true;
   }
-  return { rows, kinds, labels, unlabeledRows, sampled: cursor.next < file.size, bytes: cursor.next - file.dataStart };
+  // A sample that stopped at an unreadable row covers the rows handed out before it.
+  const bytes = stopped ? bytesSeen : cursor.next - file.dataStart;
+  return { rows, kinds, labels, unlabeledRows, sampled: stopped || cursor.next < file.size, bytes };
 }
 
 function tooManyLabels(file: string): ImportError {

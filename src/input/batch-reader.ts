@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { ImportError, toImportError } from '../errors/import-error.js';
 import { type ByteDialect, ScanBatch, scanRows } from './scanner.js';
-import { checkUtf8 } from './utf8-check.js';
+import { utf8Problem } from './utf8-check.js';
 
 /** Bytes read from disk per read call: large enough that syscalls vanish in the profile, small enough to stay flat. */
 export const CHUNK_BYTES = 8 << 20; // 8 MiB
@@ -62,13 +62,22 @@ export async function* readBatches(range: ReadRange): AsyncGenerator<RowBatch> {
     let eof = filePos >= range.end;
     for (;;) {
       const result = scanRows(buf, pos, have, eof, range.dialect, scan, range.stopAt === undefined ? Infinity : range.stopAt - bufOffset);
+      // A row that cannot be read (broken quotes, bytes that are not UTF-8) fails the read, but only after the rows
+      // before it were handed out: an earlier bad row in them is the first error of the file.
+      let failure: ImportError | undefined;
       if (result.stop === 'unterminated-quote' || result.stop === 'bad-quote') {
-        throw quoteError(name, result.stop, buf.subarray(0, have), bufOffset, line, result.errorOffset ?? pos, result.errorLine ?? 0);
+        failure = quoteError(name, result.stop, buf.subarray(0, have), bufOffset, line, result.errorOffset ?? pos, result.errorLine ?? 0);
+      }
+      const badBytes = scan.rows > 0 ? utf8Problem(name, buf, pos, result.next, scan, bufOffset, line) : undefined;
+      if (badBytes !== undefined) {
+        failure = badBytes.error;
+        scan.rows = badBytes.row;
       }
       if (scan.rows > 0) {
-        checkUtf8(name, buf, pos, result.next, scan, bufOffset, line);
-        yield { buf, scan, firstLine: line, bufOffset, bytesDone: bufOffset + result.next - range.start };
+        const next = failure === undefined ? result.next : scan.rowEnd[scan.rows - 1];
+        yield { buf, scan, firstLine: line, bufOffset, bytesDone: bufOffset + next - range.start };
       }
+      if (failure !== undefined) throw failure;
       line += result.lines;
       pos = result.next;
       if (range.cursor !== undefined) {

@@ -32,12 +32,14 @@ export function firstInvalidUtf8(buf: Uint8Array, s: number, e: number): number 
 }
 
 /**
- * Throws GI_INVALID_UTF8 when the scanned rows of `scan` (buffer region [from, to)) hold bytes that are not UTF-8,
- * naming the file, line, field and byte offset of the first one.
+ * GI_INVALID_UTF8 when the scanned rows of `scan` (buffer region [from, to)) hold bytes that are not UTF-8, naming
+ * the file, line, field and byte offset of the first one, with the index of its row; undefined when all is UTF-8.
  */
-export function checkUtf8(name: string, buf: Buffer, from: number, to: number, scan: ScanBatch, bufOffset: number, lineAtFrom: number): void {
+export function utf8Problem(
+  name: string, buf: Buffer, from: number, to: number, scan: ScanBatch, bufOffset: number, lineAtFrom: number,
+): { error: ImportError; row: number } | undefined {
   const bad = firstInvalidUtf8(buf, from, to);
-  if (bad < 0) return;
+  if (bad < 0) return undefined;
   let row = 0;
   while (row + 1 < scan.rows && scan.rowStart[row + 1] <= bad) row++;
   let line = lineAtFrom + scan.rowLine[row];
@@ -47,8 +49,15 @@ export function checkUtf8(name: string, buf: Buffer, from: number, to: number, s
     if (bad >= scan.fieldStart[f] - 1 && bad <= scan.fieldEnd[f]) column = f - scan.rowField[row] + 1;
   }
   const byte = buf[bad].toString(16).toUpperCase().padStart(2, '0');
-  throw new ImportError('GI_INVALID_UTF8', `byte 0x${byte} at byte offset ${bufOffset + bad} is not valid UTF-8`, {
+  const error = new ImportError('GI_INVALID_UTF8', `byte 0x${byte} at byte offset ${bufOffset + bad} is not valid UTF-8`, {
     file: name, line, column, byteOffset: bufOffset + bad, raw: buf.toString('utf8', scan.rowStart[row], scan.rowEnd[row]),
     hint: 'if the file is Latin-1 (ISO-8859-1), pass --input-encoding latin1; otherwise re-export it as UTF-8',
   });
+  return { error, row };
+}
+
+/** Throws the GI_INVALID_UTF8 of utf8Problem, if any (for regions read whole, like a header line). */
+export function checkUtf8(name: string, buf: Buffer, from: number, to: number, scan: ScanBatch, bufOffset: number, lineAtFrom: number): void {
+  const problem = utf8Problem(name, buf, from, to, scan, bufOffset, lineAtFrom);
+  if (problem !== undefined) throw problem.error;
 }

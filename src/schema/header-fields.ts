@@ -50,9 +50,10 @@ export function parseHeaderField(raw: string, at: { file: string; column: number
     case 'IGNORE':
       return { kind: 'ignore' };
   }
-  if (spaceArg !== undefined) throw malformed(raw, at, `only ID fields take a (Space); "${typeName}" does not`);
-  if (name.trim() === '') throw malformed(raw, at, 'a property field needs a name before the colon');
+  // An unknown type is named as such even with arguments (`varchar(20)`, `UNION(...)`): that is the real problem.
   const base = lookupBaseType(typeName);
+  if (base !== undefined && spaceArg !== undefined) throw malformed(raw, at, `only ID fields take a (Space); "${typeName}" does not`);
+  if (name.trim() === '') throw malformed(raw, at, 'a property field needs a name before the colon');
   if (base === undefined) {
     throw new ImportError('GI_HEADER_UNKNOWN_TYPE', `unknown type "${typeName}" in header field "${raw}"`, {
       file: at.file, line: 1, column: at.column, raw,
