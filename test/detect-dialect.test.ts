@@ -86,6 +86,6 @@ describe('dialect detection end to end', () => {
     expect(plan.quoteSource).toBe('flag');
     expect(plan.files.every((f) => f.delimiterSource === 'flag')).toBe(true);
     // With --quote '"' the single quotes are data, so the quoted pipe splits the row: the flag was obeyed.
-    await expect(prepareImport(config({ quote: '"' }))).rejects.toMatchObject({ code: 'GI_FIELD_COUNT', line: 2 });
+    await expect(runImport(config({ quote: '"' }))).rejects.toMatchObject({ code: 'GI_FIELD_COUNT', line: 2 });
   });
 });
