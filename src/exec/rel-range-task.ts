@@ -122,6 +122,10 @@ export interface RelTaskContext {
   dstOrds: Int32Array;
   /** Per row of a batch: 1 when its field count is acceptable (tolerant imports). */
   rowOk: Uint8Array;
+  /** Per relationship file: its groups and their partition buffers, kept from range to range. */
+  groups: Map<number, Map<string, Group>>;
+  /** Where a block is assembled before it is spilled (written synchronously, so one buffer serves every block). */
+  blockScratch: { bytes: Uint8Array };
 }
 
 /** Builds a task context (in a worker, or on the main thread for re-reads). */
@@ -130,17 +134,31 @@ export function relTaskContext(init: RelTaskInit): RelTaskContext {
   return {
     init, indexes: new Map(Object.entries(init.indexes).map(([k, v]) => [k, IdIndex.fromShared(v)])), scan: new ScanBatch(rows),
     endpoints: new EndpointScratch(rows), srcOrds: new Int32Array(rows), dstOrds: new Int32Array(rows), rowOk: new Uint8Array(rows),
+    groups: new Map(), blockScratch: { bytes: new Uint8Array(1 << 16) },
   };
 }
 
+/**
+ * The edges of one (group, partition) buffered by a range task until the next flush. Buffers are kept by the
+ * task context and emptied, not dropped, at each flush: a worker allocates them once, not once per range, so its
+ * memory does not fill with buffers waiting for a collection.
+ */
 class BucketBuffer {
   readonly src = new GrowableU32(256);
   readonly dst = new GrowableU32(256);
   readonly props: ColumnBuilder[];
-  /** Row (within the range) of the first edge kept, or -1. */
+  /** Row (within the range) of the first edge kept since the last flush, or -1. */
   firstRow = -1;
   constructor(types: PropertyType[], quote: number, arrayDelimiter: number) {
     this.props = types.map((t) => createColumnBuilder(t, quote, arrayDelimiter));
+  }
+
+  /** Empties the buffer, keeping its memory. */
+  clear(): void {
+    this.src.length = 0;
+    this.dst.length = 0;
+    for (const p of this.props) p.truncate(0);
+    this.firstRow = -1;
   }
 }
 
@@ -168,7 +186,10 @@ export async function runRelRange(
     range: range.id, scanStart, firstRow: -1, next: scanStart, linesBefore: 0, lines: 0, rows: 0, blocks: [], durationMs: 0, rejected: {}, counted: 0,
     headersSkipped: 0,
   };
-  const groups = new Map<string, Group>();
+  let groups = ctx.groups.get(range.fileIndex);
+  if (groups === undefined) ctx.groups.set(range.fileIndex, (groups = new Map<string, Group>()));
+  // A range that stopped early (an error, an interrupt) may have left edges behind: they are not this range's.
+  for (const g of groups.values()) for (const bb of g.buckets) bb?.clear();
   const typeNames = new FieldTextCache((text) => text.trim() || spec.fallbackType);
   const flushed: BlockMeta[] = [];
   let flushes = 0;
@@ -219,7 +240,7 @@ export async function runRelRange(
     for await (const batch of readBatches(read)) {
       if (buffered >= FLUSH_ROWS) {
         // Bound what a worker holds however large the range: flush the buffered edges as blocks and go on.
-        for (const b of encodeBlocks(range, groups, sink, flushes++)) flushed.push(b);
+        for (const b of encodeBlocks(range, groups, sink, flushes++, ctx.blockScratch)) flushed.push(b);
         buffered = 0;
       }
       if (shouldStop()) {
@@ -311,43 +332,45 @@ export async function runRelRange(
     report.firstRow = cursor.next;
     report.linesBefore = cursor.line;
   }
-  if (report.error === undefined) report.blocks = [...flushed, ...encodeBlocks(range, groups, sink, flushes)];
+  if (report.error === undefined) report.blocks = [...flushed, ...encodeBlocks(range, groups, sink, flushes, ctx.blockScratch)];
   if (sink.rejects !== undefined) report.records = { path: sink.rejects.path, start: recordsFrom, end: sink.rejects.offset };
   report.durationMs = performance.now() - started;
   return report;
 }
 
 /** Buffered rows after which a range task writes its partition buffers out as blocks. */
-export const FLUSH_ROWS = 1 << 19;
+export const FLUSH_ROWS = 1 << 17;
 
 /** Encodes (and spills, or shares) the buffered edges of every partition as blocks, and empties the buffers. */
-function encodeBlocks(range: ByteRange, groups: Map<string, Group>, sink: BlockSink, seq: number): BlockMeta[] {
+function encodeBlocks(range: ByteRange, groups: Map<string, Group>, sink: BlockSink, seq: number, scratch: { bytes: Uint8Array }): BlockMeta[] {
   const blocks: BlockMeta[] = [];
   for (const g of groups.values()) {
-    const buckets = g.buckets;
-    g.buckets = [];
-    buckets.forEach((bb, bucket) => {
+    g.buckets.forEach((bb, bucket) => {
       const n = bb?.src.length ?? 0;
       // A buffer whose rows were all rejected holds nothing: no block (an empty block would still order tables).
       if (bb === undefined || n === 0) return;
-      const props = bb.props.map((b) => b.encode());
-      const length = 8 * n + props.reduce((t, p) => t + p.length, 0);
-      // Kept blocks live in shared memory: the CSR workers read them where they are, without a copy.
-      const bytes = sink.spill === undefined ? new Uint8Array(new SharedArrayBuffer(length)) : new Uint8Array(length);
+      const propBytes = bb.props.map((b) => b.encodedLength());
+      const length = 8 * n + propBytes.reduce((t, p) => t + p, 0);
+      // Kept blocks live in shared memory: the CSR workers read them where they are, without a copy. Spilled
+      // blocks are assembled in one reused buffer, written out at once.
+      let bytes: Uint8Array;
+      if (sink.spill === undefined) bytes = new Uint8Array(new SharedArrayBuffer(length));
+      else {
+        if (scratch.bytes.length < length) scratch.bytes = new Uint8Array(Math.max(length, scratch.bytes.length * 2));
+        bytes = scratch.bytes.subarray(0, length);
+      }
       bytes.set(new Uint8Array(bb.src.values.buffer, 0, 4 * n), 0);
       bytes.set(new Uint8Array(bb.dst.values.buffer, 0, 4 * n), 4 * n);
       let at = 8 * n;
-      for (const p of props) {
-        bytes.set(p, at);
-        at += p.length;
-      }
+      for (const p of bb.props) at = p.encodeInto(bytes, at);
       const meta: BlockMeta = {
         range: range.id, fileIndex: range.fileIndex, type: g.type, srcTable: g.srcTable, dstTable: g.dstTable, bucket,
-        firstRow: bb.firstRow, seq, count: n, propBytes: props.map((p) => p.length), length,
+        firstRow: bb.firstRow, seq, count: n, propBytes, length,
       };
       if (sink.spill === undefined) meta.bytes = bytes;
       else Object.assign(meta, sink.spill(bytes));
       blocks.push(meta);
+      bb.clear();
     });
   }
   return blocks;

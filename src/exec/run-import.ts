@@ -18,6 +18,7 @@ import type { StoreFileEntry } from '../store/rel-table-writer.js';
 import { PendingStore } from '../store/store-dir.js';
 import type { EventSink, ImportResult, WarningCode } from './events.js';
 import { PhaseClock, checkAborted } from './phase-clock.js';
+import { reclaim } from './reclaim.js';
 import { RejectLog, RejectWriter, badRowPolicy } from './bad-rows.js';
 import { IdIndex, TARGET_LOAD, TIGHT_LOAD } from './id-index.js';
 import { loadNodeFile } from './load-nodes.js';
@@ -177,6 +178,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
       },
     });
     for (const f of files) if (f.kind === 'relationship') bytesRead += f.size;
+    reclaim('major');
     await checkInputsUnchanged(files);
     log.checkPercent(nodeRows + rel.rows + log.total);
     if (rejectsDir !== undefined) await rm(rejectsDir, { recursive: true, force: true });

@@ -124,7 +124,12 @@ function backwardWorker(data: BackwardWorkerData): void {
 /** Runs one task message to completion and reports `done` or `failed`; the worker then waits for the next. */
 async function run(data: RelWorkerData | CsrWorkerData | BackwardWorkerData): Promise<void> {
   try {
-    if (data.task === 'relationships') await relationshipWorker(data);
+    if (data.task === 'relationships') {
+      await relationshipWorker(data);
+      // The task's buffers (kept from range to range) are garbage now: free them before the CSR phase needs the
+      // memory, rather than whenever the old generation next fills.
+      reclaim('major');
+    }
     else if (data.task === 'csr') csrWorker(data);
     else if (data.task === 'csr-backward') backwardWorker(data);
     else throw new Error(`unknown task ${String((data as { task: unknown }).task)}`);

@@ -8,9 +8,17 @@ import { slotsFor } from '../exec/id-index.js';
  */
 
 const MiB = 1 << 20;
-/** The main thread: runtime, Arrow writers, read buffers, node table builders (measured: ~150 MB RSS after 1M nodes, index included). */
+/**
+ * The main thread: runtime, Arrow writers, read buffers, node table builders. Measured with `npm run bench`: RSS
+ * at the end of the node phase less the ID index is ~135 MiB at 1M nodes and ~142 MiB at 10M; the rest is headroom.
+ */
 export const MAIN_THREAD_BYTES = 160 * MiB;
-/** A worker thread: runtime, read buffer, scan arrays, per-partition buffers (measured ~85 MB RSS each at 10M/50M). */
+/**
+ * A worker thread besides its read buffers (counted apart): runtime and modules (~22 MiB idle), scan arrays,
+ * partition buffers kept from range to range, and garbage between collections. Measured: each worker adds 60-80
+ * MiB RSS in the relationship phase at 10M nodes / 50M edges, and the CSR phase needs headroom on top; planning
+ * with less put a 2-thread run at 532-549 MiB against a 500 MiB budget, so this stays conservative.
+ */
 export const WORKER_BYTES = 72 * MiB;
 /** The CSR build needs at least this much to make progress at all. */
 export const MIN_CSR_BYTES = 32 * MiB;

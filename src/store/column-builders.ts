@@ -132,6 +132,16 @@ export abstract class ColumnBuilder {
     return out;
   }
 
+  /** Bytes `encode` would return. */
+  encodedLength(): number {
+    return this.encodedSize();
+  }
+
+  /** Writes what `encode` returns into `out` at `at` (room for encodedLength() bytes); returns the end. */
+  encodeInto(out: Uint8Array, at: number): number {
+    return this.encodeAt(out, at);
+  }
+
   /** Appends all rows of an `encode()` of a builder of this type, after the rows held: how chunks come back. */
   appendEncoded(bytes: Uint8Array): void {
     if (this.decodeAt(bytes, 0) !== bytes.length) throw new RangeError('column encoding has trailing bytes');
