@@ -140,8 +140,9 @@ describe('memory budget', () => {
 
   it('a budget that holds fewer worker threads than asked runs with fewer threads instead of failing', async () => {
     // The budget wins over --threads: threads it cannot hold are not started. Only the one-thread floor can fail.
-    const one = await smallestBudget(small, { threads: 1 });
-    const eight = await smallestBudget(small, { threads: 8 });
+    // Batch size 1000 cuts the file into many ranges, so workers are needed (one range runs on the main thread).
+    const one = await smallestBudget(small, { threads: 1, batchSize: 1000 });
+    const eight = await smallestBudget(small, { threads: 8, batchSize: 1000 });
     expect(eight).toBe(one);
 
     const a = await freshStore();
@@ -156,6 +157,15 @@ describe('memory budget', () => {
     const roomy = await runCli([small.nodes, small.edges, '--into', b.db, '--memory-budget', '4GiB', '--threads', '8', '--batch-size', '1000', '--json']);
     expect(roomy.status).toBe(0);
     expect((JSON.parse(roomy.stdout.trim().split('\n').pop()!) as { engine: { threads: number } }).engine.threads).toBe(8);
+  });
+
+  it('one range and few edges need no worker: the budget a single-range import needs is smaller by a worker', async () => {
+    const single = await smallestBudget(small, { threads: 8 });
+    const ranged = await smallestBudget(small, { threads: 1, batchSize: 1000 });
+    expect(single).toBeLessThan(ranged);
+    const { db } = await freshStore();
+    const result = await runImport(config(small, db, { threads: 8, memoryBudget: `${single}MiB` }));
+    expect(result.engine).toMatchObject({ threads: 0, ranges: 1 });
   });
 
   it('the default budget holds a tiny import at the default thread count of a 16-core machine', async () => {

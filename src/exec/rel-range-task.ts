@@ -339,7 +339,7 @@ export async function runRelRange(
 }
 
 /** Buffered rows after which a range task writes its partition buffers out as blocks. */
-export const FLUSH_ROWS = 1 << 17;
+export const FLUSH_ROWS = 1 << 19;
 
 /** Encodes (and spills, or shares) the buffered edges of every partition as blocks, and empties the buffers. */
 function encodeBlocks(range: ByteRange, groups: Map<string, Group>, sink: BlockSink, seq: number, scratch: { bytes: Uint8Array }): BlockMeta[] {

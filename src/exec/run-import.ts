@@ -22,7 +22,7 @@ import { reclaim } from './reclaim.js';
 import { RejectLog, RejectWriter, badRowPolicy } from './bad-rows.js';
 import { IdIndex, TARGET_LOAD, TIGHT_LOAD } from './id-index.js';
 import { loadNodeFile } from './load-nodes.js';
-import { buildRelTables } from './build-rel-tables.js';
+import { INLINE_CSR_EDGES, buildRelTables } from './build-rel-tables.js';
 import { loadRelationships } from './load-relationships.js';
 import { sampleEndpoints } from './sample-endpoints.js';
 import { WorkerPool } from './worker-pool.js';
@@ -330,8 +330,11 @@ function memoryFor(
   const usable = Math.max(1, Math.min(config.threads, ranges));
   let threads = usable;
   let indexLoad = TARGET_LOAD;
+  // One range and few edges run on the main thread alone (see loadRelationships, INLINE_CSR_EDGES): no worker
+  // memory to plan for, which lets a large node file with few relationships keep its whole budget.
+  const workersFor = (t: number): number => (ranges <= 1 && edges < INLINE_CSR_EDGES ? 0 : t);
   const inputs = (t: number) => ({
-    budget: config.memoryBudget, threads: t, rangeBytes, indexBytes: indexBytesAt(indexLoad), edges, propertyBytesPerEdge: edges > 0 ? propBytes / edges : 0,
+    budget: config.memoryBudget, threads: workersFor(t), rangeBytes, indexBytes: indexBytesAt(indexLoad), edges, propertyBytesPerEdge: edges > 0 ? propBytes / edges : 0,
   });
   const fits = (t: number): boolean => fitsBudget(inputs(t));
   // The most threads the budget holds, packing the ID index denser before giving up a thread: a second core is
