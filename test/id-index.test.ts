@@ -185,4 +185,15 @@ describe('imports over sequential, dense and sparse integer IDs', () => {
     expect((err as ImportError).code).toBe('GI_ENDPOINT_NOT_FOUND');
     expect((err as ImportError).message).toContain('"500"');
   });
+
+  it('a non-integer ID in an integer ID space names the ID and suggests string IDs, not a string property', async () => {
+    const nodes = join(dir, 'forced-nodes.csv');
+    await writeFile(nodes, 'id:ID,name\n1,a\nx2,b\n');
+    const err = await runImport(normalizeConfig({ inputs: [{ kind: 'auto', files: [nodes] }], into: join(dir, 'forced.db'), idType: 'integer' }))
+      .catch((e: unknown) => e as ImportError);
+    expect(err).toBeInstanceOf(ImportError);
+    expect(err).toMatchObject({ code: 'GI_TYPE_CAST', line: 3, column: 1 });
+    expect((err as ImportError).message).toContain('node ID "x2" is not an integer');
+    expect((err as ImportError).hint).toContain('--id-type string');
+  });
 });

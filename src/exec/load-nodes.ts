@@ -5,7 +5,6 @@ import { int64Out, parseInt64 } from '../input/value-parsers.js';
 import type { GraphSchema } from '../schema/graph-schema.js';
 import { idColumnSpec } from '../schema/file-layout.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
-import type { PropertyType } from '../schema/types.js';
 import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
 import { Int64ColumnBuilder } from '../store/column-builders.js';
 import { appendField } from './append-field.js';
@@ -14,7 +13,7 @@ import { ImportError } from '../errors/import-error.js';
 import { type RejectLog, toleratesBadRows } from './bad-rows.js';
 import { isRepeatedHeader } from '../input/repeated-header.js';
 import type { IdIndex } from './id-index.js';
-import { castError, duplicateIdError, fieldCountError, inferenceRestart, missingIdError } from './row-errors.js';
+import { castError, duplicateIdError, fieldCountError, idCastError, inferenceRestart, missingIdError } from './row-errors.js';
 import { unescapeInto } from './unescape.js';
 
 /** Progress of a load: called at every batch boundary. */
@@ -138,7 +137,7 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
           }
           if (index.kind === 'int') {
             if (verifyId && !fitsInferredKind('long', key, ks, ke)) throw inferenceRestart(pos, idCol, idName, 'long');
-            if (!parseInt64(key, ks, ke)) throw castError(pos, f, idCol, idName, LONG);
+            if (!parseInt64(key, ks, ke)) throw idCastError(pos, f, idCol, idName);
             idLo = int64Out.lo;
             idHi = int64Out.hi;
           }
@@ -193,4 +192,3 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
 }
 
 const NO_LABELS = { empty: true, first: '' };
-const LONG: PropertyType = { base: 'long', array: false };

@@ -47,6 +47,15 @@ export function castError(p: RowPosition, field: number, column: number, columnN
   });
 }
 
+/** A node ID that is not an integer in an integer ID space. */
+export function idCastError(p: RowPosition, field: number, column: number, columnName: string): ImportError {
+  const text = rawField(p, field);
+  return new ImportError('GI_TYPE_CAST', `node ID "${text.length > 60 ? `${text.slice(0, 60)}…` : text}" is not an integer, and the ID space holds integer IDs (column "${columnName}")`, {
+    file: p.file, line: lineOf(p), column: column + 1, columnName, byteOffset: byteOffsetOf(p), raw: rawRow(p),
+    hint: 'fix the ID, or make the space hold string IDs: --id-type string, or {id-type:string} after :ID in the header',
+  });
+}
+
 /** A node row without an ID in a file with an ID column. */
 export function missingIdError(p: RowPosition, column: number): ImportError {
   return new ImportError('GI_MISSING_NODE_ID', 'the node ID is empty', {
