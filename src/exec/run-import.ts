@@ -1,99 +1,40 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { compressionOf, decodeTo, zstdUnsupported } from '../input/decode-input.js';
+import { dirname, join, resolve } from 'node:path';
 import type { StreamingConfig } from '../config/streaming-config.js';
 import { ImportError, toImportError } from '../errors/import-error.js';
-import { CSR_BYTES_PER_EDGE, type MemoryPlan, fitsBudget, idIndexBytes, planMemory } from '../plan/memory-plan.js';
+import { planEngine } from '../plan/engine-plan.js';
+import type { MemoryPlan } from '../plan/memory-plan.js';
 import { type Partitioning, balancedPartitioning, singlePartition } from '../plan/partitioning.js';
-import { type EnginePlan, type ImportPlan, planImport } from '../plan/plan-import.js';
-import { rangeBytesFor } from '../plan/split-ranges.js';
-import type { InferredKind } from '../schema/infer-types.js';
-import { type GraphSchema, type SniffedFacts, buildGraphSchema } from '../schema/graph-schema.js';
-import { idColumnSpec } from '../schema/file-layout.js';
-import { type InputFile, checkInputsUnchanged, resolveInputs } from '../schema/resolve-inputs.js';
+import type { ImportPlan } from '../plan/plan-import.js';
+import type { GraphSchema } from '../schema/graph-schema.js';
+import { type InputFile, checkInputsUnchanged } from '../schema/resolve-inputs.js';
 import { type Manifest, STORE_FORMAT, STORE_FORMAT_VERSION, typeToManifest } from '../store/manifest.js';
 import { NodeTableWriter } from '../store/node-table-writer.js';
 import type { StoreFileEntry } from '../store/rel-table-writer.js';
 import { PendingStore } from '../store/store-dir.js';
-import type { EventSink, ImportResult, WarningCode } from './events.js';
-import { PhaseClock, checkAborted } from './phase-clock.js';
-import { reclaim } from './reclaim.js';
+import { VERSION } from '../version.js';
 import { RejectLog, RejectWriter, badRowPolicy } from './bad-rows.js';
-import { IdIndex, TARGET_LOAD, TIGHT_LOAD } from './id-index.js';
+import { buildRelTables } from './build-rel-tables.js';
+import { decodeInputs } from './decode-inputs.js';
+import type { ImportResult } from './events.js';
+import { IdIndex } from './id-index.js';
 import { loadNodeFile } from './load-nodes.js';
-import { INLINE_CSR_EDGES, buildRelTables } from './build-rel-tables.js';
 import { loadRelationships } from './load-relationships.js';
+import { PhaseClock, checkAborted } from './phase-clock.js';
+import { type PrepareOptions, expectedNodes, prepareImport } from './prepare-import.js';
+import { reclaim } from './reclaim.js';
 import { sampleEndpoints } from './sample-endpoints.js';
 import { WorkerPool } from './worker-pool.js';
-import { columnsToInfer, sniffFile } from './sniff-files.js';
-import { VERSION } from '../version.js';
+
+export { SAMPLE_BYTES, prepareImport, type PreparedImport } from './prepare-import.js';
 
 /** Options of a run besides the config: where events go, and a signal that stops the run. */
-export interface RunOptions {
-  onEvent?: EventSink;
-  signal?: AbortSignal;
+export interface RunOptions extends PrepareOptions {
   /** Caps the edges per CSR partition on the streaming path (the budget decides otherwise); for tests and tuning. */
   maxPartitionEdges?: number;
-  /** Bytes of each file read up front for type inference (default SAMPLE_BYTES); for tests and tuning. */
-  sampleBytes?: number;
   /** Below this many edges the CSR build runs on the main thread (default INLINE_CSR_EDGES); for tests and tuning. */
   inlineCsrEdges?: number;
-}
-
-/** Bytes of a file read up front to infer its types; the rest is checked as it loads (see RelFileSpec.verifyKinds). */
-export const SAMPLE_BYTES = 8 << 20;
-
-/** What prepareImport decides: files, schema, plan, and what the engine needs from the sniff. */
-export interface PreparedImport {
-  files: InputFile[];
-  schema: GraphSchema;
-  plan: ImportPlan;
-  /** Per file: average data bytes per row (from the rows read). */
-  bytesPerRow: (number | undefined)[];
-  /** Per file: rows counted by a full pass (node files), else undefined. */
-  rows: (number | undefined)[];
-  /** Per relationship file read only in part: the inferred kind per column that the load must verify. */
-  verifyKinds: ((InferredKind | null)[] | undefined)[];
-  /** Time the sniff (headers, samples, label scans) took, and the process peak RSS at its end. */
-  sniffMs: number;
-  sniffPeakRss: number;
-}
-
-/**
- * Reads headers and data to decide the schema, and returns the plan; writes nothing. Files are read in their first
- * SAMPLE_BYTES only, except node files with a :LABEL column (their labels decide the tables) and files listed in
- * `fullInference` (after a sample guessed wrong).
- */
-export async function prepareImport(
-  config: StreamingConfig, options: RunOptions = {}, fullInference: ReadonlySet<string> = new Set(), decoded: ReadonlyMap<string, string> = new Map(),
-): Promise<PreparedImport> {
-  const emit = options.onEvent ?? (() => undefined);
-  const files = await resolveInputs(config, decoded);
-  const clock = new PhaseClock(emit);
-  clock.start('sniff', { files: files.map((f) => ({ path: f.path, bytes: f.size })) });
-  const facts: (SniffedFacts | undefined)[] = [];
-  const rows: (number | undefined)[] = [];
-  const bytesPerRow: (number | undefined)[] = [];
-  const verifyKinds: ((InferredKind | null)[] | undefined)[] = [];
-  const policy = badRowPolicy(config);
-  const widths = { extraOk: policy.ignoreExtraColumns, skipHeaders: config.autoSkipSubsequentHeaders };
-  for (const file of files) {
-    const infer = columnsToInfer(file, config.idType !== 'auto');
-    checkAborted(options.signal);
-    // A :LABEL column decides which node tables exist, so such files are read whole; others are sampled.
-    const sample = (file.kind === 'relationship' || file.layout.labelColumn < 0) && !fullInference.has(file.path) ? (options.sampleBytes ?? SAMPLE_BYTES) : Infinity;
-    const stats = await sniffFile(file, infer, config.batchSize, config.arrayDelimiter, sample, widths);
-    facts.push(stats);
-    rows.push(stats.sampled ? undefined : stats.rows);
-    bytesPerRow.push(stats.rows > 0 && stats.bytes > 0 ? stats.bytes / stats.rows : undefined);
-    // A string column holds anything: only narrower kinds need checking against later values.
-    verifyKinds.push(stats.sampled ? file.layout.columns.map((_, c) => (infer.includes(c) && stats.kinds[c] !== 'string' ? stats.kinds[c] : null)) : undefined);
-  }
-  clock.end('sniff', rows.reduce<number>((n, r) => n + (r ?? 0), 0));
-  const schema = buildGraphSchema(files, facts, config.idType);
-  const plan = planImport(config, files, schema, rows);
-  return { files, schema, plan, bytesPerRow, rows, verifyKinds, sniffMs: clock.durations.sniff ?? 0, sniffPeakRss: clock.peakRss.sniff ?? 0 };
 }
 
 /** Imports the configured files into a new store at `config.into`, atomically: the store appears whole or not at all. */
@@ -137,7 +78,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const quote = prepared.plan.quote.charCodeAt(0);
     const arrayDelimiter = config.arrayDelimiter.charCodeAt(0);
     const expected = new Map(schema.spaces.map((s) => [s.name, expectedNodes(prepared, files, s.name)]));
-    const memory = memoryFor(config, prepared, expected, options.maxPartitionEdges);
+    const memory = planEngine(config, prepared, expected, options.maxPartitionEdges);
     threads = memory.threads;
     emit({ type: 'plan', plan: { ...prepared.plan, engine: memory.engine } });
     for (const w of memory.warnings) emit({ type: 'warning', ...w });
@@ -291,131 +232,6 @@ async function partitionTables(
   };
 }
 
-/**
- * Chooses the path, the worker threads and the CSR partitioning within the memory budget. Threads beyond what the
- * work can use cost nothing; threads the budget cannot hold are not started (the budget wins over the default
- * thread count); only a budget that cannot hold even one worker fails, up front.
- */
-function memoryFor(
-  config: StreamingConfig, prepared: PreparedImport, expected: Map<string, number>, maxPartitionEdges = Infinity,
-): { streaming: boolean; threads: number; plan: MemoryPlan; indexLoad: number; engine: EnginePlan; warnings: { code: WarningCode; message: string }[] } {
-  const warnings: { code: WarningCode; message: string }[] = [];
-  const { files, schema } = prepared;
-  let edges = 0;
-  let propBytes = 0;
-  let relBytes = 0;
-  files.forEach((f, i) => {
-    if (f.kind !== 'relationship') return;
-    const perRow = prepared.bytesPerRow[i] ?? 64;
-    const data = Math.max(0, f.size - f.dataStart);
-    edges += data / perRow;
-    propBytes += data;
-    relBytes += data;
-  });
-  // Range size (what a worker holds) and range count (how many workers can be busy), for `partitions` partitions.
-  const rangesFor = (partitions: number): { rangeBytes: number; ranges: number } => {
-    let rangeBytes = 0;
-    let ranges = 0;
-    files.forEach((f, i) => {
-      if (f.kind !== 'relationship') return;
-      const data = Math.max(0, f.size - f.dataStart);
-      const bytes = Math.min(data, rangeBytesFor(config.batchSize, prepared.bytesPerRow[i] ?? 64, relBytes, partitions));
-      rangeBytes = Math.max(rangeBytes, bytes);
-      ranges += Math.max(1, Math.ceil(data / Math.max(1, bytes)));
-    });
-    return { rangeBytes, ranges };
-  };
-  let { rangeBytes, ranges } = rangesFor(1);
-  const indexBytesAt = (load: number): number => schema.spaces.reduce((n, s) => n + idIndexBytes(s.kind, expected.get(s.name) ?? 0, s.tables.length === 1, load), 0);
-  const usable = Math.max(1, Math.min(config.threads, ranges));
-  let threads = usable;
-  let indexLoad = TARGET_LOAD;
-  // One range and few edges run on the main thread alone (see loadRelationships, INLINE_CSR_EDGES): no worker
-  // memory to plan for, which lets a large node file with few relationships keep its whole budget.
-  const workersFor = (t: number): number => (ranges <= 1 && edges < INLINE_CSR_EDGES ? 0 : t);
-  const inputs = (t: number) => ({
-    budget: config.memoryBudget, threads: workersFor(t), rangeBytes, indexBytes: indexBytesAt(indexLoad), edges, propertyBytesPerEdge: edges > 0 ? propBytes / edges : 0,
-  });
-  const fits = (t: number): boolean => fitsBudget(inputs(t));
-  // The most threads the budget holds, packing the ID index denser before giving up a thread: a second core is
-  // worth far more than the longer probes of a fuller table.
-  const fitThreads = (): void => {
-    for (threads = usable; threads >= 1; threads--) {
-      indexLoad = TARGET_LOAD;
-      if (fits(threads)) return;
-      indexLoad = TIGHT_LOAD;
-      if (fits(threads)) return;
-    }
-    threads = 1;
-  };
-  fitThreads();
-  let streaming = config.mode === 'streaming' || (config.mode === 'auto' && prepared.plan.totalBytes >= config.streamingThreshold);
-  const MiB = 2 ** 20;
-  let pathReason = config.mode !== 'auto' ? `--mode ${config.mode}`
-    : streaming ? `input ${(prepared.plan.totalBytes / MiB).toFixed(1)} MiB >= --streaming-threshold ${(config.streamingThreshold / MiB).toFixed(1)} MiB`
-      : `input ${(prepared.plan.totalBytes / MiB).toFixed(1)} MiB < --streaming-threshold ${(config.streamingThreshold / MiB).toFixed(1)} MiB`;
-  let plan = planMemory({ ...inputs(threads), streaming });
-  const inMemoryBytes = edges * (CSR_BYTES_PER_EDGE + 2 * inputs(threads).propertyBytesPerEdge);
-  if (!streaming && inMemoryBytes > plan.csrBytes) {
-    if (config.mode === 'in-memory') {
-      throw new ImportError('GI_MEMORY_BUDGET', `the in-memory path needs about ${Math.ceil(inMemoryBytes / 2 ** 20)} MiB for ${Math.round(edges)} relationships, more than the ${Math.floor(plan.csrBytes / 2 ** 20)} MiB the budget leaves`, {
-        hint: 'use --mode streaming (or auto), or raise --memory-budget',
-      });
-    }
-    streaming = true;
-    pathReason = `the in-memory path needs about ${Math.ceil(inMemoryBytes / MiB)} MiB, more than the budget leaves`;
-    warnings.push({ code: 'GI_W_STREAMING_FORCED', message: `input is under --streaming-threshold, but ${pathReason}: streaming instead` });
-    plan = planMemory({ ...inputs(threads), streaming });
-  }
-  if (plan.partitions > 1) {
-    // Many partitions make ranges larger (see rangeBytesFor): plan again with what workers will then hold.
-    ({ rangeBytes, ranges } = rangesFor(plan.partitions));
-    fitThreads();
-    plan = planMemory({ ...inputs(threads), streaming });
-  }
-  if (streaming && plan.partitionEdges > maxPartitionEdges) {
-    plan = { ...plan, partitionEdges: maxPartitionEdges, partitions: Math.max(1, Math.ceil(edges / maxPartitionEdges)) };
-  }
-  if (threads < usable) {
-    warnings.push({ code: 'GI_W_THREADS_LIMITED', message: `--memory-budget ${(config.memoryBudget / MiB).toFixed(0)} MiB holds ${threads} worker thread(s), not ${usable}: raise it to use more cores` });
-  }
-  const nodes = [...expected.values()].reduce((n, x) => n + x, 0);
-  const propertyBytes = inputs(threads).propertyBytesPerEdge;
-  const engine: EnginePlan = {
-    path: streaming ? 'streaming' : 'in-memory',
-    pathReason,
-    threads,
-    partitions: plan.partitions,
-    memoryBudget: config.memoryBudget,
-    idIndexBytes: indexBytesAt(indexLoad),
-    estimatedRelationships: Math.round(edges),
-    estimatedNodes: nodes,
-    estimatedPeakBytes: Math.min(config.memoryBudget, plan.fixedBytes + Math.min(plan.csrBytes, edges * (CSR_BYTES_PER_EDGE + 2 * propertyBytes))),
-    estimatedStoreBytes: Math.round(estimateStoreBytes(prepared, edges)),
-  };
-  return { streaming, threads, plan, indexLoad, engine, warnings };
-}
-
-/**
- * A rough store size: node files take about their text size as columns; each edge costs 12 bytes of CSR (target,
- * source and edge id) plus 8 per property; each node 16 bytes of offsets per relationship table it is in.
- */
-function estimateStoreBytes(prepared: PreparedImport, edges: number): number {
-  let bytes = 0;
-  let props = 0;
-  let nodes = 0;
-  prepared.files.forEach((f, i) => {
-    if (f.kind === 'node') {
-      bytes += f.size - f.dataStart;
-      nodes += prepared.rows[i] ?? (f.size - f.dataStart) / (prepared.bytesPerRow[i] ?? 32);
-    } else {
-      props = Math.max(props, f.layout.columns.filter((c) => c.kind === 'property').length);
-    }
-  });
-  // Forward and backward offsets (8 bytes each) per source/target node; one relationship table assumed.
-  return bytes + edges * (12 + 8 * props) + nodes * 16;
-}
-
 /** Plans an import without running it: the schema plan plus how the engine would run it (for --dry-run). */
 export async function planImportRun(config: StreamingConfig, options: RunOptions = {}): Promise<ImportPlan> {
   // Compressed or Latin-1 inputs are decoded to read their headers and samples, into a directory removed afterwards.
@@ -424,39 +240,11 @@ export async function planImportRun(config: StreamingConfig, options: RunOptions
     const decoded = await decodeInputs(config, async (name) => join(scratch, name), new PhaseClock(options.onEvent ?? (() => undefined)), options.signal);
     const prepared = await prepareImport(config, options, new Set(), decoded);
     const expected = new Map(prepared.schema.spaces.map((s) => [s.name, expectedNodes(prepared, prepared.files, s.name)]));
-    const memory = memoryFor(config, prepared, expected, options.maxPartitionEdges);
+    const memory = planEngine(config, prepared, expected, options.maxPartitionEdges);
     return { ...prepared.plan, engine: memory.engine };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-}
-
-/**
- * Decodes every input that is not plain UTF-8 text (gzip, told by its first bytes; all inputs with
- * --input-encoding latin1) to a UTF-8 file at `dest(name)`, as a `decode` phase whose progress counts the bytes of
- * the files as stored; returns original path -> decoded path. A zstd input is refused.
- */
-async function decodeInputs(
-  config: StreamingConfig, dest: (name: string) => Promise<string>, clock: PhaseClock, signal: AbortSignal | undefined,
-): Promise<Map<string, string>> {
-  const paths = [...new Set(config.inputs.flatMap((g) => g.files))];
-  const todo: { path: string; bytes: number; gzip: boolean }[] = [];
-  const latin1 = config.inputEncoding === 'latin1';
-  for (const path of paths) {
-    const kind = await compressionOf(path);
-    if (kind === 'zstd') throw zstdUnsupported(path);
-    if (kind === 'gzip' || latin1) todo.push({ path, bytes: (await stat(path)).size, gzip: kind === 'gzip' });
-  }
-  const decoded = new Map<string, string>();
-  if (todo.length === 0) return decoded;
-  clock.start('decode', { totalBytes: todo.reduce((n, f) => n + f.bytes, 0), files: todo });
-  for (const [i, f] of todo.entries()) {
-    const to = await dest(`${i}-${basename(f.path).replace(/\.(gz|gzip)$/i, '')}`);
-    await decodeTo(f.path, to, { gzip: f.gzip, latin1 }, (n) => clock.batch('decode', f.path, 0, n), signal);
-    decoded.set(f.path, to);
-  }
-  clock.end('decode', 0);
-  return decoded;
 }
 
 function buildManifest(
@@ -479,14 +267,6 @@ function buildManifest(
     relationshipTables: relTables,
     files: files.map((f) => ({ path: f.path, bytes: f.bytes, crc32: f.crc32 })),
   };
-}
-
-function expectedNodes(prepared: PreparedImport, files: InputFile[], space: string): number {
-  let n = 0;
-  files.forEach((f, i) => {
-    if (f.kind === 'node' && idColumnSpec(f.layout)?.space === space) n += prepared.rows[i] ?? Math.ceil((f.size - f.dataStart) / (prepared.bytesPerRow[i] ?? 32));
-  });
-  return n;
 }
 
 function dataFiles(files: InputFile[], kind: InputFile['kind']): { path: string; bytes: number }[] {
