@@ -15,7 +15,8 @@ import {
 import type { BlockStore } from './block-store.js';
 import { reclaim } from './reclaim.js';
 import type { Partitioning } from '../plan/partitioning.js';
-import { CONTROL, type WorkerPool, createControl } from './worker-pool.js';
+import { type OrderedResults, orderedResults } from './ordered-results.js';
+import type { WorkerPool } from './worker-pool.js';
 
 /** Inputs of the CSR build. */
 export interface RelTablesInput {
@@ -79,7 +80,8 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
   partitioned.ordered = [];
   for (const g of groups) g.blocks = [];
   const init: CsrInit = { tables: specs, blocks, spillFiles: input.spillFiles, quote: input.quote, arrayDelimiter: input.arrayDelimiter, batchRows: REL_RECORD_BATCH_ROWS };
-  const results = resultSource(init, tasks, input);
+  const fds = new Map<number, number>();
+  const results = forwardResults(init, tasks, input, fds);
   const tables: ManifestRelTable[] = [];
   // Per table: forward files, then backward files; listed in table order whatever order they were written in.
   const tableFiles: StoreFileEntry[][] = [];
@@ -108,18 +110,18 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
     await results.finished().catch(() => undefined);
     throw err;
   } finally {
-    results.close();
+    for (const fd of fds.values()) closeSync(fd);
   }
   if (spilled.length > 0) {
     const bwdTasks = backwardTasks(spilled);
     const idOf = new Map(bwdTasks.map((k) => [`${k.table}:${k.lo}`, k.id]));
-    await withBackwardSource(input, bwdTasks, async (get, done) => {
+    await withBackwardSource(input, bwdTasks, async (results) => {
       for (const b of spilled) {
         tableFiles[b.table].push(...await writeBackward(input, b, async (bucket) => {
           const id = idOf.get(`${b.table}:${b.bounds[bucket]}`);
           if (id === undefined) return undefined;
-          const r = await get(id);
-          done(id);
+          const r = await results.get(id);
+          results.written(id);
           return r;
         }));
       }
@@ -158,74 +160,11 @@ function partitionTasks(store: BlockStore, groups: TableGroup[], srcPartitions: 
   return { tasks, ordered };
 }
 
-/** Where partition results come from: a worker pool (results may arrive out of order) or this thread. */
-interface ResultSource {
-  get(id: number): Promise<CsrResult>;
-  /** Marks results up to `id` as written: workers may run that much further ahead. */
-  written(id: number): void;
-  finished(): Promise<void>;
-  cancel(): void;
-  close(): void;
-}
-
-function resultSource(init: CsrInit, tasks: CsrTask[], input: RelTablesInput): ResultSource {
-  const fds = new Map<number, number>();
-  const closeFds = () => {
-    for (const fd of fds.values()) closeSync(fd);
-    fds.clear();
-  };
+/** Forward partition results, from the pool or, with few edges, built here (see orderedResults). */
+function forwardResults(init: CsrInit, tasks: CsrTask[], input: RelTablesInput, fds: Map<number, number>): OrderedResults<CsrResult> {
   const edges = tasks.reduce((n, t) => n + t.edges, 0);
-  const threads = Math.min(input.threads, tasks.length);
-  if (edges < (input.inlineEdges ?? INLINE_CSR_EDGES)) {
-    return {
-      get: async (id) => runCsrPartition(init, tasks[id], fds),
-      written: () => undefined,
-      finished: async () => undefined,
-      cancel: () => undefined,
-      close: closeFds,
-    };
-  }
-  const control = createControl();
-  const ready = new Map<number, CsrResult>();
-  let failure: unknown;
-  let wake: (() => void) | undefined;
-  const pool = input.pool().run<CsrResult>({
-    threads, task: 'csr', control,
-    data: () => ({ init, tasks, ahead: threads }),
-    onReport: (result) => {
-      ready.set(result.id, result);
-      wake?.();
-    },
-  }).catch((err: unknown) => {
-    failure = err;
-    wake?.();
-    throw failure;
-  });
-  pool.catch(() => undefined);
-  return {
-    async get(id) {
-      for (;;) {
-        const r = ready.get(id);
-        if (r !== undefined) {
-          ready.delete(id);
-          return r;
-        }
-        if (failure !== undefined) throw failure;
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-    },
-    written(id) {
-      Atomics.store(control, CONTROL.WRITTEN, id + 1);
-      Atomics.notify(control, CONTROL.WRITTEN);
-    },
-    finished: () => pool,
-    cancel: () => {
-      // Workers see STOP between tasks and while waiting for the writer, and finish their run.
-      Atomics.store(control, CONTROL.STOP, 1);
-      Atomics.notify(control, CONTROL.WRITTEN);
-    },
-    close: closeFds,
-  };
+  if (edges < (input.inlineEdges ?? INLINE_CSR_EDGES)) return orderedResults({ inline: (id) => runCsrPartition(init, tasks[id], fds) });
+  return orderedResults({ pool: input.pool(), task: 'csr', threads: Math.min(input.threads, tasks.length), data: { init, tasks } });
 }
 
 /** One relationship table: a type between one source table and one target table. */
@@ -323,7 +262,7 @@ interface BackwardInput {
 
 /** Writes a table's forward CSR from the partition results, in order, and returns its backward records. */
 async function writeForward(
-  input: RelTablesInput, g: TableGroup, t: number, props: PropertySchema[], dir: string, tasks: CsrTask[], results: ResultSource,
+  input: RelTablesInput, g: TableGroup, t: number, props: PropertySchema[], dir: string, tasks: CsrTask[], results: OrderedResults<CsrResult>,
   progress: (edges: number) => void,
 ): Promise<{ edges: number; files: StoreFileEntry[]; backward: BackwardInput }> {
   const srcBounds = input.srcPartitions[g.srcTable].bounds;
@@ -390,7 +329,7 @@ function backwardTasks(inputs: BackwardInput[]): BackwardTask[] {
       if (chunks === undefined || chunks.length === 0) continue;
       tasks.push({
         id: tasks.length, table: b.table, lo: b.bounds[bucket], width: b.bounds[bucket + 1] - b.bounds[bucket], path: b.spillPath!,
-        chunks: chunks.flatMap((c) => [c.n, c.offset!]),
+        chunks: chunks.flatMap((c) => [c.n, c.offset!]), edges: chunks.reduce((n, c) => n + c.n, 0),
       });
     }
   }
@@ -448,62 +387,24 @@ function concatChunks(chunks: BackwardChunk[]): Uint32Array {
 }
 
 /**
- * Sorted backward partitions for `tasks`, in task order: from the worker pool (workers stay within a bounded number
- * of tasks of the last one written), or sorted on this thread when there are few edges.
+ * Sorted backward partitions for `tasks`, in task order, from the pool or, with few edges, sorted here; `use`
+ * consumes them and marks each written.
  */
-async function withBackwardSource<T>(
-  input: RelTablesInput, tasks: BackwardTask[], use: (get: (id: number) => Promise<BackwardResult>, written: (id: number) => void) => Promise<T>,
-): Promise<T> {
+async function withBackwardSource<T>(input: RelTablesInput, tasks: BackwardTask[], use: (results: OrderedResults<BackwardResult>) => Promise<T>): Promise<T> {
   const fds = new Map<string, number>();
-  const edges = tasks.reduce((n, t) => n + t.chunks.reduce((m: number, c: number, i: number) => (i % 2 === 0 ? m + c : m), 0), 0);
-  const threads = Math.min(input.threads, tasks.length);
-  if (edges < (input.inlineEdges ?? INLINE_CSR_EDGES) || threads < 1) {
-    try {
-      return await use(async (id) => runBackwardPartition(tasks[id], fds), () => undefined);
-    } finally {
-      for (const fd of fds.values()) closeSync(fd);
-    }
-  }
-  const control = createControl();
-  const ready = new Map<number, BackwardResult>();
-  let failure: unknown;
-  let wake: (() => void) | undefined;
-  const run = input.pool().run<BackwardResult>({
-    threads, task: 'csr-backward', control,
-    data: () => ({ tasks, ahead: threads }),
-    onReport: (result) => {
-      ready.set(result.id, result);
-      wake?.();
-    },
-  }).catch((err: unknown) => {
-    failure = err;
-    wake?.();
-    throw err;
-  });
-  run.catch(() => undefined);
-  const get = async (id: number): Promise<BackwardResult> => {
-    for (;;) {
-      const r = ready.get(id);
-      if (r !== undefined) {
-        ready.delete(id);
-        return r;
-      }
-      if (failure !== undefined) throw failure;
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
-  };
-  const written = (id: number): void => {
-    Atomics.store(control, CONTROL.WRITTEN, id + 1);
-    Atomics.notify(control, CONTROL.WRITTEN);
-  };
+  const edges = tasks.reduce((n, t) => n + t.edges, 0);
+  const results = edges < (input.inlineEdges ?? INLINE_CSR_EDGES)
+    ? orderedResults<BackwardResult>({ inline: (id) => runBackwardPartition(tasks[id], fds) })
+    : orderedResults<BackwardResult>({ pool: input.pool(), task: 'csr-backward', threads: Math.min(input.threads, tasks.length), data: { tasks } });
   try {
-    const out = await use(get, written);
-    await run;
+    const out = await use(results);
+    await results.finished();
     return out;
   } catch (err) {
-    Atomics.store(control, CONTROL.STOP, 1);
-    Atomics.notify(control, CONTROL.WRITTEN);
-    await run.catch(() => undefined);
+    results.cancel();
+    await results.finished().catch(() => undefined);
     throw err;
+  } finally {
+    for (const fd of fds.values()) closeSync(fd);
   }
 }

@@ -187,6 +187,8 @@ export interface BackwardTask {
   /** The spill file holding the records, and the chunks in edge id order: [records, byte offset] pairs. */
   path: string;
   chunks: number[];
+  /** Records in all chunks. */
+  edges: number;
 }
 
 /** The backward part of a target partition, ready to append in order: in-degrees, then (source, edge id) rows. */
@@ -219,9 +221,7 @@ export function sortBackward(id: number, records: Uint32Array, lo: number, width
 
 /** Reads a backward task's records from its spill file and sorts them (see sortBackward); runs in a worker. */
 export function runBackwardPartition(task: BackwardTask, fds: Map<string, number>): BackwardResult {
-  let total = 0;
-  for (let c = 0; c < task.chunks.length; c += 2) total += task.chunks[c];
-  const records = new Uint32Array(3 * total);
+  const records = new Uint32Array(3 * task.edges);
   let fd = fds.get(task.path);
   if (fd === undefined) fds.set(task.path, (fd = openSync(task.path, 'r')));
   let at = 0;
