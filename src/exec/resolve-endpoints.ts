@@ -43,24 +43,26 @@ export class EndpointScratch {
  * Resolves column `column` of the batch's first `rows` rows to node ordinals in `out` (-1: no such node).
  * Integer keys are parsed in one pass and looked up in a second, tight one (see IdIndex.lookupInts); padded,
  * signed, quoted-escaped or very long keys take the general path, with the same result as resolveEndpoint. With
- * `ok` (row marks), rows not marked 1 get -1 and every other row takes the general path.
+ * `ok` (row marks), rows not marked 1 (too few fields, a repeated header) are not read at all and get -1.
  */
 export function resolveColumn(
   index: IdIndex, batch: RowBatch, column: number, rows: number, quote: number, scratch: EndpointScratch, out: Int32Array, ok?: Uint8Array,
 ): void {
   const { buf, scan } = batch;
-  if (ok !== undefined) {
-    // Rows not marked 1 (too few fields, a repeated header) are not read at all.
-    for (let r = 0; r < rows; r++) out[r] = ok[r] !== 1 ? -1 : resolveEndpoint(index, batch, scan.rowField[r] + column, quote, scratch.text);
-    return;
-  }
   if (index.kind !== 'int') {
-    for (let r = 0; r < rows; r++) out[r] = resolveEndpoint(index, batch, scan.rowField[r] + column, quote, scratch.text);
+    for (let r = 0; r < rows; r++) out[r] = ok !== undefined && ok[r] !== 1 ? -1 : resolveEndpoint(index, batch, scan.rowField[r] + column, quote, scratch.text);
     return;
   }
   const { lo, hi, odd } = scratch;
   let odds = 0;
   for (let r = 0; r < rows; r++) {
+    if (ok !== undefined && ok[r] !== 1) {
+      // Resolved to -1 after the lookups, with the other odd rows; its fields may not exist.
+      lo[r] = 0;
+      hi[r] = 0;
+      odd[odds++] = r;
+      continue;
+    }
     const f = scan.rowField[r] + column;
     const s = scan.fieldStart[f];
     const e = scan.fieldEnd[f];
@@ -84,6 +86,6 @@ export function resolveColumn(
   index.lookupInts(lo, hi, rows, out);
   for (let k = 0; k < odds; k++) {
     const r = odd[k];
-    out[r] = resolveEndpoint(index, batch, scan.rowField[r] + column, quote, scratch.text);
+    out[r] = ok !== undefined && ok[r] !== 1 ? -1 : resolveEndpoint(index, batch, scan.rowField[r] + column, quote, scratch.text);
   }
 }
