@@ -1,3 +1,4 @@
+import { transcode } from 'node:buffer';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Transform } from 'node:stream';
@@ -66,7 +67,7 @@ export async function decodeTo(source: string, dest: string, how: Decoding, onRe
   // One byte is one character in Latin-1, so a chunk boundary never splits one.
   const latin1 = new Transform({
     transform(chunk: Buffer, _enc, done) {
-      done(null, Buffer.from(chunk.toString('latin1'), 'utf8'));
+      done(null, transcode(chunk, 'latin1', 'utf8'));
     },
   });
   const stages: NodeJS.ReadWriteStream[] = [count];
