@@ -35,15 +35,15 @@ export interface HeadOptions {
   delimiter?: string;
   quote: string;
   hasHeader: boolean;
-  /** Where the bytes are when not at `path` (an inflated copy of a compressed input). */
-  dataPath?: string;
+  /** The file's first bytes, already read (see readProbe; of its decoded copy for a compressed input). */
+  probe?: Probe;
 }
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
 /** Reads the header row of `path` (csv-parse: speed does not matter here) and the byte where data starts. */
 export async function readFileHead(path: string, opts: HeadOptions): Promise<FileHead> {
-  const { bytes, size, mtimeMs } = await readProbe(opts.dataPath ?? path, path);
+  const { bytes, size, mtimeMs } = opts.probe ?? await readProbe(path);
   const bomLength = UTF8_BOM.every((b, i) => bytes[i] === b) ? 3 : 0;
   const delimiter = opts.delimiter ?? detectDelimiter(bytes, bomLength, opts.quote);
   const delimiterSource: SettingSource = opts.delimiter !== undefined ? 'flag' : 'detected';
@@ -70,8 +70,15 @@ export async function readFileHead(path: string, opts: HeadOptions): Promise<Fil
   return { ...base, fields, headerText: headerBytes.toString('utf8'), dataStart: result.next, dataLine: 1 + result.lines };
 }
 
-/** The first bytes of a file (at most HEADER_PROBE_BYTES) and its size; errors name it `name`. */
-export async function readProbe(path: string, name = path): Promise<{ bytes: Buffer; size: number; mtimeMs: number }> {
+/** A file's first bytes (at most HEADER_PROBE_BYTES), its size and modification time. */
+export interface Probe {
+  bytes: Buffer;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Reads a file's Probe; errors name it `name`. */
+export async function readProbe(path: string, name = path): Promise<Probe> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new ImportError('GI_FILE_UNREADABLE', 'not a regular file', { file: name });

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { ImportError } from '../errors/import-error.js';
 import type { StreamingConfig } from '../config/streaming-config.js';
 import { countQuotedFields, pickQuote } from '../input/detect-dialect.js';
-import { type FileHead, type SettingSource, readFileHead, readProbe } from '../input/header-reader.js';
+import { type FileHead, type Probe, type SettingSource, readFileHead, readProbe } from '../input/header-reader.js';
 import { type FileKind, type FileLayout, layoutFile } from './file-layout.js';
 
 /** One input file with the meaning of its columns and where its data begins. */
@@ -39,16 +39,19 @@ export interface InputFile {
 export async function resolveInputs(config: StreamingConfig, decoded: ReadonlyMap<string, string> = new Map()): Promise<InputFile[]> {
   const files: InputFile[] = [];
   const dataPath = (path: string): string => decoded.get(path) ?? path;
-  const { quote, quoteSource } = await importQuote(config, dataPath);
+  // Each file's first bytes are read once, for the quote detection and for its head.
+  const probes = new Map<string, Probe>();
+  for (const path of new Set(config.inputs.flatMap((g) => g.files))) probes.set(path, await readProbe(dataPath(path), path));
+  const { quote, quoteSource } = importQuote(config, [...probes.values()]);
   for (const [group, spec] of config.inputs.entries()) {
     const forced = spec.kind === 'auto' ? undefined : spec.kind;
     const headOpts = { delimiter: config.delimiter, quote };
-    const first = await readFileHead(spec.files[0], { ...headOpts, hasHeader: true, dataPath: dataPath(spec.files[0]) });
+    const first = await readFileHead(spec.files[0], { ...headOpts, hasHeader: true, probe: probes.get(spec.files[0]) });
     const layout = layoutFile(first.fields, first.path, forced);
     const heads: FileHead[] = [first];
     for (const path of spec.files.slice(1)) {
       // neo4j-admin convention: only a group's first file has a header; the others hold data only.
-      heads.push(await readFileHead(path, { ...headOpts, delimiter: config.delimiter ?? first.delimiter, hasHeader: false, dataPath: dataPath(path) }));
+      heads.push(await readFileHead(path, { ...headOpts, delimiter: config.delimiter ?? first.delimiter, hasHeader: false, probe: probes.get(path) }));
     }
     for (const head of heads) {
       files.push({
@@ -78,14 +81,9 @@ export async function resolveInputs(config: StreamingConfig, decoded: ReadonlyMa
  * The import's quote character: --quote when given, else the candidate that quotes the most fields in the first
  * bytes of all input files together (one quote per import, since tables can be fed by several files).
  */
-async function importQuote(config: StreamingConfig, dataPath: (path: string) => string): Promise<{ quote: string; quoteSource: SettingSource }> {
+function importQuote(config: StreamingConfig, probes: Probe[]): { quote: string; quoteSource: SettingSource } {
   if (config.sources.quote === 'flag') return { quote: config.quote, quoteSource: 'flag' };
-  const counts = [];
-  for (const path of new Set(config.inputs.flatMap((g) => g.files))) {
-    const { bytes } = await readProbe(dataPath(path), path);
-    const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-    counts.push(countQuotedFields(bytes, bom, config.delimiter));
-  }
+  const counts = probes.map(({ bytes }) => countQuotedFields(bytes, bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0, config.delimiter));
   const { quote, detected } = pickQuote(counts);
   // A detected quote may not collide with a delimiter or array delimiter the user gave.
   if (quote === config.delimiter || quote === config.arrayDelimiter) return { quote: config.quote, quoteSource: 'default' };
