@@ -53,13 +53,13 @@ export async function prepareImport(
   const bytesPerRow: (number | undefined)[] = [];
   const verifyKinds: ((InferredKind | null)[] | undefined)[] = [];
   const policy = badRowPolicy(config);
-  const widths = { extraOk: policy.ignoreExtraColumns, skipHeaders: config.autoSkipSubsequentHeaders };
+  const rules = { extraOk: policy.ignoreExtraColumns, skipHeaders: config.autoSkipSubsequentHeaders };
   for (const file of files) {
     const infer = columnsToInfer(file, config.idType !== 'auto');
     checkAborted(options.signal);
     // A :LABEL column decides which node tables exist, so such files are read whole; others are sampled.
     const sample = (file.kind === 'relationship' || file.layout.labelColumn < 0) && !fullInference.has(file.path) ? (options.sampleBytes ?? SAMPLE_BYTES) : Infinity;
-    const stats = await sniffFile(file, infer, config.batchSize, config.arrayDelimiter, sample, widths);
+    const stats = await sniffFile(file, infer, config.batchSize, config.arrayDelimiter, sample, rules);
     facts.push(stats);
     rows.push(stats.sampled ? undefined : stats.rows);
     bytesPerRow.push(stats.rows > 0 && stats.bytes > 0 ? stats.bytes / stats.rows : undefined);

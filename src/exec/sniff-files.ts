@@ -37,23 +37,23 @@ export function columnsToInfer(file: InputFile, idTypeKnown: boolean): number[] 
 const SAMPLE_STOPPERS = new Set<ErrorCode>(['GI_UNTERMINATED_QUOTE', 'GI_QUOTE_UNEXPECTED', 'GI_INVALID_UTF8', 'GI_FIELD_TOO_LARGE']);
 
 /** How the sniff treats rows whose field count differs from the header's, and repeated headers. */
-export interface SniffWidths {
+export interface SniffRules {
   /** Rows with more fields than the header are read (their extra fields ignored): --ignore-extra-columns. */
   extraOk: boolean;
   /** Rows repeating the header line are passed over (--auto-skip-subsequent-headers). */
   skipHeaders: boolean;
 }
-const STRICT_WIDTHS: SniffWidths = { extraOk: false, skipHeaders: false };
+const STRICT_RULES: SniffRules = { extraOk: false, skipHeaders: false };
 
 /**
  * Scans the rows of `file` (all of them, or those starting in its first `sampleBytes`), classifying the values of
  * `inferColumns` and collecting labels.
  */
 export async function sniffFile(
-  file: InputFile, inferColumns: number[], batchRows: number, arrayDelimiter: string, sampleBytes = Infinity, widths: SniffWidths = STRICT_WIDTHS,
+  file: InputFile, inferColumns: number[], batchRows: number, arrayDelimiter: string, sampleBytes = Infinity, rules: SniffRules = STRICT_RULES,
 ): Promise<FileStats> {
   const width = file.layout.columns.length;
-  const header = widths.skipHeaders && file.headerText !== '' ? Buffer.from(file.headerText) : undefined;
+  const header = rules.skipHeaders && file.headerText !== '' ? Buffer.from(file.headerText) : undefined;
   const kinds: InferredKind[] = new Array(width).fill('empty');
   const labelSeen = new Set<string>();
   const labels: string[] = [];
@@ -78,7 +78,7 @@ export async function sniffFile(
         const got = scan.fieldCount(r);
         // A row of the wrong width says nothing about types; the load decides about it (skip or fail) in file
         // order, after any earlier bad row, so the first error reported is the first in the file.
-        if (got !== width && !(widths.extraOk && got > width)) continue;
+        if (got !== width && !(rules.extraOk && got > width)) continue;
         const base = scan.rowField[r];
         for (const c of inferColumns) {
           if (kinds[c] === 'string') continue;
