@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, type CliRun, ROOT, generateGraph, runCli, strayEntries } from './helpers/child.js';
+import { ROOT, freshStores, generateGraph, runCli, strayEntries } from './helpers/child.js';
 
 // What the CLI prints (stdout summary, stderr progress, exit status) checked through real child processes of the
 // built CLI: run `npm run build` first.
@@ -35,34 +34,9 @@ afterAll(async () => {
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
 
-let dirs = 0;
 /** A fresh, empty parent directory and a store path `g.db` in it. */
-async function freshStore(): Promise<{ parent: string; db: string }> {
-  const parent = join(work, `run-${++dirs}`);
-  await mkdir(parent);
-  return { parent, db: join(parent, 'g.db') };
-}
+const freshStore = freshStores(() => work);
 
-/** Like runCli, but with exactly the environment given (runCli always sets CI=1). */
-function runCliEnv(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<CliRun> {
-  return new Promise((done, fail) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      fail(new Error(`graph-import ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', fail);
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      done({ status, signal, stdout, stderr, ms: performance.now() - started });
-    });
-  });
-}
 
 /** The environment of this process without CI (and without anything that would make stderr look like a terminal). */
 function envWithoutCi(): NodeJS.ProcessEnv {
@@ -288,8 +262,8 @@ describe('reporter selection', () => {
       runCli([...base(1), '--quiet']),
       runCli([...base(2), '--json']),
       runCli([...base(3), '--progress', 'none']),
-      runCliEnv([...base(4), '--progress', 'plain'], envWithoutCi()),
-      runCliEnv(base(5), envWithoutCi()),
+      runCli([...base(4), '--progress', 'plain'], { env: envWithoutCi() }),
+      runCli(base(5), { env: envWithoutCi() }),
     ]);
     const plainDone = (phase: string) => new RegExp(`^\\[\\d{2}:\\d{2}:\\d{2} \\+\\d+\\.\\d+s\\] ${phase} done: [\\d,]+ rows in \\d+\\.\\d{2} s, peak RSS \\d+\\.\\d MB$`, 'm');
 

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -8,7 +8,7 @@ import { EXIT_CODES, exitCodeFor } from '../src/cli/exit-codes.js';
 import { ERROR_CODES, type ErrorCode, ImportError, type ImportEvent, normalizeConfig, prepareImport, runImport, verifyStore } from '../src/index.js';
 import type { ConfigInput } from '../src/index.js';
 import { CONTROL, createControl, runPool, workerScriptPath } from '../src/exec/worker-pool.js';
-import { ROOT, generateGraph, runCli, strayEntries } from './helpers/child.js';
+import { ROOT, freshStores, generateGraph, runCli, strayEntries } from './helpers/child.js';
 import { dumpGraph } from './helpers/graph-dump.js';
 
 // Every Worker the pool starts is recorded, so the tests can see that all of them are gone after a failure or an abort
@@ -61,13 +61,8 @@ afterAll(async () => {
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
 
-let dirs = 0;
 /** A fresh, empty parent directory and a store path `g.db` in it. */
-async function freshStore(): Promise<{ parent: string; db: string }> {
-  const parent = join(work, `run-${++dirs}`);
-  await mkdir(parent);
-  return { parent, db: join(parent, 'g.db') };
-}
+const freshStore = freshStores(() => work);
 
 function config(graph: { nodes: string; edges: string }, db: string, extra: Partial<ConfigInput> = {}) {
   return normalizeConfig({ inputs: [{ kind: 'auto', files: [graph.nodes] }, { kind: 'auto', files: [graph.edges] }], into: db, ...extra });

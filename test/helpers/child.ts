@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 /** Helpers for tests that run the built CLI (bin/graph-import.js, which loads dist/) as real child processes. */
@@ -20,11 +20,14 @@ export interface CliRun {
   ms: number;
 }
 
-/** Runs `node bin/graph-import.js ...args` to completion (asynchronously: the test runner's event loop keeps going). */
-export function runCli(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+/**
+ * Runs `node bin/graph-import.js ...args` to completion (asynchronously: the test runner's event loop keeps going),
+ * with CI=1 unless `env` gives the whole environment.
+ */
+export function runCli(args: string[], options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
   return new Promise((done, fail) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: options.env ?? childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
@@ -152,4 +155,14 @@ export function snapshotDifferences(before: Map<string, Buffer | 'dir'>, after: 
   }
   for (const path of after.keys()) if (!before.has(path)) out.push(`${path}: new afterwards`);
   return out;
+}
+
+/** A maker of fresh, empty parent directories under `root()`, each with a store path `g.db` in it. */
+export function freshStores(root: () => string): () => Promise<{ parent: string; db: string }> {
+  let n = 0;
+  return async () => {
+    const parent = join(root(), `run-${++n}`);
+    await mkdir(parent);
+    return { parent, db: join(parent, 'g.db') };
+  };
 }
