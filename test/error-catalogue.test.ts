@@ -4,6 +4,7 @@ import { copyFile, cp, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { Binary, Field, Int64, List, Table, Utf8, type Vector, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeFor } from '../src/cli/exit-codes.js';
 import { ERROR_CODES, type ErrorCode, ImportError } from '../src/errors/import-error.js';
@@ -153,6 +154,15 @@ const PERSONS = 'id:ID(Person),name,age:int\n1,Alice,30\n2,Bob,25\n3,Carol,41\n'
 const KNOWS = ':START_ID(Person),:END_ID(Person),since:int\n1,2,2010\n2,3,2012\n';
 const OPEN_QUOTE = 'id:ID,name\n1,Alice\n2,"Bob\n3,Carol\n';
 const GZIPPED = gzipSync('id:ID,name\n1,a\n2,b\n'.repeat(50));
+const ARROW_NODES = arrowFile({ id: vectorFromArray([1n, 2n, 3n], new Int64()), name: vectorFromArray(['a', 'b', 'c'], new Utf8()) });
+const ARROW_BINARY = arrowFile({ id: vectorFromArray([1n, 2n], new Int64()), blob: vectorFromArray([new Uint8Array([1]), new Uint8Array([2])], new Binary()) });
+const LIST = new List(new Field('item', new Utf8(), true));
+const ARROW_TAGS = arrowFile({ id: vectorFromArray([1n, 2n, 3n], new Int64()), tags: vectorFromArray([['a'], ['b', 'c'], ['d;e']], LIST) });
+
+/** An Arrow IPC file (the file format) of the given columns. */
+function arrowFile(columns: Record<string, Vector>): Buffer {
+  return Buffer.from(tableToIPC(new Table(columns), 'file'));
+}
 
 let work: string;
 let gen: string; // a generated graph, large enough to be caught mid-import
@@ -280,6 +290,22 @@ const CASES: Case[] = [
   {
     name: 'zstd input', code: 'GI_UNSUPPORTED_COMPRESSION', files: { 'data.csv.zst': Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]) },
     args: ['data.csv.zst', '--into', 'g.db'], status: 1, where: 'data.csv.zst',
+  },
+  {
+    name: 'an Arrow file cut short', code: 'GI_COLUMNAR_UNREADABLE', files: { 'cut.arrow': ARROW_NODES.subarray(0, ARROW_NODES.length - 40) },
+    args: ['cut.arrow', '--into', 'g.db'], status: 1, where: 'cut.arrow', also: /cut short/,
+  },
+  {
+    name: 'a .parquet name on plain text', code: 'GI_COLUMNAR_UNREADABLE', files: { 'nodes.parquet': 'id:ID\n1\n' },
+    args: ['nodes.parquet', '--into', 'g.db'], status: 1, where: 'nodes.parquet', also: /named \.parquet but does not start like one/,
+  },
+  {
+    name: 'a binary Arrow column', code: 'GI_UNSUPPORTED_TYPE', files: { 'nodes.arrow': ARROW_BINARY },
+    args: ['nodes.arrow', '--into', 'g.db'], status: 1, where: 'nodes.arrow:1:2', also: /column "blob" has type Binary/,
+  },
+  {
+    name: 'a list element holding the array delimiter', code: 'GI_UNREPRESENTABLE_VALUE', files: { 'tags.arrow': ARROW_TAGS },
+    args: ['tags.arrow', '--into', 'g.db'], status: 1, where: 'tags.arrow:4:2', also: /contains the array delimiter ";"/,
   },
   {
     name: 'a budget too small for any import', code: 'GI_MEMORY_BUDGET', files: { 'persons.csv': PERSONS, 'knows.csv': KNOWS },

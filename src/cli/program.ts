@@ -4,6 +4,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { INPUT_ENCODINGS, type InputGroup, MODES, type StreamingConfig, normalizeConfig, parseGroupSpec } from '../config/streaming-config.js';
 import { ImportError } from '../errors/import-error.js';
 import { exportCsv } from '../read/export-csv.js';
+import { type ColumnarExportFormat, exportColumnar } from '../read/export-columnar.js';
+import { PARQUET_CODECS, type ParquetCodec } from '../read/parquet-writer.js';
 import { storeInfo } from '../read/store-info.js';
 import { verifyStore } from '../read/verify-store.js';
 import { planImportRun, runImport } from '../exec/run-import.js';
@@ -32,7 +34,9 @@ Examples:
   $ graph-import --delimiter '|' data/*.csv --into lsqb.db --overwrite
   $ graph-import info social.db --json
   $ graph-import verify social.db
-  $ graph-import export social.db --out dump/`;
+  $ graph-import export social.db --out dump/
+  $ graph-import export social.db --format parquet --out dump/   # or --format arrow; re-importable as is
+  $ graph-import nodes/Person.parquet rels/KNOWS.arrow more.csv   # Arrow IPC, Parquet and CSV, mixed`;
 
 const collect = (kind: 'node' | 'relationship') => (value: string, previous: InputGroup[] = []): InputGroup[] => [...previous, parseGroupSpec(kind, value)];
 
@@ -149,13 +153,15 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     });
 
   program.command('export')
-    .description('write every table as CSV in the import header format (export -> import round-trips)')
+    .description('write every table as CSV, Arrow IPC or Parquet in the import column conventions (export -> import round-trips)')
     .argument('<db>', 'store directory')
     .requiredOption('--out <dir>', 'output directory')
-    .option('--delimiter <char>', 'field delimiter', ',')
-    .option('--array-delimiter <char>', 'separator of array elements', ';')
-    .action(async (db: string, opts: { out: string; delimiter: string; arrayDelimiter: string }) => {
-      const result = await exportCsv(db, opts);
+    .addOption(new Option('--format <format>', 'file format').choices(['csv', 'arrow', 'parquet']).default('csv'))
+    .option('--delimiter <char>', 'field delimiter (csv)', ',')
+    .option('--array-delimiter <char>', 'separator of array elements (csv)', ';')
+    .addOption(new Option('--compression <codec>', 'Parquet compression (parquet)').choices([...PARQUET_CODECS]).default('snappy'))
+    .action(async (db: string, opts: { out: string; format: 'csv' | ColumnarExportFormat; delimiter: string; arrayDelimiter: string; compression: ParquetCodec }) => {
+      const result = opts.format === 'csv' ? await exportCsv(db, opts) : await exportColumnar(db, { out: opts.out, format: opts.format, compression: opts.compression });
       for (const f of result.files) io.stdout.write(`${f.path}\t${f.kind}\t${f.rows}\n`);
     });
   return program;

@@ -29,6 +29,9 @@ export const ERROR_CODES = {
   GI_BAD_COMPRESSION: 'data',
   GI_INVALID_UTF8: 'data',
   GI_UNSUPPORTED_COMPRESSION: 'data',
+  GI_COLUMNAR_UNREADABLE: 'data',
+  GI_UNSUPPORTED_TYPE: 'data',
+  GI_UNREPRESENTABLE_VALUE: 'data',
   // resources: the import cannot fit the memory budget it was given
   GI_MEMORY_BUDGET: 'usage',
   // io: files and the store

@@ -1,32 +1,90 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { StreamingConfig } from '../config/streaming-config.js';
-import { compressionOf, decodeTo, zstdUnsupported } from '../input/decode-input.js';
+import { checkGroupFields } from '../input/convert-columnar.js';
+import { convertInWorker } from './convert-in-worker.js';
+import { type InputFormat, decodeTo, inputFormatOf, zstdUnsupported } from '../input/decode-input.js';
+import { ImportError } from '../errors/import-error.js';
 import type { PhaseClock } from './phase-clock.js';
 
+/** Where an input's bytes are read from when it is not read in place, and what it was. */
+export interface DecodedInput {
+  path: string;
+  /** A converted Arrow IPC or Parquet file: its text's dialect is fixed (`,` and `"`), not detected. */
+  columnar: boolean;
+}
+
 /**
- * Decodes every input that is not plain UTF-8 text (gzip, told by its first bytes; all inputs with
- * --input-encoding latin1) to a UTF-8 file at `dest(name)`, as a `decode` phase whose progress counts the bytes of
- * the files as stored; returns original path -> decoded path. A zstd input is refused.
+ * Decodes every input that is not plain UTF-8 CSV to a UTF-8 CSV file at `dest(name)`, as a `decode` phase whose
+ * progress counts the bytes of the files as stored; returns original path -> decoded copy:
+ * - gzip (told by its first bytes), inflated; every text input with --input-encoding latin1, transcoded;
+ * - Arrow IPC and Parquet files, converted to CSV text in the header format (see input/arrow-to-text.ts), so that
+ *   every later pass (schema, sniff, parallel ranges, bad rows) is the one CSV inputs take.
+ * A zstd-compressed text input is refused.
  */
 export async function decodeInputs(
   config: StreamingConfig, dest: (name: string) => Promise<string>, clock: PhaseClock, signal: AbortSignal | undefined,
-): Promise<Map<string, string>> {
+): Promise<Map<string, DecodedInput>> {
   const paths = [...new Set(config.inputs.flatMap((g) => g.files))];
-  const todo: { path: string; bytes: number; gzip: boolean }[] = [];
+  const todo: { path: string; bytes: number; format: InputFormat }[] = [];
   const latin1 = config.inputEncoding === 'latin1';
   for (const path of paths) {
-    const kind = await compressionOf(path);
-    if (kind === 'zstd') throw zstdUnsupported(path);
-    if (kind === 'gzip' || latin1) todo.push({ path, bytes: (await stat(path)).size, gzip: kind === 'gzip' });
+    const format = await inputFormatOf(path);
+    if (format === 'zstd') throw zstdUnsupported(path);
+    if (format !== 'text' || latin1) todo.push({ path, bytes: (await stat(path)).size, format });
   }
-  const decoded = new Map<string, string>();
+  const decoded = new Map<string, DecodedInput>();
   if (todo.length === 0) return decoded;
-  clock.start('decode', { totalBytes: todo.reduce((n, f) => n + f.bytes, 0), files: todo });
-  for (const [i, f] of todo.entries()) {
-    const to = await dest(`${i}-${basename(f.path).replace(/\.(gz|gzip)$/i, '')}`);
-    await decodeTo(f.path, to, { gzip: f.gzip, latin1 }, (n) => clock.batch('decode', f.path, 0, n), signal);
-    decoded.set(f.path, to);
+  clock.start('decode', { totalBytes: todo.reduce((n, f) => n + f.bytes, 0), files: todo.map(({ path, bytes }) => ({ path, bytes })) });
+  // Only a group's first file has a header line (neo4j-admin's convention); the others' columns are checked
+  // against it once all are converted, so every file can convert at the same time.
+  const firstOf = new Map<string, string>();
+  for (const g of config.inputs) for (const f of g.files) if (!firstOf.has(f)) firstOf.set(f, g.files[0]);
+  const fieldsOf = new Map<string, string[]>();
+  // The first failure stops the other conversions: their threads are terminated, not left to finish.
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) stop.abort();
+  const convert = async (i: number): Promise<void> => {
+    const f = todo[i];
+    const progress = (n: number): void => clock.batch('decode', f.path, 0, n);
+    if (f.format === 'arrow' || f.format === 'parquet') {
+      const to = await dest(`${i}-${basename(f.path)}.csv`);
+      const options = {
+        file: f.path, format: f.format, delimiter: config.delimiter ?? ',', quote: config.quote, arrayDelimiter: config.arrayDelimiter,
+        header: firstOf.get(f.path) === f.path,
+      };
+      const { fields } = await convertInWorker({ source: f.path, dest: to, options }, progress, stop.signal);
+      fieldsOf.set(f.path, fields);
+      decoded.set(f.path, { path: to, columnar: true });
+    } else {
+      const to = await dest(`${i}-${basename(f.path).replace(/\.(gz|gzip)$/i, '')}`);
+      await decodeTo(f.path, to, { gzip: f.format === 'gzip', latin1 }, progress, stop.signal);
+      decoded.set(f.path, { path: to, columnar: false });
+    }
+  };
+  // Up to --threads files at once: each conversion is one thread's work.
+  let next = 0;
+  let failure: unknown;
+  const lanes = Array.from({ length: Math.max(1, Math.min(config.threads, todo.length)) }, async () => {
+    while (next < todo.length && failure === undefined) {
+      try {
+        await convert(next++);
+      } catch (err) {
+        // The first error is the one reported; the others are the stop it caused.
+        failure ??= err;
+        stop.abort();
+      }
+    }
+  });
+  await Promise.all(lanes);
+  signal?.removeEventListener('abort', onAbort);
+  if (failure !== undefined) throw signal?.aborted === true ? new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written') : failure;
+  for (const [path, fields] of fieldsOf) {
+    const first = firstOf.get(path)!;
+    const expected = fieldsOf.get(first);
+    if (first !== path && expected !== undefined) checkGroupFields(fields, expected, path);
   }
   clock.end('decode', 0);
   return decoded;

@@ -5,6 +5,7 @@ import { type GraphSchema, type SniffedFacts, buildGraphSchema } from '../schema
 import { idColumnSpec } from '../schema/file-layout.js';
 import { type InputFile, resolveInputs } from '../schema/resolve-inputs.js';
 import type { EventSink } from './events.js';
+import type { DecodedInput } from './decode-inputs.js';
 import { badRowPolicy } from './bad-rows.js';
 import { PhaseClock, checkAborted } from './phase-clock.js';
 import { columnsToInfer, sniffFile } from './sniff-files.js';
@@ -42,7 +43,7 @@ export interface PreparedImport {
  * `fullInference` (after a sample guessed wrong).
  */
 export async function prepareImport(
-  config: StreamingConfig, options: PrepareOptions = {}, fullInference: ReadonlySet<string> = new Set(), decoded: ReadonlyMap<string, string> = new Map(),
+  config: StreamingConfig, options: PrepareOptions = {}, fullInference: ReadonlySet<string> = new Set(), decoded: ReadonlyMap<string, DecodedInput> = new Map(),
 ): Promise<PreparedImport> {
   const emit = options.onEvent ?? (() => undefined);
   const files = await resolveInputs(config, decoded);

@@ -138,7 +138,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     });
     await workers?.close();
     if (spillDir !== undefined) await rm(spillDir, { recursive: true, force: true });
-    if (decoded.size > 0) await rm(dirname([...decoded.values()][0]), { recursive: true, force: true });
+    if (decoded.size > 0) await rm(dirname([...decoded.values()][0].path), { recursive: true, force: true });
     storeFiles.push(...built.files);
     const relTables = built.tables;
     clock.end('csr', rel.rows);

@@ -32,23 +32,33 @@ export type WorkerMessage<R> =
 /** Young generation of each worker's JS heap (MiB). */
 export const WORKER_YOUNG_GENERATION_MB = 8;
 
-let workerScript: string | undefined;
+const entries = new Map<string, string>();
 
 /**
- * Workers run compiled JavaScript (Node 20 cannot run TypeScript), so the entry point is found in dist/ at the
- * package root whether this module runs from dist/ or, under the test runner, from src/.
+ * The compiled entry point `dist/<relative>` of a worker thread. Workers run compiled JavaScript (Node 20 cannot run
+ * TypeScript), so it is found in dist/ at the package root whether this module runs from dist/ or, under the test
+ * runner, from src/.
  */
-export function workerScriptPath(): string {
-  if (workerScript !== undefined) return workerScript;
+export function distEntry(relative: string): string {
+  const known = entries.get(relative);
+  if (known !== undefined) return known;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const candidate = join(dir, 'dist', 'exec', 'worker-main.js');
-    if (existsSync(join(dir, 'package.json')) && existsSync(candidate)) return (workerScript = candidate);
+    const candidate = join(dir, 'dist', ...relative.split('/'));
+    if (existsSync(join(dir, 'package.json')) && existsSync(candidate)) {
+      entries.set(relative, candidate);
+      return candidate;
+    }
     const up = dirname(dir);
     if (up === dir) break;
     dir = up;
   }
-  throw new ImportError('GI_WORKER_CRASHED', 'cannot find the worker entry point dist/exec/worker-main.js', { hint: 'run `npm run build` first' });
+  throw new ImportError('GI_WORKER_CRASHED', `cannot find the worker entry point dist/${relative}`, { hint: 'run `npm run build` first' });
+}
+
+/** The entry point of the import's worker pool. */
+export function workerScriptPath(): string {
+  return distEntry('exec/worker-main.js');
 }
 
 /** One run of a task: `threads` workers of `task`, each given `data` (plus its worker id and the control array). */

@@ -16,12 +16,25 @@ import { ImportError, toImportError } from '../errors/import-error.js';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+const ARROW_FILE_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // ARROW1
+const ARROW_STREAM_MAGIC = [0xff, 0xff, 0xff, 0xff]; // an IPC stream's first continuation marker
+const PARQUET_MAGIC = [0x50, 0x41, 0x52, 0x31]; // PAR1
+const FEATHER_V1_MAGIC = [0x46, 0x45, 0x41, 0x31]; // FEA1
+
+/** What a file holds, told by its first bytes: CSV text, compressed text, or a columnar (Arrow IPC, Parquet) file. */
+export type InputFormat = 'text' | 'gzip' | 'zstd' | 'arrow' | 'parquet';
+
+const NAMED: Record<string, InputFormat> = {
+  gz: 'gzip', gzip: 'gzip', zst: 'zstd', arrow: 'arrow', arrows: 'arrow', feather: 'arrow', ipc: 'arrow', parquet: 'parquet', pq: 'parquet',
+};
 
 /**
- * How a file is compressed, told by its first bytes: a gzip file is read whatever its name. A file named `.gz` or
- * `.zst` whose bytes are not that format is refused rather than read as text.
+ * How a file is stored, told by its first bytes, whatever its name: a gzip file named .csv is inflated, an Arrow
+ * file named .dat is read as Arrow. A file whose name promises a format its bytes do not start like is refused
+ * rather than read as text. No CSV can start like these formats: their first bytes are not valid UTF-8 text or are
+ * the ASCII magic words `ARROW1`/`PAR1`.
  */
-export async function compressionOf(path: string): Promise<'gzip' | 'zstd' | 'none'> {
+export async function inputFormatOf(path: string): Promise<InputFormat> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -29,19 +42,29 @@ export async function compressionOf(path: string): Promise<'gzip' | 'zstd' | 'no
     throw toImportError(err, 'GI_FILE_UNREADABLE', { file: path });
   }
   try {
-    const head = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(head, 0, 4, 0).catch((err: unknown) => {
+    const head = Buffer.alloc(8);
+    const { bytesRead } = await handle.read(head, 0, 8, 0).catch((err: unknown) => {
       throw toImportError(err, 'GI_FILE_UNREADABLE', { file: path });
     });
     const starts = (magic: number[]): boolean => bytesRead >= magic.length && magic.every((b, i) => head[i] === b);
     if (starts(GZIP_MAGIC)) return 'gzip';
     if (starts(ZSTD_MAGIC)) return 'zstd';
-    if (/\.(gz|gzip|zst)$/i.test(path)) {
-      throw new ImportError('GI_BAD_COMPRESSION', `the file is named ${/\.zst$/i.test(path) ? '.zst' : '.gz'} but does not start like one (first bytes ${head.subarray(0, bytesRead).toString('hex') || 'none'})`, {
-        file: path, hint: 'check how the file was made; rename it if it is plain text',
+    if (starts(ARROW_FILE_MAGIC) || starts(ARROW_STREAM_MAGIC)) return 'arrow';
+    if (starts(PARQUET_MAGIC)) return 'parquet';
+    if (starts(FEATHER_V1_MAGIC)) {
+      throw new ImportError('GI_COLUMNAR_UNREADABLE', 'the file is in the Feather version 1 format, which is not read', {
+        file: path, hint: 'write it again as Feather version 2 / Arrow IPC (pyarrow.feather.write_feather, version=2, the default)',
       });
     }
-    return 'none';
+    const named = NAMED[/\.([A-Za-z]+)$/.exec(path)?.[1]?.toLowerCase() ?? ''];
+    if (named !== undefined) {
+      const ext = /\.([A-Za-z]+)$/.exec(path)![1];
+      throw new ImportError(named === 'gzip' || named === 'zstd' ? 'GI_BAD_COMPRESSION' : 'GI_COLUMNAR_UNREADABLE',
+        `the file is named .${ext} but does not start like one (first bytes ${head.subarray(0, bytesRead).toString('hex') || 'none'})`, {
+          file: path, hint: 'check how the file was made; rename it if it is plain text',
+        });
+    }
+    return 'text';
   } finally {
     await handle.close();
   }

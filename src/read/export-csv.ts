@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { toImportError } from '../errors/import-error.js';
-import { fileStem } from '../schema/resolve-inputs.js';
+import { idColumnName, needsLabelColumn, needsTypeColumn, spaceSuffix, uniqueNames } from './export-names.js';
 import type { Value } from './column-values.js';
 import { type NodeTable, openGraph } from './open-graph.js';
 
@@ -51,7 +51,7 @@ export async function exportCsv(dir: string, options: ExportOptions): Promise<Ex
     await Promise.all([from.load(), to.load()]);
     const fromIds = from.ids() ?? [];
     const toIds = to.ids() ?? [];
-    const withType = fileStem(`${relNames[i]}.csv`) !== r.type;
+    const withType = needsTypeColumn(r.type, relNames[i]);
     const header = [`:START_ID${spaceSuffix(from.meta.idSpace)}`, `:END_ID${spaceSuffix(to.meta.idSpace)}`, ...(withType ? [':TYPE'] : []),
       ...r.properties.map((p) => `${p.name}:${p.type}`)].map((h) => quoteField(h, d)).join(d);
     const columns = r.properties.map((p) => r.column(p.name));
@@ -67,21 +67,10 @@ export async function exportCsv(dir: string, options: ExportOptions): Promise<Ex
   return { files };
 }
 
-function spaceSuffix(space: string | null): string {
-  return space === null || space === '' ? '' : `(${space})`;
-}
-
 function nodeHeader(t: NodeTable, withLabel: boolean, d: string): string {
-  const m = t.meta;
-  const id = m.idSpace === null ? [] : [`${m.idName}:ID${spaceSuffix(m.idSpace)}{id-type:${m.idType === 'int64' ? 'int' : 'string'}}`];
-  return [...id, ...m.properties.map((p) => `${p.name}:${p.type}`), ...(withLabel ? [':LABEL'] : [])]
+  const id = t.meta.idSpace === null ? [] : [idColumnName(t)];
+  return [...id, ...t.meta.properties.map((p) => `${p.name}:${p.type}`), ...(withLabel ? [':LABEL'] : [])]
     .map((h) => quoteField(h, d)).join(d);
-}
-
-/** The importer takes a label from :LABEL, else a named ID space, else the file name: add :LABEL when those differ. */
-function needsLabelColumn(t: NodeTable, fileName: string): boolean {
-  const derived = t.meta.idSpace !== null && t.meta.idSpace !== '' ? t.meta.idSpace : fileStem(`${fileName}.csv`);
-  return t.meta.hasLabels || derived !== t.label;
 }
 
 function nodeRow(t: NodeTable, row: number, withLabel: boolean, d: string, ad: string): string {
@@ -111,17 +100,6 @@ function scalarText(v: Exclude<Value, null | Value[]>): string {
 /** Quotes a field when it holds the delimiter, a quote or a line end (RFC 4180). */
 export function quoteField(text: string, d: string): string {
   return text.includes(d) || text.includes('"') || text.includes('\n') || text.includes('\r') ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-function uniqueNames(names: string[]): string[] {
-  const used = new Set<string>();
-  return names.map((name) => {
-    const base = name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'table';
-    let candidate = base;
-    for (let k = 2; used.has(candidate.toLowerCase()); k++) candidate = `${base}.${k}`;
-    used.add(candidate.toLowerCase());
-    return candidate;
-  });
 }
 
 async function writeCsv(path: string, header: string, rows: number, rowText: (row: number) => string): Promise<void> {

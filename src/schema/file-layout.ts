@@ -33,7 +33,8 @@ export const PLAIN_ENDPOINT_PAIRS: ReadonlyArray<readonly [string, string]> = [
 export function layoutFile(fields: string[], file: string, forced?: FileKind): FileLayout {
   if (fields.length === 0) throw new ImportError('GI_HEADER_MISSING', 'the header line is empty', { file, line: 1 });
   const columns = fields.map((raw, i) => parseHeaderField(raw, { file, column: i + 1 }));
-  const hasRoles = columns.some((c) => c.kind !== 'property');
+  // :IGNORE names no role: a plain header with an ignored column is still a plain header.
+  const hasRoles = columns.some((c) => c.kind !== 'property' && c.kind !== 'ignore');
   const layout = hasRoles ? neo4jLayout(columns, file, forced) : plainLayout(columns, file, forced);
   checkUniqueNames(layout.columns, fields, file);
   return layout;

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ImportError } from '../errors/import-error.js';
 import type { StreamingConfig } from '../config/streaming-config.js';
+import type { DecodedInput } from '../exec/decode-inputs.js';
 import { countQuotedFields, pickQuote } from '../input/detect-dialect.js';
 import { type FileHead, type Probe, type SettingSource, readFileHead, readProbe } from '../input/header-reader.js';
 import { type FileKind, type FileLayout, layoutFile } from './file-layout.js';
@@ -36,22 +37,33 @@ export interface InputFile {
 }
 
 /** Reads the header of every input group and lays out each file (IO: the first bytes of each file). */
-export async function resolveInputs(config: StreamingConfig, decoded: ReadonlyMap<string, string> = new Map()): Promise<InputFile[]> {
+export async function resolveInputs(config: StreamingConfig, decoded: ReadonlyMap<string, DecodedInput> = new Map()): Promise<InputFile[]> {
   const files: InputFile[] = [];
-  const dataPath = (path: string): string => decoded.get(path) ?? path;
+  const dataPath = (path: string): string => decoded.get(path)?.path ?? path;
+  const columnar = (path: string): boolean => decoded.get(path)?.columnar === true;
   // Each file's first bytes are read once, for the quote detection and for its head.
   const probes = new Map<string, Probe>();
   for (const path of new Set(config.inputs.flatMap((g) => g.files))) probes.set(path, await readProbe(dataPath(path), path));
-  const { quote, quoteSource } = importQuote(config, [...probes.values()]);
+  // Converted Arrow/Parquet text is in the import's dialect already (see decodeInputs): only CSV inputs say which
+  // quote the import uses.
+  const { quote, quoteSource } = importQuote(config, [...probes.entries()].filter(([path]) => !columnar(path)).map(([, p]) => p));
+  const converted = [...decoded.entries()].find(([, d]) => d.columnar)?.[0];
+  if (converted !== undefined && quote !== config.quote) {
+    throw new ImportError('GI_INVALID_OPTION', `the CSV inputs quote fields with ${quote}, and the Arrow/Parquet inputs were converted with ${config.quote}`, {
+      file: converted, hint: `pass --quote "${quote}" so that every input is read with one quote character`,
+    });
+  }
   for (const [group, spec] of config.inputs.entries()) {
     const forced = spec.kind === 'auto' ? undefined : spec.kind;
-    const headOpts = { delimiter: config.delimiter, quote };
-    const first = await readFileHead(spec.files[0], { ...headOpts, hasHeader: true, probe: probes.get(spec.files[0]) });
+    // Converted text is written with the --delimiter, or a comma: not detected.
+    const delimiterOf = (path: string): string | undefined => config.delimiter ?? (columnar(path) ? ',' : undefined);
+    const headOpts = { quote };
+    const first = await readFileHead(spec.files[0], { ...headOpts, delimiter: delimiterOf(spec.files[0]), hasHeader: true, probe: probes.get(spec.files[0]) });
     const layout = layoutFile(first.fields, first.path, forced);
     const heads: FileHead[] = [first];
     for (const path of spec.files.slice(1)) {
       // neo4j-admin convention: only a group's first file has a header; the others hold data only.
-      heads.push(await readFileHead(path, { ...headOpts, delimiter: config.delimiter ?? first.delimiter, hasHeader: false, probe: probes.get(path) }));
+      heads.push(await readFileHead(path, { ...headOpts, delimiter: delimiterOf(path) ?? first.delimiter, hasHeader: false, probe: probes.get(path) }));
     }
     for (const head of heads) {
       files.push({
@@ -67,7 +79,7 @@ export async function resolveInputs(config: StreamingConfig, decoded: ReadonlyMa
         dataStart: head.dataStart,
         dataLine: head.dataLine,
         delimiter: head.delimiter,
-        delimiterSource: head.delimiterSource,
+        delimiterSource: columnar(head.path) && config.delimiter === undefined ? 'default' : head.delimiterSource,
         quote: head.quote,
         quoteSource,
         headerText: first.headerText,
@@ -90,7 +102,7 @@ function importQuote(config: StreamingConfig, probes: Probe[]): { quote: string;
   return { quote, quoteSource: detected ? 'detected' : 'default' };
 }
 
-const DATA_EXTENSIONS = /(\.(csv|tsv|psv|txt|dat))?(\.(gz|gzip|zst))?$/i;
+const DATA_EXTENSIONS = /(\.(csv|tsv|psv|txt|dat))?(\.(gz|gzip|zst))?$|\.(arrow|arrows|feather|ipc|parquet|pq)$/i;
 
 /** `data/Person.csv.gz` -> `Person`; other dots in the name are kept (`people.v2.csv` -> `people.v2`). */
 export function fileStem(path: string): string {

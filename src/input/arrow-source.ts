@@ -1,0 +1,97 @@
+import { type FileHandle, open } from 'node:fs/promises';
+import { type RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow';
+import { ImportError, toImportError } from '../errors/import-error.js';
+import { registerArrowCodecs } from './arrow-codecs.js';
+
+/** Record batches of a columnar input, read one at a time, with how far into the stored file the reading is. */
+export interface ColumnarSource {
+  schema: Schema;
+  /** Bytes of the file as stored. */
+  size: number;
+  /** Yields each batch with the bytes of the stored file consumed so far (an estimate between batches, exact at the end). */
+  batches(): AsyncIterable<{ batch: RecordBatch; bytesRead: number }>;
+  close(): Promise<void>;
+}
+
+/** The error for a file that is not what its format promises, naming the file and the reader's complaint. */
+export function unreadableColumnar(file: string, format: string, err: unknown): ImportError {
+  if (err instanceof ImportError) return err;
+  return new ImportError('GI_COLUMNAR_UNREADABLE', `the file is not a readable ${format} file (${(err as Error)?.message ?? String(err)})`, {
+    file, cause: err, hint: `check that the file was written completely and is ${format === 'Parquet' ? 'a Parquet' : 'an Arrow IPC'} file`,
+  });
+}
+
+/**
+ * Why a file that starts like Arrow IPC must have been cut short, or undefined. A reader of either format would
+ * otherwise stop at the last whole record batch and hand over part of the data as if it were all of it: a file must
+ * end with its footer's `ARROW1`, a stream with its end-of-stream marker.
+ */
+async function cutShort(handle: FileHandle, size: number): Promise<string | undefined> {
+  const head = Buffer.alloc(6);
+  const tail = Buffer.alloc(8);
+  await handle.read(head, 0, 6, 0);
+  await handle.read(tail, 0, Math.min(8, size), Math.max(0, size - 8));
+  if (head.toString('latin1') === 'ARROW1') {
+    return size >= 12 && tail.toString('latin1', 2, 8) === 'ARROW1' ? undefined : 'it does not end with the footer of the Arrow file format: it was cut short';
+  }
+  // The stream's end: a continuation marker and a zero length. (Streams from before Arrow 0.15, 2019, ended in a
+  // zero length alone, which a cut at zero padding would fake: they are refused, and re-writing them fixes that.)
+  const eos = size >= 8 && tail.readUInt32LE(0) === 0xffffffff && tail.readUInt32LE(4) === 0;
+  return eos ? undefined : 'the stream ends without its end-of-stream marker: it was cut short';
+}
+
+/**
+ * Opens an Arrow IPC file (random access, `ARROW1` magic: .arrow, .feather v2) or stream (.arrows) with apache-arrow.
+ * Only the current record batch is held: a file of any size converts in the memory of its largest batch.
+ */
+export async function openArrowSource(path: string): Promise<ColumnarSource> {
+  registerArrowCodecs();
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    throw toImportError(err, 'GI_FILE_UNREADABLE', { file: path });
+  }
+  const size = (await handle.stat()).size;
+  const cut = await cutShort(handle, size);
+  if (cut !== undefined) {
+    await handle.close();
+    throw new ImportError('GI_COLUMNAR_UNREADABLE', `the file is not a readable Arrow IPC file (${cut})`, {
+      file: path, hint: 'check that the file was written completely (a writer must be closed for its file to end properly)',
+    });
+  }
+  let reader;
+  try {
+    reader = await RecordBatchReader.from(handle);
+    await reader.open();
+  } catch (err) {
+    await handle.close();
+    throw unreadableColumnar(path, 'Arrow IPC', err);
+  }
+  const r = reader;
+  const fh = handle;
+  return {
+    schema: r.schema,
+    size,
+    async *batches() {
+      const total = r.isFile() ? r.numRecordBatches : 0;
+      let done = 0;
+      let estimate = 0;
+      const it = r[Symbol.asyncIterator]();
+      for (;;) {
+        let next;
+        try {
+          next = await it.next();
+        } catch (err) {
+          throw unreadableColumnar(path, 'Arrow IPC', err);
+        }
+        if (next.done === true) break;
+        done++;
+        // A file lists its batches up front; a stream's progress is the bytes its batches have held so far.
+        estimate = total > 0 ? Math.floor((size * done) / total) : Math.min(size, estimate + next.value.data.byteLength);
+        yield { batch: next.value, bytesRead: estimate };
+      }
+    },
+    close: () => fh.close(),
+  };
+}

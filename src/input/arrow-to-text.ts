@@ -1,0 +1,393 @@
+import { type Data, type DataType, type Field, type RecordBatch, type Schema, type Vector, Type, TimeUnit } from 'apache-arrow';
+import { ImportError } from '../errors/import-error.js';
+import { formatType } from '../schema/types.js';
+import { isDateMillis, propertyTypeOf, unsupportedType } from './arrow-types.js';
+import { TextOut } from './text-out.js';
+
+/**
+ * Arrow record batches as CSV text in graph-import's header format (in the import's delimiter and quote), which the rest of
+ * the pipeline (schema, sniff, parallel ranges, bad-row handling, rejects) reads like any CSV input. Values are
+ * written so that parsing them gives the same value back: int64 exactly past 2^53, shortest round-trip doubles,
+ * NaN and infinities, dates, timestamps with every fraction digit (the parser refuses sub-microsecond digits rather
+ * than rounding them), lists joined with the array delimiter, null as an empty field and '' as `""`.
+ */
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** A value the CSV form cannot carry (a list element holding the array delimiter, ...): fails the row. */
+class Unrepresentable {
+  constructor(readonly reason: string, readonly hint: string) {}
+}
+
+/**
+ * The header field for each Arrow column: a name that already says its role or type (`id:ID(Person)`,
+ * `:START_ID`, `age:int`, `x:IGNORE`) is kept, a plain name gets its Arrow type (`age` -> `age:long`). An Arrow
+ * type the store cannot hold fails here, naming the column, unless the column is ignored.
+ */
+export function headerFields(schema: Schema, file: string): string[] {
+  return schema.fields.map((f: Field, i) => {
+    if (f.name.includes(':')) {
+      if (!/:IGNORE$/i.test(f.name) && !writable(f.type)) throw unsupportedType(file, i + 1, f.name, f.type);
+      return f.name;
+    }
+    const type = propertyTypeOf(f.type);
+    if (type === undefined) throw unsupportedType(file, i + 1, f.name, f.type);
+    return `${f.name}:${formatType(type)}`;
+  });
+}
+
+function writable(type: DataType): boolean {
+  return propertyTypeOf(type) !== undefined;
+}
+
+/** The header line: fields quoted when they hold the delimiter, the quote or a line end. */
+export function headerLine(fields: string[], delimiter: string, quote: string): string {
+  return fields.map((f) => (f.includes(delimiter) || f.includes(quote) || /[\r\n]/.test(f) ? `${quote}${f.split(quote).join(quote + quote)}${quote}` : f)).join(delimiter);
+}
+
+/** The dialect converted text is written in: the bytes of the import's delimiter, quote and array delimiter. */
+export interface TextDialect {
+  delimiter: number;
+  quote: number;
+  arrayDelimiter: number;
+}
+
+/** Writes value `i` of a column as the raw text of one value (no quoting); false for null. */
+type RawWriter = (i: number, out: TextOut) => boolean;
+
+/** Writes the rows of record batches as CSV lines into a TextOut. */
+export class BatchTextWriter {
+  private readonly scratch = new TextOut(1 << 12);
+
+  constructor(
+    private readonly schema: Schema,
+    private readonly file: string,
+    private readonly dialect: TextDialect,
+    /** Line number (1-based) of the file's first data row in the converted text: 2 after a header line. */
+    private readonly firstLine: number,
+  ) {}
+
+  /** Field writers for the columns of `batch`, for `write`. */
+  prepare(batch: RecordBatch): (((i: number, out: TextOut) => void) | undefined)[] {
+    return this.schema.fields.map((f: Field, c) => (/:IGNORE$/i.test(f.name) ? undefined : this.fieldWriter(batch.data.children[c] as Data, f.type, batch.getChildAt(c))));
+  }
+
+  /** Appends rows [from, to) of a batch (its row 0 is row `rowBase` of the file, 0-based) to `out`. */
+  write(writers: (((i: number, out: TextOut) => void) | undefined)[], from: number, to: number, rowBase: number, out: TextOut): void {
+    const fields = this.schema.fields;
+    const width = writers.length;
+    for (let r = from; r < to; r++) {
+      let c = 0;
+      try {
+        for (; c < width; c++) {
+          if (c > 0) out.byte(this.dialect.delimiter);
+          writers[c]?.(r, out);
+        }
+      } catch (err) {
+        if (!(err instanceof Unrepresentable)) throw err;
+        throw new ImportError('GI_UNREPRESENTABLE_VALUE', err.reason, {
+          file: this.file, line: this.firstLine + rowBase + r, column: c + 1, columnName: fields[c].name, hint: err.hint,
+        });
+      }
+      out.byte(LF);
+    }
+  }
+
+  /** Writes value `i` as one CSV field, quoted where the text needs it. */
+  private fieldWriter(data: Data, type: DataType, vector: Vector | null): ((i: number, out: TextOut) => void) {
+    if (isText(type)) {
+      const raw = rawWriter(data, type, vector);
+      const scratch = this.scratch;
+      const dialect = this.dialect;
+      return (i, out) => {
+        scratch.clear();
+        if (!raw(i, scratch)) return;
+        writeQuoted(scratch.buf, 0, scratch.pos, dialect, out);
+      };
+    }
+    if (type.typeId === Type.List || type.typeId === Type.LargeList || type.typeId === Type.FixedSizeList) return this.listWriter(data, type);
+    const raw = rawWriter(data, type, vector);
+    return (i, out) => void raw(i, out);
+  }
+
+  private listWriter(data: Data, type: DataType): (i: number, out: TextOut) => void {
+    const childType = (type.children as Field[])[0].type;
+    const child = data.children[0] as Data;
+    const element = rawWriter(child, childType, null);
+    const stringList = isText(childType);
+    const offsets = listOffsets(data, type);
+    const delim = this.dialect.arrayDelimiter;
+    const dialect = this.dialect;
+    const scratch = this.scratch;
+    const delimText = String.fromCharCode(delim);
+    return (i, out) => {
+      if (isNull(data, i)) return;
+      const s = offsets(i);
+      const e = offsets(i + 1);
+      if (s === e) {
+        out.byte(dialect.quote);
+        out.byte(dialect.quote);
+        return;
+      }
+      scratch.clear();
+      for (let k = s; k < e; k++) {
+        if (k > s) scratch.byte(delim);
+        const from = scratch.pos;
+        const present = element(k, scratch);
+        if (!present && (stringList || e - s === 1)) {
+          throw new Unrepresentable('a list holds a null element, which a CSV array field cannot carry', 'replace null list elements before writing the file');
+        }
+        if (present && stringList && scratch.pos === from && e - s === 1) {
+          throw new Unrepresentable('a list holds only the empty string, which reads back as an empty list', 'drop empty strings from lists before writing the file');
+        }
+        if (scratch.buf.subarray(from, scratch.pos).includes(delim)) {
+          throw new Unrepresentable(`a list element contains the array delimiter "${delimText}"`, 'choose another --array-delimiter');
+        }
+      }
+      writeQuoted(scratch.buf, 0, scratch.pos, dialect, out);
+    };
+  }
+}
+
+/** Writes text as a CSV field: as is, or quoted with doubled quotes when it holds a delimiter, quote or line end; '' as `""`. */
+function writeQuoted(src: Uint8Array, s: number, e: number, dialect: TextDialect, out: TextOut): void {
+  const quote = dialect.quote;
+  if (s === e) {
+    out.byte(quote);
+    out.byte(quote);
+    return;
+  }
+  let plain = true;
+  for (let k = s; k < e; k++) {
+    const b = src[k];
+    if (b === dialect.delimiter || b === quote || b === LF || b === CR) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out.bytes(src, s, e);
+    return;
+  }
+  out.byte(quote);
+  for (let k = s; k < e; k++) {
+    if (src[k] === quote) out.byte(quote);
+    out.byte(src[k]);
+  }
+  out.byte(quote);
+}
+
+function isText(type: DataType): boolean {
+  if (type.typeId === Type.Dictionary) return isText((type as unknown as { dictionary: DataType }).dictionary);
+  return type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8 || type.typeId === Type.Utf8View || type.typeId === Type.Null;
+}
+
+function isNull(data: Data, i: number): boolean {
+  if (data.typeId === Type.Null) return true;
+  const bits = data.nullBitmap;
+  if (bits === undefined || bits.length === 0 || data.nullCount === 0) return false;
+  const bit = data.offset + i;
+  return (bits[bit >> 3] & (1 << (bit & 7))) === 0;
+}
+
+function listOffsets(data: Data, type: DataType): (i: number) => number {
+  if (type.typeId === Type.FixedSizeList) {
+    const size = (type as unknown as { listSize: number }).listSize;
+    return (i) => i * size;
+  }
+  const off = data.valueOffsets as Int32Array | BigInt64Array;
+  if (off instanceof BigInt64Array) return (i) => Number(off[i]);
+  return (i) => off[i];
+}
+
+function halves(values: BigInt64Array | BigUint64Array): Int32Array {
+  return new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+}
+
+/** Raw text writer for one Arrow column chunk (scalars and dictionaries; lists go through listWriter). */
+function rawWriter(data: Data, type: DataType, vector: Vector | null): RawWriter {
+  switch (type.typeId) {
+    case Type.Null:
+      return () => false;
+    case Type.Int: {
+      const t = type as unknown as { bitWidth: number; isSigned: boolean };
+      if (t.bitWidth === 64) {
+        const h = halves(data.values as BigInt64Array);
+        const signed = t.isSigned;
+        return (i, out) => {
+          if (isNull(data, i)) return false;
+          if (signed) out.int64(h[2 * i], h[2 * i + 1]);
+          else out.uint64(h[2 * i], h[2 * i + 1]);
+          return true;
+        };
+      }
+      const values = data.values as ArrayLike<number>;
+      return (i, out) => {
+        if (isNull(data, i)) return false;
+        out.int(values[i]);
+        return true;
+      };
+    }
+    case Type.Float: {
+      const half = data.values instanceof Uint16Array;
+      const values = data.values as ArrayLike<number>;
+      return (i, out) => {
+        if (isNull(data, i)) return false;
+        const v = half ? float16(values[i]) : values[i];
+        out.ascii(Object.is(v, -0) ? '-0' : String(v));
+        return true;
+      };
+    }
+    case Type.Bool: {
+      const values = data.values as Uint8Array;
+      return (i, out) => {
+        if (isNull(data, i)) return false;
+        const bit = data.offset + i;
+        out.ascii((values[bit >> 3] & (1 << (bit & 7))) !== 0 ? 'true' : 'false');
+        return true;
+      };
+    }
+    case Type.Utf8: case Type.LargeUtf8: {
+      const bytes = data.values as Uint8Array;
+      const off = data.valueOffsets as Int32Array | BigInt64Array;
+      const big = off instanceof BigInt64Array;
+      return (i, out) => {
+        if (isNull(data, i)) return false;
+        const s = big ? Number(off[i]) : (off as Int32Array)[i];
+        const e = big ? Number(off[i + 1]) : (off as Int32Array)[i + 1];
+        out.bytes(bytes, s, e);
+        return true;
+      };
+    }
+    case Type.Utf8View: {
+      // Rare in files; Arrow's own getter assembles the string from its views.
+      const v = vector!;
+      return (i, out) => {
+        const s = v.get(i) as string | null;
+        if (s === null) return false;
+        out.utf8(s);
+        return true;
+      };
+    }
+    case Type.Date: {
+      if (isDateMillis(type)) {
+        const h = halves(data.values as BigInt64Array);
+        return (i, out) => {
+          if (isNull(data, i)) return false;
+          const ms = h[2 * i + 1] * 4294967296 + (h[2 * i] >>> 0);
+          writeDate(Math.floor(ms / 86400000), out);
+          return true;
+        };
+      }
+      const values = data.values as Int32Array;
+      return (i, out) => {
+        if (isNull(data, i)) return false;
+        writeDate(values[i], out);
+        return true;
+      };
+    }
+    case Type.Timestamp: {
+      const unit = (type as unknown as { unit: TimeUnit }).unit;
+      const perSecond = unit === TimeUnit.SECOND ? 1 : unit === TimeUnit.MILLISECOND ? 1e3 : unit === TimeUnit.MICROSECOND ? 1e6 : 1e9;
+      const digits = unit === TimeUnit.SECOND ? 0 : unit === TimeUnit.MILLISECOND ? 3 : unit === TimeUnit.MICROSECOND ? 6 : 9;
+      const h = halves(data.values as BigInt64Array);
+      return (i, out) => {
+        if (isNull(data, i)) return false;
+        writeTimestamp(h[2 * i], h[2 * i + 1], perSecond, digits, out);
+        return true;
+      };
+    }
+    case Type.Dictionary: {
+      const dict = (data.dictionary as Vector | undefined);
+      if (dict === undefined) return () => false;
+      const valueType = (type as unknown as { dictionary: DataType }).dictionary;
+      const chunks = dict.data.map((d) => rawWriter(d, valueType, dict));
+      const starts: number[] = [];
+      let n = 0;
+      for (const d of dict.data) { starts.push(n); n += d.length; }
+      const idx = data.values as ArrayLike<number | bigint>;
+      const single = chunks.length === 1 ? chunks[0] : undefined;
+      return (i, out) => {
+        if (isNull(data, i)) return false;
+        const k = Number(idx[i]);
+        if (single !== undefined) return single(k, out);
+        let c = starts.length - 1;
+        while (starts[c] > k) c--;
+        return chunks[c](k - starts[c], out);
+      };
+    }
+    default:
+      throw new Unrepresentable(`type ${String(type)} cannot be written as text`, 'cast the column to a supported type');
+  }
+}
+
+function float16(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const frac = bits & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac === 0 ? sign * Infinity : NaN;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** Proleptic Gregorian date of a day number (Howard Hinnant's civil_from_days). */
+function civil(days: number): { y: number; m: number; d: number } {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return { y: era * 400 + yoe + (m <= 2 ? 1 : 0), m, d };
+}
+
+function pad(out: TextOut, v: number, width: number): void {
+  let text = String(Math.abs(v));
+  while (text.length < width) text = `0${text}`;
+  out.ascii(v < 0 ? `-${text}` : text);
+}
+
+function writeDate(days: number, out: TextOut): void {
+  const { y, m, d } = civil(days);
+  pad(out, y, 4);
+  out.byte(0x2d);
+  pad(out, m, 2);
+  out.byte(0x2d);
+  pad(out, d, 2);
+}
+
+/** Writes an instant given in `perSecond` units as ISO 8601 UTC with `digits` fraction digits (trailing zeros cut). */
+function writeTimestamp(lo: number, hi: number, perSecond: number, digits: number, out: TextOut): void {
+  let seconds: number;
+  let frac: number;
+  if (hi >= -0x200000 && hi < 0x200000) {
+    const v = hi * 4294967296 + (lo >>> 0);
+    seconds = Math.floor(v / perSecond);
+    frac = v - seconds * perSecond;
+  } else {
+    const v = (BigInt(hi) << 32n) | BigInt(lo >>> 0);
+    const p = BigInt(perSecond);
+    let s = v / p;
+    let f = v % p;
+    if (f < 0n) { f += p; s -= 1n; }
+    seconds = Number(s);
+    frac = Number(f);
+  }
+  const days = Math.floor(seconds / 86400);
+  const rest = seconds - days * 86400;
+  writeDate(days, out);
+  out.byte(0x54);
+  pad(out, Math.floor(rest / 3600), 2);
+  out.byte(0x3a);
+  pad(out, Math.floor((rest % 3600) / 60), 2);
+  out.byte(0x3a);
+  pad(out, rest % 60, 2);
+  if (digits > 0 && frac !== 0) {
+    out.byte(0x2e);
+    out.ascii(String(frac).padStart(digits, '0').replace(/0+$/, ''));
+  }
+  out.byte(0x5a);
+}
