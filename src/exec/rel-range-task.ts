@@ -341,6 +341,9 @@ export async function runRelRange(
 /** Buffered rows after which a range task writes its partition buffers out as blocks. */
 export const FLUSH_ROWS = 1 << 19;
 
+/** Capacity (rows) up to which a partition buffer is kept from flush to flush (see encodeBlocks). */
+const KEEP_BUCKET_ROWS = 1 << 16;
+
 /** Encodes (and spills, or shares) the buffered edges of every partition as blocks, and empties the buffers. */
 function encodeBlocks(range: ByteRange, groups: Map<string, Group>, sink: BlockSink, seq: number, scratch: { bytes: Uint8Array }): BlockMeta[] {
   const blocks: BlockMeta[] = [];
@@ -370,7 +373,11 @@ function encodeBlocks(range: ByteRange, groups: Map<string, Group>, sink: BlockS
       if (sink.spill === undefined) meta.bytes = bytes;
       else Object.assign(meta, sink.spill(bytes));
       blocks.push(meta);
-      bb.clear();
+      // A buffer is kept for the next flush only at a size an even spread of edges fills; one grown large by a run
+      // of edges into one partition (input sorted by source, as database exports are) is dropped. Kept, every
+      // partition's buffer would in turn grow to a whole flush, and a worker would hold all of them.
+      if (bb.src.values.length > KEEP_BUCKET_ROWS) g.buckets[bucket] = undefined;
+      else bb.clear();
     });
   }
   return blocks;

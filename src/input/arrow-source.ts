@@ -3,13 +3,20 @@ import { type RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow';
 import { ImportError, toImportError } from '../errors/import-error.js';
 import { registerArrowCodecs } from './arrow-codecs.js';
 
-/** Record batches of a columnar input, read one at a time, with how far into the stored file the reading is. */
+/**
+ * Record batches of a columnar input. A file with random access (an Arrow IPC file, a Parquet file) is read in
+ * units (record batches, row groups) in any order, by several threads at once; a stream only from start to end.
+ */
 export interface ColumnarSource {
   schema: Schema;
   /** Bytes of the file as stored. */
   size: number;
-  /** Yields each batch with the bytes of the stored file consumed so far (an estimate between batches, exact at the end). */
-  batches(): AsyncIterable<{ batch: RecordBatch; bytesRead: number }>;
+  /** How many units `readUnit` reads, or undefined for an Arrow stream (read with `batches` only). */
+  units: number | undefined;
+  /** The record batches of unit `i`, one at a time. */
+  unit(i: number): AsyncIterable<RecordBatch>;
+  /** Every batch in order. */
+  batches(): AsyncIterable<RecordBatch>;
   close(): Promise<void>;
 }
 
@@ -70,26 +77,27 @@ export async function openArrowSource(path: string): Promise<ColumnarSource> {
   }
   const r = reader;
   const fh = handle;
+  const read = async <T>(what: () => Promise<T>): Promise<T> => {
+    try {
+      return await what();
+    } catch (err) {
+      throw unreadableColumnar(path, 'Arrow IPC', err);
+    }
+  };
   return {
     schema: r.schema,
     size,
+    units: r.isFile() ? r.numRecordBatches : undefined,
+    async *unit(i) {
+      const batch = await read(async () => (r as unknown as { readRecordBatch(i: number): Promise<RecordBatch | null> }).readRecordBatch(i));
+      if (batch !== null) yield batch;
+    },
     async *batches() {
-      const total = r.isFile() ? r.numRecordBatches : 0;
-      let done = 0;
-      let estimate = 0;
       const it = r[Symbol.asyncIterator]();
       for (;;) {
-        let next;
-        try {
-          next = await it.next();
-        } catch (err) {
-          throw unreadableColumnar(path, 'Arrow IPC', err);
-        }
+        const next = await read(() => it.next());
         if (next.done === true) break;
-        done++;
-        // A file lists its batches up front; a stream's progress is the bytes its batches have held so far.
-        estimate = total > 0 ? Math.floor((size * done) / total) : Math.min(size, estimate + next.value.data.byteLength);
-        yield { batch: next.value, bytesRead: estimate };
+        yield next.value;
       }
     },
     close: () => fh.close(),

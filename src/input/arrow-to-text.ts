@@ -191,6 +191,18 @@ function isNull(data: Data, i: number): boolean {
   return (bits[bit >> 3] & (1 << (bit & 7))) === 0;
 }
 
+/**
+ * A null test specialised to the chunk: columns without nulls (most) skip the bitmap, as the per-value writers are
+ * the hot loop of a conversion.
+ */
+function nullTest(data: Data): (i: number) => boolean {
+  const bits = data.nullBitmap;
+  if (data.typeId === Type.Null) return () => true;
+  if (bits === undefined || bits.length === 0 || data.nullCount === 0) return () => false;
+  const offset = data.offset;
+  return (i) => (bits[(offset + i) >> 3] & (1 << ((offset + i) & 7))) === 0;
+}
+
 function listOffsets(data: Data, type: DataType): (i: number) => number {
   if (type.typeId === Type.FixedSizeList) {
     const size = (type as unknown as { listSize: number }).listSize;
@@ -207,6 +219,7 @@ function halves(values: BigInt64Array | BigUint64Array): Int32Array {
 
 /** Raw text writer for one Arrow column chunk (scalars and dictionaries; lists go through listWriter). */
 function rawWriter(data: Data, type: DataType, vector: Vector | null): RawWriter {
+  const nul = nullTest(data);
   switch (type.typeId) {
     case Type.Null:
       return () => false;
@@ -216,7 +229,7 @@ function rawWriter(data: Data, type: DataType, vector: Vector | null): RawWriter
         const h = halves(data.values as BigInt64Array);
         const signed = t.isSigned;
         return (i, out) => {
-          if (isNull(data, i)) return false;
+          if (nul(i)) return false;
           if (signed) out.int64(h[2 * i], h[2 * i + 1]);
           else out.uint64(h[2 * i], h[2 * i + 1]);
           return true;
@@ -224,7 +237,7 @@ function rawWriter(data: Data, type: DataType, vector: Vector | null): RawWriter
       }
       const values = data.values as ArrayLike<number>;
       return (i, out) => {
-        if (isNull(data, i)) return false;
+        if (nul(i)) return false;
         out.int(values[i]);
         return true;
       };
@@ -233,16 +246,15 @@ function rawWriter(data: Data, type: DataType, vector: Vector | null): RawWriter
       const half = data.values instanceof Uint16Array;
       const values = data.values as ArrayLike<number>;
       return (i, out) => {
-        if (isNull(data, i)) return false;
-        const v = half ? float16(values[i]) : values[i];
-        out.ascii(Object.is(v, -0) ? '-0' : String(v));
+        if (nul(i)) return false;
+        out.double(half ? float16(values[i]) : values[i]);
         return true;
       };
     }
     case Type.Bool: {
       const values = data.values as Uint8Array;
       return (i, out) => {
-        if (isNull(data, i)) return false;
+        if (nul(i)) return false;
         const bit = data.offset + i;
         out.ascii((values[bit >> 3] & (1 << (bit & 7))) !== 0 ? 'true' : 'false');
         return true;
@@ -253,7 +265,7 @@ function rawWriter(data: Data, type: DataType, vector: Vector | null): RawWriter
       const off = data.valueOffsets as Int32Array | BigInt64Array;
       const big = off instanceof BigInt64Array;
       return (i, out) => {
-        if (isNull(data, i)) return false;
+        if (nul(i)) return false;
         const s = big ? Number(off[i]) : (off as Int32Array)[i];
         const e = big ? Number(off[i + 1]) : (off as Int32Array)[i + 1];
         out.bytes(bytes, s, e);
@@ -274,7 +286,7 @@ function rawWriter(data: Data, type: DataType, vector: Vector | null): RawWriter
       if (isDateMillis(type)) {
         const h = halves(data.values as BigInt64Array);
         return (i, out) => {
-          if (isNull(data, i)) return false;
+          if (nul(i)) return false;
           const ms = h[2 * i + 1] * 4294967296 + (h[2 * i] >>> 0);
           writeDate(Math.floor(ms / 86400000), out);
           return true;
@@ -282,7 +294,7 @@ function rawWriter(data: Data, type: DataType, vector: Vector | null): RawWriter
       }
       const values = data.values as Int32Array;
       return (i, out) => {
-        if (isNull(data, i)) return false;
+        if (nul(i)) return false;
         writeDate(values[i], out);
         return true;
       };
@@ -293,7 +305,7 @@ function rawWriter(data: Data, type: DataType, vector: Vector | null): RawWriter
       const digits = unit === TimeUnit.SECOND ? 0 : unit === TimeUnit.MILLISECOND ? 3 : unit === TimeUnit.MICROSECOND ? 6 : 9;
       const h = halves(data.values as BigInt64Array);
       return (i, out) => {
-        if (isNull(data, i)) return false;
+        if (nul(i)) return false;
         writeTimestamp(h[2 * i], h[2 * i + 1], perSecond, digits, out);
         return true;
       };
@@ -309,7 +321,7 @@ function rawWriter(data: Data, type: DataType, vector: Vector | null): RawWriter
       const idx = data.values as ArrayLike<number | bigint>;
       const single = chunks.length === 1 ? chunks[0] : undefined;
       return (i, out) => {
-        if (isNull(data, i)) return false;
+        if (nul(i)) return false;
         const k = Number(idx[i]);
         if (single !== undefined) return single(k, out);
         let c = starts.length - 1;

@@ -1,11 +1,11 @@
-import { open } from 'node:fs/promises';
-import { ImportError, toImportError } from '../errors/import-error.js';
-import { openArrowSource, type ColumnarSource } from './arrow-source.js';
-import { BatchTextWriter, headerFields, headerLine } from './arrow-to-text.js';
+import { type RecordBatch } from 'apache-arrow';
+import { ImportError } from '../errors/import-error.js';
+import { type ColumnarSource, openArrowSource } from './arrow-source.js';
+import { BatchTextWriter, type TextDialect, headerFields } from './arrow-to-text.js';
 import { openParquetSource } from './parquet-source.js';
 import { TextOut } from './text-out.js';
 
-/** What convertColumnar needs besides the paths. */
+/** What a conversion needs to know besides the file. */
 export interface ConvertOptions {
   /** The user's path: what messages name. */
   file: string;
@@ -16,64 +16,62 @@ export interface ConvertOptions {
   arrayDelimiter: string;
   /** False for a file that is not the first of its input group: as in neo4j-admin, only the first has a header line. */
   header: boolean;
-  /** Called with the bytes of the stored file consumed since the last call. */
-  onRead: (bytes: number) => void;
-  signal?: AbortSignal;
+}
+
+/** Opens an Arrow IPC or Parquet file as a ColumnarSource. */
+export function openColumnar(path: string, format: ConvertOptions['format']): Promise<ColumnarSource> {
+  return format === 'arrow' ? openArrowSource(path) : openParquetSource(path);
 }
 
 /** Rows written per slice of a batch: bounds the text held at once whatever the batch size. */
 const SLICE_ROWS = 1 << 14;
-/** Text buffered before it is written out. */
-const FLUSH_BYTES = 4 << 20;
+/** Text handed on in chunks of about this size. */
+export const CHUNK_BYTES = 4 << 20;
 
 /**
- * Converts an Arrow IPC or Parquet file to CSV text at `dest`, record batch by record batch (see arrow-to-text.ts),
- * and returns its header fields and row count. Memory: one record batch (or row group) plus a few MiB of text.
+ * Converts record batches to CSV text (see arrow-to-text.ts), handing it on in chunks of about CHUNK_BYTES; a chunk
+ * handed on is the receiver's (it is transferred to another thread). Returns the rows converted. Error lines count
+ * from the first of these rows (line 2 under a header line): the caller adds the rows that came before.
  */
-export async function convertColumnar(source: string, dest: string, options: ConvertOptions): Promise<{ fields: string[]; rows: number }> {
-  const src: ColumnarSource = options.format === 'arrow' ? await openArrowSource(source) : await openParquetSource(source);
-  let out;
-  try {
-    out = await open(dest, 'w');
-  } catch (err) {
-    await src.close();
-    throw toImportError(err, 'GI_STORE_WRITE', { file: dest });
+export class ChunkedConverter {
+  private readonly writer: BatchTextWriter;
+  private text: TextOut;
+
+  /** `buffer` gives the buffer each chunk is written into: a recycled one, or a new one of at least `bytes`. */
+  constructor(
+    source: ColumnarSource, options: ConvertOptions, private readonly emit: (chunk: Uint8Array) => void,
+    private readonly buffer: (bytes: number) => Uint8Array = (bytes) => new Uint8Array(bytes),
+  ) {
+    this.text = new TextOut(buffer(CHUNK_BYTES + (1 << 20)));
+    const dialect: TextDialect = { delimiter: options.delimiter.charCodeAt(0), quote: options.quote.charCodeAt(0), arrayDelimiter: options.arrayDelimiter.charCodeAt(0) };
+    this.writer = new BatchTextWriter(source.schema, options.file, dialect, options.header ? 2 : 1);
   }
-  const text = new TextOut(FLUSH_BYTES + (1 << 20));
-  let rows = 0;
-  let reported = 0;
-  try {
-    const fields = headerFields(src.schema, options.file);
-    if (options.header) text.utf8(`${headerLine(fields, options.delimiter, options.quote)}\n`);
-    const dialect = { delimiter: options.delimiter.charCodeAt(0), quote: options.quote.charCodeAt(0), arrayDelimiter: options.arrayDelimiter.charCodeAt(0) };
-    const writer = new BatchTextWriter(src.schema, options.file, dialect, options.header ? 2 : 1);
-    const flush = async (): Promise<void> => {
-      try {
-        let at = 0;
-        while (at < text.pos) at += (await out.write(text.buf, at, text.pos - at)).bytesWritten;
-      } catch (err) {
-        throw toImportError(err, 'GI_STORE_WRITE', { file: dest });
-      }
-      text.clear();
-    };
-    for await (const { batch, bytesRead } of src.batches()) {
-      if (options.signal?.aborted) throw new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
-      const writers = writer.prepare(batch);
+
+  /** Converts `batches`, whose first row is row `rowBase` of this conversion. */
+  convert(batches: RecordBatch[], rowBase: number): number {
+    let rows = rowBase;
+    for (const batch of batches) {
+      const writers = this.writer.prepare(batch);
       for (let from = 0; from < batch.numRows; from += SLICE_ROWS) {
-        writer.write(writers, from, Math.min(batch.numRows, from + SLICE_ROWS), rows, text);
-        if (text.pos >= FLUSH_BYTES) await flush();
+        this.writer.write(writers, from, Math.min(batch.numRows, from + SLICE_ROWS), rows, this.text);
+        if (this.text.pos >= CHUNK_BYTES) this.flush();
       }
       rows += batch.numRows;
-      options.onRead(bytesRead - reported);
-      reported = bytesRead;
     }
-    await flush();
-    options.onRead(src.size - reported);
-    return { fields, rows };
-  } finally {
-    await out.close();
-    await src.close();
+    return rows - rowBase;
   }
+
+  /** Hands on the text converted so far. */
+  flush(): void {
+    if (this.text.pos === 0) return;
+    this.emit(this.text.buf.subarray(0, this.text.pos));
+    this.text = new TextOut(this.buffer(CHUNK_BYTES + (1 << 20)));
+  }
+}
+
+/** The header fields of a columnar source (see headerFields). */
+export function sourceFields(source: ColumnarSource, file: string): string[] {
+  return headerFields(source.schema, file);
 }
 
 /** Throws GI_SCHEMA_CONFLICT when a group's later file has other columns than its first (both columnar). */

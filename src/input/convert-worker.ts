@@ -1,32 +1,93 @@
 /**
- * Entry point of a conversion thread: converts one Arrow IPC or Parquet file to CSV text (convertColumnar) and posts
- * progress, then `done` or `failed`. A thread per file keeps the decoders' memory (WebAssembly memory never shrinks)
- * out of the import's main thread, lets several files convert at once, and contains a decoder that aborts (see
- * parquet-source.ts): the thread dies, the import does not.
+ * Entry point of a conversion thread. Several threads convert one Arrow IPC or Parquet file together: each reserves
+ * the next unit (record batch or row group) from a shared counter, converts it to CSV text and posts the text in
+ * transferred chunks; the main thread writes the units' text in order (see exec/convert-file.ts). A thread starts a
+ * unit only within `ahead` units of the last one written, so the text waiting in memory stays bounded. A stream
+ * (no random access) is converted by thread 0 alone, as one unit. Threads keep the decoders' memory (WebAssembly
+ * memory never shrinks) out of the import's main thread and contain a decoder that aborts (see parquet-source.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ImportError } from '../errors/import-error.js';
-import { type ConvertOptions, convertColumnar } from './convert-columnar.js';
+import { ImportError, type ImportErrorJSON } from '../errors/import-error.js';
+import { reclaim } from '../exec/reclaim.js';
+import { CONTROL } from '../exec/worker-pool.js';
+import { ChunkedConverter, type ConvertOptions, openColumnar, sourceFields } from './convert-columnar.js';
 
-/** What the thread is given. */
+/** What a conversion thread is given. */
 export interface ConvertJob {
   source: string;
-  dest: string;
-  options: Omit<ConvertOptions, 'onRead' | 'signal'>;
+  options: ConvertOptions;
+  workerId: number;
+  control: Int32Array;
+  ahead: number;
 }
 
-/** What the thread posts. */
+/** What a conversion thread posts. `unit` -1 is the file as a whole (opening it, its schema). */
 export type ConvertMessage =
-  | { type: 'progress'; bytes: number }
-  | { type: 'done'; fields: string[]; rows: number }
-  | { type: 'failed'; error: ReturnType<ImportError['toJSON']> | { message: string; stack?: string } };
+  | { type: 'schema'; fields: string[]; units: number }
+  | { type: 'chunk'; unit: number; bytes: Uint8Array }
+  | { type: 'unit-end'; unit: number; rows: number }
+  | { type: 'failed'; unit: number; error: ImportErrorJSON | { message: string; stack?: string } }
+  | { type: 'done' };
 
 const job = workerData as ConvertJob;
-const post = (msg: ConvertMessage): void => parentPort!.postMessage(msg);
+const post = (msg: ConvertMessage, transfer: ArrayBuffer[] = []): void => parentPort!.postMessage(msg, transfer);
 
-try {
-  const result = await convertColumnar(job.source, job.dest, { ...job.options, onRead: (bytes) => post({ type: 'progress', bytes }) });
-  post({ type: 'done', ...result });
-} catch (err) {
-  post({ type: 'failed', error: err instanceof ImportError ? err.toJSON() : { message: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack } });
+// Chunk buffers come back once written (see exec/convert-file.ts) and are filled again: a conversion of any size
+// allocates a handful of buffers instead of leaving hundreds of MB of dead ones for the main thread to collect.
+const spare: Uint8Array[] = [];
+parentPort!.on('message', (msg: { type: string; bytes: Uint8Array }) => {
+  if (msg.type === 'recycle') spare.push(new Uint8Array(msg.bytes.buffer));
+});
+const buffer = (bytes: number): Uint8Array => {
+  const reused = spare.pop();
+  return reused !== undefined && reused.length >= bytes ? reused : new Uint8Array(bytes);
+};
+const stopped = (): boolean => Atomics.load(job.control, CONTROL.STOP) !== 0;
+
+function errorJSON(err: unknown): ImportErrorJSON | { message: string; stack?: string } {
+  return err instanceof ImportError ? err.toJSON() : { message: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack };
 }
+
+async function run(): Promise<void> {
+  let unit = -1;
+  try {
+    const source = await openColumnar(job.source, job.options.format);
+    try {
+      // A stream has no random access: one unit, read from start to end by thread 0.
+      const units = source.units ?? 1;
+      if (job.workerId === 0) post({ type: 'schema', fields: sourceFields(source, job.options.file), units });
+      else if (source.units === undefined) return;
+      for (;;) {
+        if (stopped()) return;
+        unit = Atomics.add(job.control, CONTROL.NEXT, 1);
+        if (unit >= units) return;
+        for (;;) {
+          const written = Atomics.load(job.control, CONTROL.WRITTEN);
+          if (unit < written + job.ahead) break;
+          Atomics.wait(job.control, CONTROL.WRITTEN, written, 200);
+          if (stopped()) return;
+        }
+        const u = unit;
+        const converter = new ChunkedConverter(source, job.options, (bytes) => post({ type: 'chunk', unit: u, bytes }, [bytes.buffer as ArrayBuffer]), buffer);
+        let rows = 0;
+        for await (const batch of source.units === undefined ? source.batches() : source.unit(u)) {
+          if (stopped()) return;
+          rows += converter.convert([batch], rows);
+        }
+        converter.flush();
+        post({ type: 'unit-end', unit: u, rows });
+        // The unit's batches (read buffers of several MB) are garbage now; collect before the next unit's arrive.
+        reclaim();
+      }
+    } finally {
+      await source.close();
+    }
+  } catch (err) {
+    post({ type: 'failed', unit, error: errorJSON(err) });
+  }
+}
+
+await run();
+post({ type: 'done' });
+// The recycling listener would keep the thread alive: it has nothing more to do.
+parentPort!.removeAllListeners('message');

@@ -1,6 +1,9 @@
-import { type Data, Field, Int64, List, Schema, Utf8, makeData } from 'apache-arrow';
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Data, Field, Int64, List, type RecordBatch, RecordBatchReader, Schema, Utf8, makeData, tableFromIPC } from 'apache-arrow';
+import { toImportError } from '../errors/import-error.js';
 import { ID_COLUMN, LABELS_COLUMN } from '../store/node-table-writer.js';
-import { DST_COLUMN } from '../store/rel-table-writer.js';
+import { DST_COLUMN, OFFSET_COLUMN } from '../store/rel-table-writer.js';
 import { idColumnName, needsLabelColumn, needsTypeColumn, spaceSuffix, uniqueNames } from './export-names.js';
 import type { Graph, NodeTable, RelTable } from './open-graph.js';
 
@@ -16,39 +19,73 @@ export interface ExportTable {
   name: string;
   schema: Schema;
   rows: number;
-  /** The table's columns, one record batch at a time. */
-  batches(): Iterable<{ columns: Data[]; length: number }>;
+  /** The table's columns, one record batch at a time, read from the store as they are asked for. */
+  batches(): AsyncIterable<{ columns: Data[]; length: number }>;
 }
 
-/** Every table of an open graph as an ExportTable, nodes first; tables load as they are reached. */
+/** The record batches of a store file, read one at a time (an export holds one batch of a table, not the table). */
+async function* storedBatches(dir: string, relative: string): AsyncGenerator<RecordBatch> {
+  const path = join(dir, relative);
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    const reader = await RecordBatchReader.from(handle);
+    for await (const batch of reader) yield batch;
+  } catch (err) {
+    throw toImportError(err, 'GI_STORE_CORRUPT', { file: path });
+  } finally {
+    await handle?.close();
+  }
+}
+
+async function storedSchema(dir: string, relative: string): Promise<Schema> {
+  const path = join(dir, relative);
+  const handle = await open(path, 'r').catch((err: unknown) => {
+    throw toImportError(err, 'GI_STORE_CORRUPT', { file: path });
+  });
+  try {
+    return (await (await RecordBatchReader.from(handle)).open()).schema;
+  } catch (err) {
+    throw toImportError(err, 'GI_STORE_CORRUPT', { file: path });
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Every table of an open graph as an ExportTable, nodes first. Memory: one record batch, plus the forward offsets
+ * and the endpoint tables' IDs of the relationship table being written.
+ */
 export async function* exportTables(graph: Graph): AsyncGenerator<ExportTable> {
   const nodeNames = uniqueNames(graph.nodeTables.map((t) => t.label));
-  for (const [i, t] of graph.nodeTables.entries()) {
-    await t.load();
-    yield nodeTable(t, nodeNames[i]);
-  }
+  for (const [i, t] of graph.nodeTables.entries()) yield nodeTable(t, nodeNames[i], await storedSchema(graph.dir, t.meta.file));
   const relNames = uniqueNames(graph.relationshipTables.map((r) => r.type));
+  let cached: { label: string; ids: FlatIds } | undefined;
+  const idsOf = async (t: NodeTable): Promise<FlatIds> => {
+    if (cached?.label !== t.label) cached = { label: t.label, ids: await flatIds(t) };
+    return cached.ids;
+  };
   for (const [i, r] of graph.relationshipTables.entries()) {
     const from = graph.nodeTable(r.from)!;
     const to = graph.nodeTable(r.to)!;
-    await Promise.all([r.load(), from.load(), to.load()]);
-    yield relTable(r, from, to, relNames[i]);
+    const srcIds = await idsOf(from);
+    const dstIds = from === to ? srcIds : await flatIds(to);
+    yield relTable(r, from, to, relNames[i], srcIds, dstIds, await storedSchema(graph.dir, r.meta.files.fwd));
   }
 }
 
 const LABEL_LIST = new List(new Field('item', new Utf8(), true));
 
-function nodeTable(t: NodeTable, name: string): ExportTable {
+function nodeTable(t: NodeTable, name: string, stored: Schema): ExportTable {
   const withLabel = needsLabelColumn(t, name);
-  const stored = t.recordBatches();
   const fields: Field[] = [];
-  if (t.meta.idSpace !== null) fields.push(new Field(idColumnName(t), stored[0].schema.fields.find((f) => f.name === ID_COLUMN)!.type, false));
-  for (const p of t.properties) fields.push(new Field(p.name, stored[0].schema.fields.find((f) => f.name === p.name)!.type, true));
+  if (t.meta.idSpace !== null) fields.push(new Field(idColumnName(t), stored.fields.find((f) => f.name === ID_COLUMN)!.type, false));
+  for (const p of t.properties) fields.push(new Field(p.name, stored.fields.find((f) => f.name === p.name)!.type, true));
   if (withLabel) fields.push(new Field(':LABEL', LABEL_LIST, true));
   return {
     kind: 'node', name, schema: new Schema(fields), rows: t.count,
-    *batches() {
-      for (const b of stored) {
+    async *batches() {
+      for await (const b of storedBatches(t.dir, t.meta.file)) {
         const columns: Data[] = [];
         if (t.meta.idSpace !== null) columns.push(b.getChild(ID_COLUMN)!.data[0]);
         for (const p of t.properties) columns.push(b.getChild(p.name)!.data[0]);
@@ -59,24 +96,24 @@ function nodeTable(t: NodeTable, name: string): ExportTable {
   };
 }
 
-function relTable(r: RelTable, from: NodeTable, to: NodeTable, name: string): ExportTable {
+function relTable(r: RelTable, from: NodeTable, to: NodeTable, name: string, srcIds: FlatIds, dstIds: FlatIds, stored: Schema): ExportTable {
   const withType = needsTypeColumn(r.type, name);
-  const stored = r.forwardBatches();
-  const srcIds = flatIds(from);
-  const dstIds = flatIds(to);
   const fields = [
     new Field(`:START_ID${spaceSuffix(from.meta.idSpace)}`, srcIds.type, false),
     new Field(`:END_ID${spaceSuffix(to.meta.idSpace)}`, dstIds.type, false),
     ...(withType ? [new Field(':TYPE', new Utf8(), false)] : []),
-    ...r.properties.map((p) => new Field(p.name, stored[0].schema.fields.find((f) => f.name === p.name)!.type, true)),
+    ...r.properties.map((p) => new Field(p.name, stored.fields.find((f) => f.name === p.name)!.type, true)),
   ];
   return {
     kind: 'relationship', name, schema: new Schema(fields), rows: r.count,
-    *batches() {
-      const offsets = r.fwdOffsets;
+    async *batches() {
+      const offsetsPath = join(r.dir, r.meta.files.fwdOffsets);
+      const offsets = tableFromIPC(await readFile(offsetsPath).catch((err: unknown) => {
+        throw toImportError(err, 'GI_STORE_CORRUPT', { file: offsetsPath });
+      })).getChild(OFFSET_COLUMN)!.toArray() as BigInt64Array;
       let u = 0;
       let edge = 0;
-      for (const b of stored) {
+      for await (const b of storedBatches(r.dir, r.meta.files.fwd)) {
         const n = b.numRows;
         // Source rows come from the forward offsets: edge ids are forward positions, so they advance together.
         const src = new Uint32Array(n);
@@ -100,12 +137,12 @@ interface FlatIds {
   gather(rows: Uint32Array): Data;
 }
 
-function flatIds(t: NodeTable): FlatIds {
-  const batches = t.recordBatches().map((b) => b.getChild(ID_COLUMN)!.data[0]);
+async function flatIds(t: NodeTable): Promise<FlatIds> {
   if (t.meta.idType === 'int64') {
     const all = new BigInt64Array(t.count);
     let at = 0;
-    for (const d of batches) {
+    for await (const b of storedBatches(t.dir, t.meta.file)) {
+      const d = b.getChild(ID_COLUMN)!.data[0];
       all.set(d.values as BigInt64Array, at);
       at += d.length;
     }
@@ -119,19 +156,24 @@ function flatIds(t: NodeTable): FlatIds {
     };
   }
   // String IDs: one byte buffer and absolute offsets (a store's ID bytes can pass 2 GiB in total, hence Float64).
-  let bytes = 0;
-  for (const d of batches) bytes += (d.valueOffsets as Int32Array)[d.length] - (d.valueOffsets as Int32Array)[0];
-  const text = new Uint8Array(bytes);
+  const parts: Uint8Array[] = [];
   const starts = new Float64Array(t.count + 1);
   let row = 0;
   let pos = 0;
-  for (const d of batches) {
+  for await (const b of storedBatches(t.dir, t.meta.file)) {
+    const d = b.getChild(ID_COLUMN)!.data[0];
     const off = d.valueOffsets as Int32Array;
-    text.set((d.values as Uint8Array).subarray(off[0], off[d.length]), pos);
+    parts.push((d.values as Uint8Array).slice(off[0], off[d.length]));
     for (let k = 0; k < d.length; k++) starts[row++] = pos + off[k] - off[0];
     pos += off[d.length] - off[0];
   }
   starts[row] = pos;
+  const text = new Uint8Array(pos);
+  let at = 0;
+  for (const part of parts.splice(0)) {
+    text.set(part, at);
+    at += part.length;
+  }
   return {
     type: new Utf8(),
     gather(rows) {

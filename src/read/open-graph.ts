@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type RecordBatch, type Table, type Vector, tableFromIPC } from 'apache-arrow';
+import { type Table, type Vector, tableFromIPC } from 'apache-arrow';
 import { ImportError, toImportError } from '../errors/import-error.js';
 import { type Manifest, type ManifestNodeTable, type ManifestRelTable, readManifest } from '../store/manifest.js';
 import { ID_COLUMN, LABELS_COLUMN } from '../store/node-table-writer.js';
@@ -49,11 +49,6 @@ export class NodeTable {
   private arrow(): Table {
     if (this.table === undefined) throw new ImportError('GI_INTERNAL', `node table ${this.label} used before load()`);
     return this.table;
-  }
-
-  /** The record batches of the table's Arrow file, as stored (after load()). */
-  recordBatches(): RecordBatch[] {
-    return this.arrow().batches;
   }
 
   /** Rows in the table's Arrow file (equals `count` in a sound store; verify compares them). */
@@ -158,12 +153,6 @@ export class RelTable {
     let read = this.readers.get(name);
     if (read === undefined) this.readers.set(name, (read = columnReader(requireColumn(this.fwd, name, this.meta.files.fwd))));
     return read;
-  }
-
-  /** The record batches of `fwd.arrow`: `_dst` and the edge properties, in edge id order (after load()). */
-  forwardBatches(): RecordBatch[] {
-    if (this.fwd === undefined) throw new ImportError('GI_INTERNAL', `relationship table ${this.type} used before load()`);
-    return this.fwd.batches;
   }
 
   /** Properties of edge `edge` as an object. */
