@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   Binary, DateMillisecond, Dictionary, Field, Float16, Float64, Int16, Int32, Int64, List, Null, Table, TimestampNanosecond, TimestampSecond,
-  Uint32, Uint64, Utf8, type Vector, tableFromIPC, tableToIPC, vectorFromArray,
+  Uint32, Uint64, Utf8, type Vector, makeVector, tableFromIPC, tableToIPC, vectorFromArray,
 } from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { exportColumnar } from '../src/read/export-columnar.js';
 import { exportCsv } from '../src/read/export-csv.js';
 import { openGraph } from '../src/read/open-graph.js';
 import { verifyStore } from '../src/read/verify-store.js';
-import { generateGraph, runCli, strayEntries } from './helpers/child.js';
+import { generateGraph, interruptCli, runCli, strayEntries } from './helpers/child.js';
 import { dumpGraph } from './helpers/graph-dump.js';
 import { storeDifferences } from './helpers/store-bytes.js';
 
@@ -211,6 +211,39 @@ describe('Arrow IPC and Parquet input', () => {
       expect(await strayEntries(dir, 'g.db')).toEqual([]);
     }
   });
+
+  it('SIGINT while a large Arrow file converts: exit 130 within 2 s, conversion threads stopped, no store, no temporary sibling', async () => {
+    const dir = fresh('interrupt');
+    await mkdir(dir);
+    // 4M edges (~130 MB), written in 64K-row batches: a conversion of a second or more on two threads.
+    const rows = 4_000_000;
+    const batch = 1 << 16;
+    const parts: Table[] = [];
+    for (let at = 0; at < rows; at += batch) {
+      const n = Math.min(batch, rows - at);
+      const src = new BigInt64Array(n);
+      const dst = new BigInt64Array(n);
+      for (let k = 0; k < n; k++) {
+        src[k] = BigInt((at + k) % 1000);
+        dst[k] = BigInt((at + 7 * k) % 1000);
+      }
+      parts.push(new Table({ ':START_ID': makeVector(src), ':END_ID': makeVector(dst), w: makeVector(Float64Array.from({ length: n }, (_, k) => k / 8)) }));
+    }
+    await writeFile(join(dir, 'edges.arrow'), tableToIPC(parts.reduce((a, b) => a.concat(b)), 'file'));
+    await arrowFile(dir, 'nodes.arrow', { 'id:ID': makeVector(BigInt64Array.from({ length: 1000 }, (_, k) => BigInt(k))) });
+    const db = join(dir, 'g.db');
+    const run = await interruptCli([join(dir, 'nodes.arrow'), join(dir, 'edges.arrow'), '--into', db, '--progress', 'json'], {
+      signal: 'SIGINT', when: /"type":"phase-start","phase":"decode"/, delayMs: 300,
+    });
+    const where = `signal sent ${run.signalAtMs.toFixed(0)} ms after spawn; stderr:\n${run.stderr}`;
+    expect(run.stderrAtSignal, where).not.toMatch(/"type":"phase-end","phase":"decode"/);
+    expect(run.signal, where).toBeNull();
+    expect(run.status, where).toBe(130);
+    expect(run.exitAfterSignalMs, where).toBeLessThan(2_000);
+    expect(run.stderr, where).toMatch(/GI_INTERRUPTED: import interrupted/);
+    expect(existsSync(db)).toBe(false);
+    expect(await strayEntries(dir, 'g.db')).toEqual([]);
+  }, 60_000);
 
   it('reports the conversion as a decode phase counted in the bytes of the files as stored', async () => {
     const events = fresh('events.ndjson');

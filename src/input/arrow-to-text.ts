@@ -100,9 +100,22 @@ export class BatchTextWriter {
       const raw = rawWriter(data, type, vector);
       const scratch = this.scratch;
       const dialect = this.dialect;
+      const { delimiter, quote } = dialect;
+      // Written in place, then checked: most strings need no quotes, and are copied once.
       return (i, out) => {
+        const start = out.pos;
+        if (!raw(i, out)) return;
+        const end = out.pos;
+        const buf = out.buf;
+        let plain = end > start;
+        for (let k = start; k < end && plain; k++) {
+          const b = buf[k];
+          plain = b !== delimiter && b !== quote && b !== LF && b !== CR;
+        }
+        if (plain) return;
         scratch.clear();
-        if (!raw(i, scratch)) return;
+        scratch.bytes(buf, start, end);
+        out.pos = start;
         writeQuoted(scratch.buf, 0, scratch.pos, dialect, out);
       };
     }
@@ -343,32 +356,38 @@ function float16(bits: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
-/** Proleptic Gregorian date of a day number (Howard Hinnant's civil_from_days). */
-function civil(days: number): { y: number; m: number; d: number } {
+/** Proleptic Gregorian date of a day number (Howard Hinnant's civil_from_days), into `ymd`. */
+const ymd = { y: 0, m: 0, d: 0 };
+function civil(days: number): void {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
   const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return { y: era * 400 + yoe + (m <= 2 ? 1 : 0), m, d };
+  ymd.d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  ymd.m = mp < 10 ? mp + 3 : mp - 9;
+  ymd.y = era * 400 + yoe + (ymd.m <= 2 ? 1 : 0);
 }
 
-function pad(out: TextOut, v: number, width: number): void {
-  let text = String(Math.abs(v));
-  while (text.length < width) text = `0${text}`;
-  out.ascii(v < 0 ? `-${text}` : text);
+/** Writes 0 <= v < 100 as two digits. */
+function two(out: TextOut, v: number): void {
+  out.byte(0x30 + ((v / 10) | 0));
+  out.byte(0x30 + (v % 10));
 }
 
+/** YYYY-MM-DD; a year outside 0-9999 is written as it is (and refused by the date parser, naming the row). */
 function writeDate(days: number, out: TextOut): void {
-  const { y, m, d } = civil(days);
-  pad(out, y, 4);
+  civil(days);
+  const { y, m, d } = ymd;
+  if (y >= 0 && y <= 9999) {
+    two(out, (y / 100) | 0);
+    two(out, y % 100);
+  } else out.ascii(String(y));
   out.byte(0x2d);
-  pad(out, m, 2);
+  two(out, m);
   out.byte(0x2d);
-  pad(out, d, 2);
+  two(out, d);
 }
 
 /** Writes an instant given in `perSecond` units as ISO 8601 UTC with `digits` fraction digits (trailing zeros cut). */
@@ -392,11 +411,11 @@ function writeTimestamp(lo: number, hi: number, perSecond: number, digits: numbe
   const rest = seconds - days * 86400;
   writeDate(days, out);
   out.byte(0x54);
-  pad(out, Math.floor(rest / 3600), 2);
+  two(out, Math.floor(rest / 3600));
   out.byte(0x3a);
-  pad(out, Math.floor((rest % 3600) / 60), 2);
+  two(out, Math.floor((rest % 3600) / 60));
   out.byte(0x3a);
-  pad(out, rest % 60, 2);
+  two(out, rest % 60);
   if (digits > 0 && frac !== 0) {
     out.byte(0x2e);
     out.ascii(String(frac).padStart(digits, '0').replace(/0+$/, ''));
