@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  Binary, DateMillisecond, Dictionary, Field, Float16, Float64, Int16, Int32, Int64, List, Null, Table, TimestampNanosecond, TimestampSecond,
+  Binary, DateMillisecond, Dictionary, Field, FixedSizeList, Float16, Float64, Int16, Int32, Int64, LargeList, LargeUtf8, List, Null, Table,
+  TimestampNanosecond, TimestampSecond,
   Uint32, Uint64, Utf8, type Vector, makeVector, tableFromIPC, tableToIPC, vectorFromArray,
 } from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -131,6 +132,43 @@ describe('Arrow IPC and Parquet input', () => {
     expect(links.type).toBe('links');
     expect(links.properties).toEqual([{ name: 'w', type: 'double' }]);
     expect((await dumpGraph(db)).edges['links:things->things']).toEqual(['["10","12",{"w":0.5}]', '["11","10",{"w":2}]']);
+  });
+
+  it('reads large strings, large and fixed-size lists, and refuses list values the array text cannot carry', async () => {
+    const dir = fresh('lists');
+    await mkdir(dir);
+    const strings = new LargeList(new Field('item', new LargeUtf8(), true));
+    await arrowFile(dir, 'ok.arrow', {
+      id: vectorFromArray([1n, 2n, 3n], new Int64()),
+      big: vectorFromArray(['a,b', null, ''], new LargeUtf8()),
+      tags: vectorFromArray([['x', 'y'], [], null], strings),
+      pair: vectorFromArray([[1, 2], [3, null], null], new FixedSizeList(2, new Field('item', new Int32(), true))),
+    });
+    const db = join(dir, 'g.db');
+    await importFiles([join(dir, 'ok.arrow')], db);
+    const t = await (await openGraph(db)).nodeTables[0].load();
+    expect(t.properties).toEqual([{ name: 'big', type: 'string' }, { name: 'tags', type: 'string[]' }, { name: 'pair', type: 'int[]' }]);
+    expect([0, 1, 2].map((i) => t.row(i))).toEqual([
+      { _id: 1n, big: 'a,b', tags: ['x', 'y'], pair: [1, 2] },
+      { _id: 2n, big: null, tags: [], pair: [3, null] },
+      { _id: 3n, big: '', tags: null, pair: null },
+    ]);
+    const refused: [string, Vector, RegExp][] = [
+      ['null-in-strings', vectorFromArray([['a'], ['b', null]], new List(new Field('item', new Utf8(), true))), /^null-in-strings\.arrow:3:2: GI_UNREPRESENTABLE_VALUE: a list holds a null element/m],
+      ['only-null', vectorFromArray([[1], [null]], new List(new Field('item', new Int32(), true))), /^only-null\.arrow:3:2: GI_UNREPRESENTABLE_VALUE: a list holds a null element/m],
+      ['only-empty', vectorFromArray([[''], ['a']], new List(new Field('item', new Utf8(), true))), /^only-empty\.arrow:2:2: GI_UNREPRESENTABLE_VALUE: a list holds only the empty string/m],
+    ];
+    for (const [name, column, message] of refused) {
+      await arrowFile(dir, `${name}.arrow`, { id: vectorFromArray([1n, 2n], new Int64()), v: column });
+      const run = await runCli([`${name}.arrow`, '--into', `${name}.db`], { cwd: dir });
+      expect(run.status, name).toBe(1);
+      expect(run.stderr, name).toMatch(message);
+    }
+    // With another array delimiter the element that held ';' is carried.
+    await arrowFile(dir, 'semi.arrow', { id: vectorFromArray([1n], new Int64()), v: vectorFromArray([['a;b', 'c']], new List(new Field('item', new Utf8(), true))) });
+    const semi = await runCli(['semi.arrow', '--into', 'semi.db', '--array-delimiter', '|'], { cwd: dir });
+    expect(semi.status, semi.stderr).toBe(0);
+    expect((await (await openGraph(join(dir, 'semi.db'))).nodeTables[0].load()).row(0)).toEqual({ _id: 1n, v: ['a;b', 'c'] });
   });
 
   it('refuses a value the store cannot hold exactly, at its row and column: a uint64 past int64, nanoseconds', async () => {

@@ -4,7 +4,17 @@ import { ImportError, type ImportErrorJSON, toImportError } from '../errors/impo
 import { headerLine } from '../input/arrow-to-text.js';
 import type { ConvertOptions } from '../input/convert-columnar.js';
 import type { ConvertJob, ConvertMessage } from '../input/convert-worker.js';
-import { CONTROL, WORKER_YOUNG_GENERATION_MB, createControl, distEntry } from './worker-pool.js';
+import { CONVERT_CONTROL as CONTROL } from './convert-control.js';
+import { WORKER_YOUNG_GENERATION_MB, distEntry } from './worker-pool.js';
+
+/**
+ * Resident memory of a conversion thread converting units of `unitBytes`: its runtime, the unit's batch (and the
+ * previous one's buffer until it is collected) and the text it writes. Measured on 1M-row units (32 MB): Arrow
+ * ~150 MB a thread; Parquet ~190 MB, parquet-wasm's memory growing to a row group's pages and never shrinking.
+ */
+export function threadBytes(format: ConvertOptions['format'], unitBytes: number): number {
+  return (60 << 20) + (format === 'parquet' ? 4 : 3) * unitBytes;
+}
 
 /** What a unit's threads have posted so far, until it is written. */
 interface UnitText {
@@ -22,10 +32,12 @@ interface UnitText {
  * GI_COLUMNAR_UNREADABLE naming the file; an abort stops the threads at once.
  */
 export async function convertFile(
-  source: string, dest: string, options: ConvertOptions, threads: number, onRead: (bytes: number) => void, size: number, signal?: AbortSignal,
+  source: string, dest: string, options: ConvertOptions, threads: number, memory: number, onRead: (bytes: number) => void, size: number, signal?: AbortSignal,
 ): Promise<{ fields: string[]; rows: number }> {
-  const control = createControl();
-  const ahead = threads + 1;
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL.SIZE * 4));
+  // Units in flight: the one being written and one per other thread. The text of a unit waits here whole until
+  // its turn, so each unit more ahead would hold one more unit's text (tens of MB for 1M-row batches).
+  const ahead = threads;
   const pending = new Map<number, UnitText>();
   const unitOf = (u: number): UnitText => {
     let t = pending.get(u);
@@ -46,6 +58,8 @@ export async function convertFile(
     failure ??= err;
     Atomics.store(control, CONTROL.STOP, 1);
     Atomics.notify(control, CONTROL.WRITTEN);
+    Atomics.notify(control, CONTROL.PENDING);
+    Atomics.notify(control, CONTROL.ALLOWED);
     poke();
   };
   const workers: Worker[] = [];
@@ -64,6 +78,9 @@ export async function convertFile(
       if (msg.type === 'schema') {
         fields = msg.fields;
         units = msg.units;
+        const allowed = Math.max(1, Math.min(threads, Math.floor(memory / threadBytes(options.format, msg.unitBytes))));
+        Atomics.store(control, CONTROL.ALLOWED, allowed);
+        Atomics.notify(control, CONTROL.ALLOWED);
       } else if (msg.type === 'chunk') unitOf(msg.unit).chunks.push({ bytes: msg.bytes, from: worker });
       else if (msg.type === 'unit-end') unitOf(msg.unit).rows = msg.rows;
       else if (msg.type === 'failed') {
@@ -116,6 +133,8 @@ export async function convertFile(
       if (unit !== undefined && unit.chunks.length > 0) {
         const { bytes, from } = unit.chunks.shift()!;
         await write(bytes);
+        Atomics.sub(control, CONTROL.PENDING, bytes.length);
+        Atomics.notify(control, CONTROL.PENDING);
         from.postMessage({ type: 'recycle', bytes }, [bytes.buffer as ArrayBuffer]);
         continue;
       }
@@ -145,6 +164,8 @@ export async function convertFile(
     signal?.removeEventListener('abort', onAbort);
     Atomics.store(control, CONTROL.STOP, 1);
     Atomics.notify(control, CONTROL.WRITTEN);
+    Atomics.notify(control, CONTROL.PENDING);
+    Atomics.notify(control, CONTROL.ALLOWED);
     await Promise.all(workers.map((w) => w.terminate()));
     await handle?.close();
   }

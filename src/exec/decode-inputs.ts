@@ -9,46 +9,36 @@ import type { PhaseClock } from './phase-clock.js';
 
 /** Stored bytes of a columnar file per conversion thread: smaller files are not worth a second thread. */
 const CONVERT_BYTES_PER_THREAD = 16 << 20;
-/**
- * Resident memory of one conversion thread, measured converting 10M edges (1M-row Parquet row groups, 130K-row
- * Arrow batches; scripts/bench-columnar.mjs): Parquet ~190 MB (parquet-wasm's memory grows to a row group's column
- * chunks and never shrinks), Arrow ~100 MB. Larger row groups or record batches take more.
- */
-const PARQUET_THREAD_BYTES = 180 << 20;
-const ARROW_THREAD_BYTES = 100 << 20;
-/** The main thread during the decode phase. */
+/** The main thread during the decode phase: what the budget holds besides the conversion threads. */
 const CONVERT_BASE_BYTES = 120 << 20;
 
 /**
- * Conversion threads in use, out of --threads, and the memory they take, out of the budget: a file waits until it
- * can have its threads. A file gets at least one thread whatever the budget (the memory plan proper comes later).
+ * Conversion threads in use, out of --threads: a file waits until it can have the threads its size asks for (or
+ * one, when none are in use). How many of them the memory budget holds is decided per file from its unit size
+ * (see convertFile).
  */
 class ConversionSlots {
   private waiting: (() => void)[] = [];
   private readonly total: number;
-  constructor(private threads: number, private memory: number) {
+  constructor(private threads: number) {
     this.total = threads;
   }
 
-  /** Waits for up to `want` threads of `perThread` bytes (at least one); returns how many were given. */
-  async acquire(want: number, perThread: number): Promise<number> {
+  /** Waits for up to `want` threads (at least one); returns how many were given. */
+  async acquire(want: number): Promise<number> {
     for (;;) {
-      const fit = Math.min(want, this.threads, Math.floor(this.memory / perThread));
-      // With no thread in use a file runs even when the budget fits none: one thread is the least it can have.
-      const idle = this.threads === this.total;
-      if (fit >= 1 || idle) {
+      const fit = Math.min(want, this.threads);
+      if (fit >= 1 || this.threads === this.total) {
         const n = Math.max(1, fit);
         this.threads -= n;
-        this.memory -= n * perThread;
         return n;
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
   }
 
-  release(n: number, perThread: number): void {
+  release(n: number): void {
     this.threads += n;
-    this.memory += n * perThread;
     for (const wake of this.waiting.splice(0)) wake();
   }
 }
@@ -92,8 +82,8 @@ export async function decodeInputs(
   const onAbort = (): void => stop.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) stop.abort();
-  // Threads and memory are shared out: a file takes threads by its size, and files run side by side while both last.
-  const slots = new ConversionSlots(config.threads, config.memoryBudget - CONVERT_BASE_BYTES);
+  // Threads are shared out: a file takes threads by its size, and files run side by side while threads last.
+  const slots = new ConversionSlots(config.threads);
   const convert = async (i: number): Promise<void> => {
     const f = todo[i];
     const progress = (n: number): void => clock.batch('decode', f.path, 0, n);
@@ -104,13 +94,12 @@ export async function decodeInputs(
         header: firstOf.get(f.path) === f.path,
       };
       // A large file is converted by several threads (units in parallel, written in order); a small one by one.
-      const perThread = f.format === 'parquet' ? PARQUET_THREAD_BYTES : ARROW_THREAD_BYTES;
-      const threads = await slots.acquire(Math.ceil(f.bytes / CONVERT_BYTES_PER_THREAD), perThread);
+      const threads = await slots.acquire(Math.ceil(f.bytes / CONVERT_BYTES_PER_THREAD));
       try {
-        const { fields } = await convertFile(f.path, to, options, threads, progress, f.bytes, stop.signal);
+        const { fields } = await convertFile(f.path, to, options, threads, config.memoryBudget - CONVERT_BASE_BYTES, progress, f.bytes, stop.signal);
         fieldsOf.set(f.path, fields);
       } finally {
-        slots.release(threads, perThread);
+        slots.release(threads);
       }
       decoded.set(f.path, { path: to, columnar: true });
     } else {

@@ -11,8 +11,10 @@ export interface ColumnarSource {
   schema: Schema;
   /** Bytes of the file as stored. */
   size: number;
-  /** How many units `readUnit` reads, or undefined for an Arrow stream (read with `batches` only). */
+  /** How many units `unit` reads, or undefined for an Arrow stream (read with `batches` only). */
   units: number | undefined;
+  /** Bytes of the largest unit, decoded (what a thread holds while converting it); 0 when not known (a stream). */
+  unitBytes: number;
   /** The record batches of unit `i`, one at a time. */
   unit(i: number): AsyncIterable<RecordBatch>;
   /** Every batch in order. */
@@ -84,10 +86,16 @@ export async function openArrowSource(path: string): Promise<ColumnarSource> {
       throw unreadableColumnar(path, 'Arrow IPC', err);
     }
   };
+  let unitBytes = 0;
+  const footer = (r as unknown as { footer?: { numRecordBatches: number; getRecordBatch(i: number): { bodyLength: number | bigint } | null } }).footer;
+  if (r.isFile() && footer !== undefined) {
+    for (let i = 0; i < footer.numRecordBatches; i++) unitBytes = Math.max(unitBytes, Number(footer.getRecordBatch(i)?.bodyLength ?? 0));
+  }
   return {
     schema: r.schema,
     size,
     units: r.isFile() ? r.numRecordBatches : undefined,
+    unitBytes,
     async *unit(i) {
       const batch = await read(async () => (r as unknown as { readRecordBatch(i: number): Promise<RecordBatch | null> }).readRecordBatch(i));
       if (batch !== null) yield batch;

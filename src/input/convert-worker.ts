@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ImportError, type ImportErrorJSON } from '../errors/import-error.js';
 import { reclaim } from '../exec/reclaim.js';
-import { CONTROL } from '../exec/worker-pool.js';
+import { CONVERT_CONTROL as CONTROL, MAX_PENDING_TEXT } from '../exec/convert-control.js';
 import { ChunkedConverter, type ConvertOptions, openColumnar, sourceFields } from './convert-columnar.js';
 
 /** What a conversion thread is given. */
@@ -23,7 +23,7 @@ export interface ConvertJob {
 
 /** What a conversion thread posts. `unit` -1 is the file as a whole (opening it, its schema). */
 export type ConvertMessage =
-  | { type: 'schema'; fields: string[]; units: number }
+  | { type: 'schema'; fields: string[]; units: number; unitBytes: number }
   | { type: 'chunk'; unit: number; bytes: Uint8Array }
   | { type: 'unit-end'; unit: number; rows: number }
   | { type: 'failed'; unit: number; error: ImportErrorJSON | { message: string; stack?: string } }
@@ -35,8 +35,11 @@ const post = (msg: ConvertMessage, transfer: ArrayBuffer[] = []): void => parent
 // Chunk buffers come back once written (see exec/convert-file.ts) and are filled again: a conversion of any size
 // allocates a handful of buffers instead of leaving hundreds of MB of dead ones for the main thread to collect.
 const spare: Uint8Array[] = [];
+// A unit converted in one synchronous stretch allocates all its chunks before any comes back, so the spares are
+// capped: a run of large units does not leave a pile of buffers behind.
+const MAX_SPARE = 4;
 parentPort!.on('message', (msg: { type: string; bytes: Uint8Array }) => {
-  if (msg.type === 'recycle') spare.push(new Uint8Array(msg.bytes.buffer));
+  if (msg.type === 'recycle' && spare.length < MAX_SPARE) spare.push(new Uint8Array(msg.bytes.buffer));
 });
 const buffer = (bytes: number): Uint8Array => {
   const reused = spare.pop();
@@ -55,8 +58,12 @@ async function run(): Promise<void> {
     try {
       // A stream has no random access: one unit, read from start to end by thread 0.
       const units = source.units ?? 1;
-      if (job.workerId === 0) post({ type: 'schema', fields: sourceFields(source, job.options.file), units });
-      else if (source.units === undefined) return;
+      if (job.workerId === 0) post({ type: 'schema', fields: sourceFields(source, job.options.file), units, unitBytes: source.unitBytes });
+      else {
+        // The main thread decides from the unit size how many threads the memory budget holds.
+        while (Atomics.load(job.control, CONTROL.ALLOWED) === 0 && !stopped()) Atomics.wait(job.control, CONTROL.ALLOWED, 0, 200);
+        if (source.units === undefined || job.workerId >= Atomics.load(job.control, CONTROL.ALLOWED)) return;
+      }
       for (;;) {
         if (stopped()) return;
         unit = Atomics.add(job.control, CONTROL.NEXT, 1);
@@ -68,7 +75,16 @@ async function run(): Promise<void> {
           if (stopped()) return;
         }
         const u = unit;
-        const converter = new ChunkedConverter(source, job.options, (bytes) => post({ type: 'chunk', unit: u, bytes }, [bytes.buffer as ArrayBuffer]), buffer);
+        const emit = (bytes: Uint8Array): void => {
+          // Text waiting to be written is bounded in bytes: a thread ahead of the one being written waits. The unit
+          // being written always goes on (the main thread waits for it).
+          while (u !== Atomics.load(job.control, CONTROL.WRITTEN) && Atomics.load(job.control, CONTROL.PENDING) > MAX_PENDING_TEXT && !stopped()) {
+            Atomics.wait(job.control, CONTROL.PENDING, Atomics.load(job.control, CONTROL.PENDING), 50);
+          }
+          Atomics.add(job.control, CONTROL.PENDING, bytes.length);
+          post({ type: 'chunk', unit: u, bytes }, [bytes.buffer as ArrayBuffer]);
+        };
+        const converter = new ChunkedConverter(source, job.options, emit, buffer);
         let rows = 0;
         for await (const batch of source.units === undefined ? source.batches() : source.unit(u)) {
           if (stopped()) return;
@@ -76,8 +92,10 @@ async function run(): Promise<void> {
         }
         converter.flush();
         post({ type: 'unit-end', unit: u, rows });
-        // The unit's batches (read buffers of several MB) are garbage now; collect before the next unit's arrive.
-        reclaim();
+        // The unit's batches (read buffers of up to tens of MB) are garbage now. Their buffers outlive a minor
+        // collection once promoted, so a full one (a few ms: the JS heap is small) frees them before the next
+        // unit's arrive; otherwise a thread holds two or three units' worth.
+        reclaim('major');
       }
     } finally {
       await source.close();

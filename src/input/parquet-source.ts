@@ -31,9 +31,12 @@ export async function openParquetSource(path: string): Promise<ColumnarSource> {
   }
   let schema: Schema;
   let groups: number;
+  let unitBytes = 0;
   try {
     schema = (await RecordBatchReader.from(file.schema().intoIPCStream()).open()).schema;
-    groups = file.metadata().numRowGroups();
+    const meta = file.metadata();
+    groups = meta.numRowGroups();
+    for (let g = 0; g < groups; g++) unitBytes = Math.max(unitBytes, meta.rowGroup(g).totalByteSize());
   } catch (err) {
     file.free();
     throw unreadableColumnar(path, 'Parquet', err);
@@ -55,6 +58,7 @@ export async function openParquetSource(path: string): Promise<ColumnarSource> {
     schema,
     size,
     units: groups,
+    unitBytes,
     unit,
     async *batches() {
       for (let g = 0; g < groups; g++) yield* unit(g);
