@@ -43,7 +43,7 @@ const collect = (kind: 'node' | 'relationship') => (value: string, previous: Inp
 /** Builds the commander program; `setExit` receives the exit status of whatever command ran. */
 export function createProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('graph-import')
-    .description('Bulk-import property graphs from CSV into an on-disk columnar graph store (Arrow IPC columns, CSR adjacency).')
+    .description('Bulk-import property graphs from CSV, Arrow IPC and Parquet files into an on-disk columnar graph store (Arrow IPC columns, CSR adjacency).')
     .version(VERSION, '-V, --version')
     .showHelpAfterError()
     // Parser errors carry the same code prefix as every other failure, so scripts can match on GI_USAGE.
@@ -52,7 +52,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
 
   program.command('import', { isDefault: true })
     .description('import node and relationship files (the default command)')
-    .argument('[files...]', 'CSV files, each classified as nodes or relationships by its header')
+    .argument('[files...]', 'CSV, Arrow IPC or Parquet files (told by their first bytes), each classified as nodes or relationships by its header or column names')
     .option('--nodes <[Label=]file[,file...]>', 'node files; the first file of the list holds the header (repeatable)', collect('node'))
     .option('--relationships <[TYPE=]file[,file...]>', 'relationship files (repeatable)', collect('relationship'))
     .option('--into <dir>', 'store directory to create', 'graph.db')
