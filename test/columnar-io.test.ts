@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import {
   Binary, DateMillisecond, Dictionary, Field, FixedSizeList, Float16, Float64, Int16, Int32, Int64, LargeList, LargeUtf8, List, Null, Table,
   TimestampNanosecond, TimestampSecond,
-  Uint32, Uint64, Utf8, type Vector, makeVector, tableFromIPC, tableToIPC, vectorFromArray,
+  RecordBatchFileWriter, Schema, Uint32, Uint64, Utf8, type Vector, makeVector, tableFromIPC, tableToIPC, vectorFromArray,
 } from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -215,6 +215,25 @@ describe('Arrow IPC and Parquet input', () => {
     const bad = await runCli(['b.arrow', '--into', 'h.db'], { cwd: dir });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^b\.arrow:1:2: GI_UNSUPPORTED_TYPE: column "nested" has type List<List<Utf8>>/m);
+  });
+
+  it('leaves out a pandas index column, and imports a file without record batches as an empty table', async () => {
+    const dir = fresh('pandas');
+    await mkdir(dir);
+    await arrowFile(dir, 'people.arrow', {
+      id: vectorFromArray([5n, 9n], new Int64()), name: vectorFromArray(['a', 'b'], new Utf8()), __index_level_0__: vectorFromArray([3n, 7n], new Int64()),
+    });
+    const empty = new Schema([new Field('id', new Int64(), true), new Field('name', new Utf8(), true)]);
+    const writer = new RecordBatchFileWriter();
+    writer.reset(undefined, empty);
+    await writeFile(join(dir, 'none.arrow'), writer.finish().toUint8Array(true));
+    const run = await runCli(['people.arrow', 'none.arrow', '--into', 'g.db', '--json'], { cwd: dir });
+    expect(run.status, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.nodeTables.map((t: { label: string; count: number; properties: unknown[] }) => [t.label, t.count, t.properties])).toEqual([
+      ['people', 2, [{ name: 'name', type: 'string' }]],
+      ['none', 0, [{ name: 'name', type: 'string' }]],
+    ]);
   });
 
   it('reads a group of Arrow files as one table (header from the first), and refuses a file with other columns', async () => {

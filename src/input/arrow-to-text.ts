@@ -1,4 +1,4 @@
-import { type Data, type DataType, type Field, type RecordBatch, type Schema, type Vector, Type, TimeUnit } from 'apache-arrow';
+import { type Data, type DataType, type Field, type RecordBatch, type Schema, type Vector, Type, TimeUnit, makeVector } from 'apache-arrow';
 import { ImportError } from '../errors/import-error.js';
 import { formatType } from '../schema/types.js';
 import { isDateMillis, propertyTypeOf, unsupportedType } from './arrow-types.js';
@@ -27,14 +27,26 @@ class Unrepresentable {
  */
 export function headerFields(schema: Schema, file: string): string[] {
   return schema.fields.map((f: Field, i) => {
+    if (PANDAS_INDEX.test(f.name)) return `${f.name}:IGNORE`;
     if (f.name.includes(':')) {
-      if (!/:IGNORE$/i.test(f.name) && !writable(f.type)) throw unsupportedType(file, i + 1, f.name, f.type);
+      if (!ignored(f.name) && !writable(f.type)) throw unsupportedType(file, i + 1, f.name, f.type);
       return f.name;
     }
     const type = propertyTypeOf(f.type);
     if (type === undefined) throw unsupportedType(file, i + 1, f.name, f.type);
     return `${f.name}:${formatType(type)}`;
   });
+}
+
+/**
+ * The column pandas adds for a DataFrame index that is not a plain range (`df.to_parquet()`, `to_feather()` after a
+ * filter): bookkeeping of the writer, not data, and left out as pyarrow's `to_pandas` leaves it out.
+ */
+const PANDAS_INDEX = /^__index_level_\d+__$/;
+
+/** True for a column the import leaves out: named `...:IGNORE`, or a pandas index column. */
+function ignored(name: string): boolean {
+  return /:IGNORE$/i.test(name) || PANDAS_INDEX.test(name);
 }
 
 function writable(type: DataType): boolean {
@@ -70,7 +82,7 @@ export class BatchTextWriter {
 
   /** Field writers for the columns of `batch`, for `write`. */
   prepare(batch: RecordBatch): (((i: number, out: TextOut) => void) | undefined)[] {
-    return this.schema.fields.map((f: Field, c) => (/:IGNORE$/i.test(f.name) ? undefined : this.fieldWriter(batch.data.children[c] as Data, f.type, batch.getChildAt(c))));
+    return this.schema.fields.map((f: Field, c) => (ignored(f.name) ? undefined : this.fieldWriter(batch.data.children[c] as Data, f.type)));
   }
 
   /** Appends rows [from, to) of a batch (its row 0 is row `rowBase` of the file, 0-based) to `out`. */
@@ -95,9 +107,9 @@ export class BatchTextWriter {
   }
 
   /** Writes value `i` as one CSV field, quoted where the text needs it. */
-  private fieldWriter(data: Data, type: DataType, vector: Vector | null): ((i: number, out: TextOut) => void) {
+  private fieldWriter(data: Data, type: DataType): ((i: number, out: TextOut) => void) {
     if (isText(type)) {
-      const raw = rawWriter(data, type, vector);
+      const raw = rawWriter(data, type);
       const scratch = this.scratch;
       const dialect = this.dialect;
       const { delimiter, quote } = dialect;
@@ -120,14 +132,14 @@ export class BatchTextWriter {
       };
     }
     if (type.typeId === Type.List || type.typeId === Type.LargeList || type.typeId === Type.FixedSizeList) return this.listWriter(data, type);
-    const raw = rawWriter(data, type, vector);
+    const raw = rawWriter(data, type);
     return (i, out) => void raw(i, out);
   }
 
   private listWriter(data: Data, type: DataType): (i: number, out: TextOut) => void {
     const childType = (type.children as Field[])[0].type;
     const child = data.children[0] as Data;
-    const element = rawWriter(child, childType, null);
+    const element = rawWriter(child, childType);
     const stringList = isText(childType);
     const offsets = listOffsets(data, type);
     const delim = this.dialect.arrayDelimiter;
@@ -231,7 +243,7 @@ function halves(values: BigInt64Array | BigUint64Array): Int32Array {
 }
 
 /** Raw text writer for one Arrow column chunk (scalars and dictionaries; lists go through listWriter). */
-function rawWriter(data: Data, type: DataType, vector: Vector | null): RawWriter {
+function rawWriter(data: Data, type: DataType): RawWriter {
   const nul = nullTest(data);
   switch (type.typeId) {
     case Type.Null:
@@ -286,8 +298,8 @@ function rawWriter(data: Data, type: DataType, vector: Vector | null): RawWriter
       };
     }
     case Type.Utf8View: {
-      // Rare in files; Arrow's own getter assembles the string from its views.
-      const v = vector!;
+      // polars writes string views to Arrow IPC; Arrow's own getter assembles each string from its views.
+      const v = makeVector(data);
       return (i, out) => {
         const s = v.get(i) as string | null;
         if (s === null) return false;
@@ -327,7 +339,7 @@ function rawWriter(data: Data, type: DataType, vector: Vector | null): RawWriter
       const dict = (data.dictionary as Vector | undefined);
       if (dict === undefined) return () => false;
       const valueType = (type as unknown as { dictionary: DataType }).dictionary;
-      const chunks = dict.data.map((d) => rawWriter(d, valueType, dict));
+      const chunks = dict.data.map((d) => rawWriter(d, valueType));
       const starts: number[] = [];
       let n = 0;
       for (const d of dict.data) { starts.push(n); n += d.length; }

@@ -52,8 +52,9 @@ export function createBarReporter(out: NodeJS.WriteStream): Reporter {
         case 'phase-start': {
           const phase = event.phase.padEnd(LABEL_WIDTH);
           if (event.totalBytes !== undefined && event.totalBytes > 0) {
+            const decode = event.phase === 'decode';
             const bar = startMulti().create(event.totalBytes, 0, {
-              phase, amount: `0.0/${mb(event.totalBytes)}, 0 rows`, rate: '0 rows', files: filesText(0, event.files),
+              phase, amount: `0.0/${mb(event.totalBytes)}${decode ? '' : ', 0 rows'}`, rate: decode ? mb(0) : '0 rows', files: filesText(0, event.files),
             });
             bars.set(event.phase, { bar, unit: 'bytes' });
           } else if (event.totalRows !== undefined && event.totalRows > 0) {
@@ -86,7 +87,8 @@ export function createBarReporter(out: NodeJS.WriteStream): Reporter {
         case 'phase-end': {
           const b = bars.get(event.phase);
           if (b !== undefined) {
-            b.bar.update(b.bar.getTotal(), { rate: `${count(perSecond(event.rows, event.elapsedMs))} ${b.unit === 'bytes' ? 'rows' : 'edges'}` });
+            const rate = event.phase === 'decode' ? mb(perSecond(b.bar.getTotal(), event.elapsedMs)) : `${count(perSecond(event.rows, event.elapsedMs))} ${b.unit === 'bytes' ? 'rows' : 'edges'}`;
+            b.bar.update(b.bar.getTotal(), { rate });
           } else if (spinner !== undefined) {
             unspin(`${event.phase.padEnd(LABEL_WIDTH)} ${event.rows > 0 ? `${count(event.rows)} rows, ` : ''}${secs(event.elapsedMs)}`);
           }
