@@ -302,10 +302,10 @@ describe('Arrow IPC and Parquet input', () => {
     expect(await strayEntries(dir, 'g.db')).toEqual([]);
   }, 60_000);
 
-  it('reports the conversion as a decode phase counted in the bytes of the files as stored', async () => {
+  it('reports the conversion as a decode phase counted in the bytes of the files as stored, as the summary does', async () => {
     const events = fresh('events.ndjson');
     const files = await fixture('parquet');
-    const run = await runCli([...files, '--into', fresh('p.db'), '--progress-file', events, '--quiet']);
+    const run = await runCli([...files, '--into', fresh('p.db'), '--progress-file', events, '--json']);
     expect(run.status, run.stderr).toBe(0);
     const lines = (await readFile(events, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     const start = lines.find((e) => e.type === 'phase-start' && e.phase === 'decode');
@@ -317,6 +317,8 @@ describe('Arrow IPC and Parquet input', () => {
     expect(progress.length).toBeGreaterThanOrEqual(files.length);
     expect(progress.at(-1).bytes).toBe(stored);
     expect(lines.some((e) => e.type === 'phase-end' && e.phase === 'decode')).toBe(true);
+    // The summary counts the files as stored too, not their converted text.
+    expect(JSON.parse(run.stdout).bytesRead).toBe(stored);
   });
 });
 

@@ -97,7 +97,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
       if (file.kind !== 'node') continue;
       nodeRows += await loadNodeFile(file, i, { schema, writers, indexes, arrayDelimiter: config.arrayDelimiter, verifyKinds: prepared.verifyKinds[i], rejects: log, skipHeaders: nodeHeaders }, config.batchSize,
         clock.fileProgress('nodes', file.path, options.signal));
-      bytesRead += file.size;
+      bytesRead += file.storedSize;
     }
     for (const [t, writer] of writers.entries()) storeFiles.push({ path: `nodes/${t}.arrow`, ...(await writer.close()) });
     await checkInputsUnchanged(files);
@@ -118,7 +118,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
         if (options.signal?.aborted !== true) clock.batch('relationships', file, rows, bytes);
       },
     });
-    for (const f of files) if (f.kind === 'relationship') bytesRead += f.size;
+    for (const f of files) if (f.kind === 'relationship') bytesRead += f.storedSize;
     reclaim('major');
     await checkInputsUnchanged(files);
     log.checkPercent(nodeRows + rel.rows + log.total);

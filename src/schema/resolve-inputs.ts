@@ -23,6 +23,8 @@ export interface InputFile {
   /** Shared by every file of a group: the header is read from the group's first file. */
   layout: FileLayout;
   size: number;
+  /** Bytes of the user's file as stored: `size`, or the size of the gzip, Arrow or Parquet file `dataPath` was decoded from. */
+  storedSize: number;
   /** Modification time of the file read (see checkInputsUnchanged). */
   mtimeMs: number;
   dataStart: number;
@@ -75,6 +77,7 @@ export async function resolveInputs(config: StreamingConfig, decoded: ReadonlyMa
         stem: fileStem(head.path),
         layout,
         size: head.size,
+        storedSize: decoded.has(head.path) ? (await stat(head.path)).size : head.size,
         mtimeMs: head.mtimeMs,
         dataStart: head.dataStart,
         dataLine: head.dataLine,
