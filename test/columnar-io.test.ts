@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import {
   Binary, DateMillisecond, Dictionary, Field, FixedSizeList, Float16, Float64, Int16, Int32, Int64, LargeList, LargeUtf8, List, Null, Table,
   TimestampNanosecond, TimestampSecond,
-  RecordBatchFileWriter, Schema, Uint32, Uint64, Utf8, type Vector, makeVector, tableFromIPC, tableToIPC, vectorFromArray,
+  RecordBatchFileWriter, Schema, Uint32, Uint64, Utf8, Utf8View, type Vector, makeVector, tableFromIPC, tableToIPC, vectorFromArray,
 } from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { runImport } from '../src/exec/run-import.js';
 import { exportColumnar } from '../src/read/export-columnar.js';
 import { exportCsv } from '../src/read/export-csv.js';
 import { openGraph } from '../src/read/open-graph.js';
+import { fileStem } from '../src/schema/resolve-inputs.js';
 import { verifyStore } from '../src/read/verify-store.js';
 import { generateGraph, interruptCli, runCli, strayEntries } from './helpers/child.js';
 import { dumpGraph } from './helpers/graph-dump.js';
@@ -81,6 +82,11 @@ describe('Arrow IPC and Parquet input', () => {
     // String IDs that look like numbers stay strings: the Arrow column is utf8.
     expect(company.meta.idType).toBe('string');
     expect(company.row(company.lookup('00123'))).toMatchObject({ _id: '00123', name: 'Initech', founded: 1987 });
+  });
+
+  it('names tables after columnar file names as after CSV ones, codec infixes of Parquet names included', () => {
+    expect(['Person.arrow', 'KNOWS.arrows', 'x/Tag.feather', 'Post.ipc', 'Org.parquet', 'part-00000.snappy.parquet', 'Edge.zstd.parquet', 'a.v2.pq'].map(fileStem))
+      .toEqual(['Person', 'KNOWS', 'Tag', 'Post', 'Org', 'part-00000', 'Edge', 'a.v2']);
   });
 
   it('mixes formats in one import: Parquet, Arrow stream, CSV and LZ4 Feather', async () => {
@@ -215,6 +221,25 @@ describe('Arrow IPC and Parquet input', () => {
     const bad = await runCli(['b.arrow', '--into', 'h.db'], { cwd: dir });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^b\.arrow:1:2: GI_UNSUPPORTED_TYPE: column "nested" has type List<List<Utf8>>/m);
+  });
+
+  it('reads string views (polars\' default in Arrow IPC), alone and in lists', async () => {
+    const dir = fresh('views');
+    await mkdir(dir);
+    await arrowFile(dir, 'v.arrow', {
+      id: vectorFromArray([1n, 2n, 3n], new Int64()),
+      s: vectorFromArray(['short', 'a string longer than twelve bytes, with a comma', null], new Utf8View()),
+      l: vectorFromArray([['x', 'a string longer than twelve bytes'], [], null], new List(new Field('item', new Utf8View(), true))),
+    });
+    const db = join(dir, 'g.db');
+    await importFiles([join(dir, 'v.arrow')], db);
+    const t = await (await openGraph(db)).nodeTables[0].load();
+    expect(t.properties).toEqual([{ name: 's', type: 'string' }, { name: 'l', type: 'string[]' }]);
+    expect([0, 1, 2].map((i) => t.row(i))).toEqual([
+      { _id: 1n, s: 'short', l: ['x', 'a string longer than twelve bytes'] },
+      { _id: 2n, s: 'a string longer than twelve bytes, with a comma', l: [] },
+      { _id: 3n, s: null, l: null },
+    ]);
   });
 
   it('leaves out a pandas index column, and imports a file without record batches as an empty table', async () => {

@@ -105,9 +105,13 @@ function importQuote(config: StreamingConfig, probes: Probe[]): { quote: string;
   return { quote, quoteSource: detected ? 'detected' : 'default' };
 }
 
-const DATA_EXTENSIONS = /(\.(csv|tsv|psv|txt|dat))?(\.(gz|gzip|zst))?$|\.(arrow|arrows|feather|ipc|parquet|pq)$/i;
+// Spark and others name Parquet files by codec too: `part-00000.snappy.parquet`.
+const DATA_EXTENSIONS = /(\.(csv|tsv|psv|txt|dat))?(\.(gz|gzip|zst))?$|\.(arrow|arrows|feather|ipc)$|(\.(snappy|zstd|gzip|gz|lz4|brotli))?\.(parquet|pq)$/i;
 
-/** `data/Person.csv.gz` -> `Person`; other dots in the name are kept (`people.v2.csv` -> `people.v2`). */
+/**
+ * `data/Person.csv.gz` -> `Person`, `Person.arrow` -> `Person`, `Person.zstd.parquet` -> `Person`; other dots in the
+ * name are kept (`people.v2.csv` -> `people.v2`).
+ */
 export function fileStem(path: string): string {
   const name = basename(path);
   return name.replace(DATA_EXTENSIONS, '') || name;
