@@ -327,6 +327,23 @@ describe('Arrow IPC and Parquet input', () => {
     expect(await strayEntries(dir, 'g.db')).toEqual([]);
   }, 60_000);
 
+  it('reads whole decimals of up to 18 digits as long, and refuses other decimals with a hint (Parquet written by DuckDB)', async () => {
+    const dir = fresh('decimal');
+    await mkdir(dir);
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    await duck.run(`COPY (SELECT i::BIGINT AS id, ((i - 2) * 123456789012345)::DECIMAL(18,0) AS amount FROM range(5) t(i)) TO '${join(dir, 'whole.parquet')}' (FORMAT parquet)`);
+    await duck.run(`COPY (SELECT i::BIGINT AS id, (i / 3)::DECIMAL(10,2) AS price FROM range(5) t(i)) TO '${join(dir, 'price.parquet')}' (FORMAT parquet)`);
+    const ok = await runCli(['whole.parquet', '--into', 'g.db'], { cwd: dir });
+    expect(ok.status, ok.stderr).toBe(0);
+    const t = await (await openGraph(join(dir, 'g.db'))).nodeTables[0].load();
+    expect(t.properties).toEqual([{ name: 'amount', type: 'long' }]);
+    expect([0, 4].map((i) => t.row(t.lookup(BigInt(i))).amount)).toEqual([-246913578024690n, 246913578024690n]);
+    const bad = await runCli(['price.parquet', '--into', 'h.db'], { cwd: dir });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^price\.parquet:1:2: GI_UNSUPPORTED_TYPE: column "price" has type Decimal/m);
+    expect(bad.stderr).toMatch(/hint: the store has no decimal type: cast the column to float64/);
+  });
+
   it('reports the conversion as a decode phase counted in the bytes of the files as stored, as the summary does', async () => {
     const events = fresh('events.ndjson');
     const files = await fixture('parquet');

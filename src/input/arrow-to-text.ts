@@ -297,6 +297,16 @@ function rawWriter(data: Data, type: DataType): RawWriter {
         return true;
       };
     }
+    case Type.Decimal: {
+      // Whole decimals of at most 18 digits only (see propertyTypeOf): the low 64 bits are the value.
+      const words = data.values as Uint32Array;
+      const stride = (type as unknown as { bitWidth: number }).bitWidth / 32;
+      return (i, out) => {
+        if (nul(i)) return false;
+        out.int64(words[stride * i] | 0, words[stride * i + 1] | 0);
+        return true;
+      };
+    }
     case Type.Utf8View: {
       // polars writes string views to Arrow IPC; Arrow's own getter assembles each string from its views.
       const v = makeVector(data);

@@ -32,6 +32,9 @@ function scalarBase(type: DataType): PropertyType['base'] | undefined {
     case Type.Date: return 'date';
     case Type.Timestamp: return 'datetime';
     case Type.Dictionary: return scalarBase((type as unknown as { dictionary: DataType }).dictionary);
+    // An integer held as a decimal (DECIMAL(18,0) from databases, Spark, DuckDB) fits int64 exactly; a decimal with
+    // a fraction or more digits has no store type that keeps it, and is refused rather than rounded to a double.
+    case Type.Decimal: return isWholeDecimal(type) ? 'long' : undefined;
     default: return undefined;
   }
 }
@@ -40,8 +43,16 @@ function scalarBase(type: DataType): PropertyType['base'] | undefined {
 export function unsupportedType(file: string, column: number, name: string, type: DataType): ImportError {
   return new ImportError('GI_UNSUPPORTED_TYPE', `column "${name}" has type ${String(type)}, which the store cannot hold`, {
     file, line: 1, column, columnName: name,
-    hint: 'cast it to a supported type (integers, floats, bool, string, date, timestamp, or a list of one) before writing the file, or drop the column',
+    hint: type.typeId === Type.Decimal
+      ? 'the store has no decimal type: cast the column to float64 (or to string, to keep every digit) before writing the file, or name it ...:IGNORE'
+      : 'cast it to a supported type (integers, floats, bool, string, date, timestamp, or a list of one) before writing the file, or drop the column',
   });
+}
+
+/** True for a decimal without fraction digits that fits int64 (precision at most 18). */
+export function isWholeDecimal(type: DataType): boolean {
+  const t = type as unknown as { scale: number; precision: number };
+  return type.typeId === Type.Decimal && t.scale === 0 && t.precision <= 18;
 }
 
 /** True when the Arrow type is a date in milliseconds (Date64), whose values are whole days. */
