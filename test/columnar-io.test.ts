@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  Binary, DateMillisecond, Dictionary, Field, FixedSizeList, Float16, Float64, Int16, Int32, Int64, LargeList, LargeUtf8, List, Null, Table,
+  Binary, DateMillisecond, Decimal, Dictionary, Field, FixedSizeList, Float16, Float64, Int16, Int32, Int64, LargeList, LargeUtf8, List, Null, Table,
   TimestampNanosecond, TimestampSecond,
-  RecordBatchFileWriter, Schema, Uint32, Uint64, Utf8, Utf8View, type Vector, makeVector, tableFromIPC, tableToIPC, vectorFromArray,
+  RecordBatchFileWriter, Schema, Uint32, Uint64, Utf8, Utf8View, type Vector, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray,
 } from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -344,6 +344,74 @@ describe('Arrow IPC and Parquet input', () => {
     expect(bad.stderr).toMatch(/hint: the store has no decimal type: cast the column to float64/);
   });
 
+  it('reads whole decimals stored in 32, 64 and 128 bits alike (Arrow IPC)', async () => {
+    const dir = fresh('decimal-widths');
+    await mkdir(dir);
+    const values = [5n, -7n, 123456789n, 0n];
+    for (const bits of [32, 64, 128]) {
+      const stride = bits / 32;
+      const words = new Uint32Array(values.length * stride);
+      values.forEach((v, i) => {
+        for (let k = 0; k < stride; k++) words[i * stride + k] = Number(BigInt.asUintN(32, v >> BigInt(32 * k)));
+      });
+      const dec = makeVector(makeData({ type: new Decimal(0, 9, bits), length: values.length, nullCount: 0, data: words }));
+      await arrowFile(dir, `d${bits}.arrow`, { id: vectorFromArray([0n, 1n, 2n, 3n], new Int64()), dec });
+      const db = join(dir, `d${bits}.db`);
+      await importFiles([join(dir, `d${bits}.arrow`)], db);
+      const t = await (await openGraph(db)).nodeTables[0].load();
+      expect([0, 1, 2, 3].map((i) => t.row(i).dec), `${bits}-bit decimals`).toEqual(values);
+    }
+  });
+
+  it('counts lines from 2 in every file of an Arrow group, and refuses Arrow data files under a CSV header', async () => {
+    const dir = fresh('group-lines');
+    await mkdir(dir);
+    const cols = (ids: bigint[], u: bigint[]) => ({ 'id:ID(P)': vectorFromArray(ids, new Int64()), u: vectorFromArray(u, new Uint64()) });
+    await arrowFile(dir, 'a.arrow', cols([1n, 2n], [1n, 2n]));
+    // Row 3 of b.arrow holds a uint64 past int64: line 4, alone or as a group's second file.
+    await arrowFile(dir, 'b.arrow', cols([3n, 4n, 5n], [3n, 4n, 18446744073709551615n]));
+    for (const args of [['b.arrow'], ['--nodes', 'P=a.arrow,b.arrow']]) {
+      const run = await runCli([...args, '--into', 'g.db'], { cwd: dir });
+      expect(run.status, args.join(' ')).toBe(1);
+      expect(run.stderr, args.join(' ')).toMatch(/^b\.arrow:4:2: GI_TYPE_CAST: /m);
+    }
+    await writeFile(join(dir, 'head.csv'), 'id:ID(P),u:long\n9,9\n');
+    const mixed = await runCli(['--nodes', 'P=head.csv,a.arrow', '--into', 'g.db'], { cwd: dir });
+    expect(mixed.status).toBe(1);
+    expect(mixed.stderr).toMatch(/^a\.arrow: GI_SCHEMA_CONFLICT: an Arrow or Parquet file cannot be a data file of a group whose first file \(head\.csv\) is CSV/m);
+  });
+
+  it('writes the rejected rows of an Arrow input as a re-importable <stem>.csv', async () => {
+    const dir = fresh('rejects-name');
+    await mkdir(dir);
+    await arrowFile(dir, 'p.arrow', { 'id:ID': vectorFromArray([1n, 2n, 2n], new Int64()), name: vectorFromArray(['a', 'b', 'c'], new Utf8()) });
+    const run = await runCli(['p.arrow', '--into', 'g.db', '--skip-duplicate-nodes', '--rejects', 'rej.ndjson'], { cwd: dir });
+    expect(run.status, run.stderr).toBe(4);
+    expect(await readdir(join(dir, 'rej.ndjson.rows'))).toEqual(['p.csv']);
+    expect(await readFile(join(dir, 'rej.ndjson.rows/p.csv'), 'utf8')).toBe('id:ID,name:string\n2,c\n');
+    const again = await runCli(['rej.ndjson.rows/p.csv', '--into', 'h.db', '--json'], { cwd: dir });
+    expect(again.status, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).nodeTables[0]).toMatchObject({ label: 'p', count: 1 });
+  });
+
+  it('reports damaged or nameless Arrow columns as bad input (exit 1), not as a crash', async () => {
+    const dir = fresh('damaged');
+    await mkdir(dir);
+    // A column written without a name: an empty header field, as in CSV.
+    await writeFile(join(dir, 'noname.arrow'), tableToIPC(new Table({ id: vectorFromArray([1n], new Int64()), '': vectorFromArray(['x'], new Utf8()) }), 'file'));
+    const noname = await runCli(['noname.arrow', '--into', 'g.db'], { cwd: dir });
+    expect(noname.status, noname.stderr).toBe(1);
+    expect(noname.stderr).toMatch(/^noname\.arrow:1:2: GI_HEADER_MALFORMED: a header field has no name/m);
+    // String offsets pointing past the column's bytes.
+    const offsets = new Int32Array([0, 1, 2, 1 << 30]);
+    const bad = makeVector(makeData({ type: new Utf8(), length: 3, nullCount: 0, valueOffsets: offsets, data: new Uint8Array([0x61, 0x62, 0x63]) }));
+    await writeFile(join(dir, 'bad.arrow'), tableToIPC(new Table({ id: vectorFromArray([1n, 2n, 3n], new Int64()), s: bad }), 'file'));
+    const damaged = await runCli(['bad.arrow', '--into', 'g.db'], { cwd: dir });
+    expect(damaged.status, damaged.stderr).toBe(1);
+    expect(damaged.stderr).toMatch(/^bad\.arrow: GI_COLUMNAR_UNREADABLE: the file is not a readable Arrow IPC file \(string offsets/m);
+    expect(await strayEntries(dir, 'g.db')).toEqual([]);
+  });
+
   it('reports the conversion as a decode phase counted in the bytes of the files as stored, as the summary does', async () => {
     const events = fresh('events.ndjson');
     const files = await fixture('parquet');
@@ -439,6 +507,23 @@ describe('export --format arrow | parquet', () => {
     expect(works.numRows).toBe(4);
     const company = tableFromIPC(await readFile(join(out, 'nodes/Company.arrow')));
     expect(company.schema.fields.map((f) => f.name)).toEqual(['id:ID(Company){id-type:string}', 'name', 'founded']);
+  });
+
+  it('keeps -0 in CSV exports, and never names an exported file with a leading dot (globs would skip it)', async () => {
+    const csv = fresh('neg-zero');
+    await exportCsv(reference, { out: csv });
+    expect((await readFile(join(csv, 'nodes/Person.csv'), 'utf8')).split('\n').find((l) => l.startsWith('9007199254740993,'))).toContain(',-7,-0,');
+    const dir = fresh('dot');
+    await mkdir(dir);
+    await writeFile(join(dir, 'n.csv'), 'id:ID\n1\n2\n');
+    await writeFile(join(dir, 'r.csv'), ':START_ID,:END_ID,:TYPE\n1,2,.hidden\n');
+    const db = join(dir, 'g.db');
+    await importFiles([join(dir, 'n.csv'), join(dir, 'r.csv')], db);
+    const { files } = await exportColumnar(db, { out: join(dir, 'out'), format: 'arrow' });
+    expect(files.map((f) => f.path.slice(dir.length + 1))).toEqual(['out/nodes/n.arrow', 'out/relationships/_hidden.arrow']);
+    const again = join(dir, 'again.db');
+    await importFiles(files.map((f) => f.path), again);
+    expect(await dumpGraph(again)).toEqual(await dumpGraph(db));
   });
 
   it('exports nodes without IDs with a :LABEL column, so that they import as the same table again', async () => {

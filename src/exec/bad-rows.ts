@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'nod
 import { basename, dirname, join } from 'node:path';
 import type { StreamingConfig } from '../config/streaming-config.js';
 import { type ErrorCode, ImportError, type ImportErrorJSON } from '../errors/import-error.js';
-import type { InputFile } from '../schema/resolve-inputs.js';
+import { type InputFile, fileStem } from '../schema/resolve-inputs.js';
 
 /**
  * The one decision point for bad rows. By default the first bad row fails the import (fail fast). The user can
@@ -112,7 +112,9 @@ export class RejectWriter {
       const input = this.files.find((f) => f.path === record.file);
       // Same-named inputs from different directories go into numbered subdirectories: the file name (which names
       // the table on re-import) stays the same.
-      const name = basename(record.file);
+      // A gzip, Arrow or Parquet input's rows are CSV text: named `<stem>.csv`, so they re-import as text into the
+      // same table.
+      const name = input !== undefined && input.dataPath !== input.path ? `${fileStem(record.file)}.csv` : basename(record.file);
       let rel = name;
       for (let k = 2; this.names.has(rel); k++) rel = join(String(k), name);
       this.names.add(rel);

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { ImportError, type ImportErrorJSON, toImportError } from '../errors/import-error.js';
+import { ImportError, toImportError } from '../errors/import-error.js';
 import { headerLine } from '../input/arrow-to-text.js';
 import type { ConvertOptions } from '../input/convert-columnar.js';
 import type { ConvertJob, ConvertMessage } from '../input/convert-worker.js';
@@ -84,9 +84,7 @@ export async function convertFile(
       } else if (msg.type === 'chunk') unitOf(msg.unit).chunks.push({ bytes: msg.bytes, from: worker });
       else if (msg.type === 'unit-end') unitOf(msg.unit).rows = msg.rows;
       else if (msg.type === 'failed') {
-        const err = 'code' in msg.error
-          ? ImportError.fromJSON(msg.error as ImportErrorJSON)
-          : new ImportError('GI_TASK_FAILED', `converting the file failed: ${msg.error.message}`, { file: options.file, cause: Object.assign(new Error(msg.error.message), { stack: msg.error.stack }) });
+        const err = ImportError.fromJSON(msg.error);
         // A unit's error waits for the units before it (one of them may hold an earlier error); the file's own fails now.
         if (msg.unit < 0) fail(err);
         else unitOf(msg.unit).error = err;

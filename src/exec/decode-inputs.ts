@@ -126,8 +126,15 @@ export async function decodeInputs(
   if (failure !== undefined) throw signal?.aborted === true ? new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written') : failure;
   for (const [path, fields] of fieldsOf) {
     const first = firstOf.get(path)!;
+    if (first === path) continue;
     const expected = fieldsOf.get(first);
-    if (first !== path && expected !== undefined) checkGroupFields(fields, expected, path);
+    // A CSV header names columns by position only: a columnar file's own names could not be checked against it.
+    if (expected === undefined) {
+      throw new ImportError('GI_SCHEMA_CONFLICT', `an Arrow or Parquet file cannot be a data file of a group whose first file (${first}) is CSV`, {
+        file: path, hint: 'give the Arrow/Parquet files as a group of their own (--nodes Label=a.parquet,b.parquet)',
+      });
+    }
+    checkGroupFields(fields, expected, path);
   }
   clock.end('decode', 0);
   return decoded;

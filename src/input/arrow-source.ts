@@ -87,9 +87,14 @@ export async function openArrowSource(path: string): Promise<ColumnarSource> {
     }
   };
   let unitBytes = 0;
-  const footer = (r as unknown as { footer?: { numRecordBatches: number; getRecordBatch(i: number): { bodyLength: number | bigint } | null } }).footer;
-  if (r.isFile() && footer !== undefined) {
-    for (let i = 0; i < footer.numRecordBatches; i++) unitBytes = Math.max(unitBytes, Number(footer.getRecordBatch(i)?.bodyLength ?? 0));
+  try {
+    const footer = (r as unknown as { footer?: { numRecordBatches: number; getRecordBatch(i: number): { bodyLength: number | bigint } | null } }).footer;
+    if (r.isFile() && footer !== undefined) {
+      for (let i = 0; i < footer.numRecordBatches; i++) unitBytes = Math.max(unitBytes, Number(footer.getRecordBatch(i)?.bodyLength ?? 0));
+    }
+  } catch (err) {
+    await fh.close();
+    throw unreadableColumnar(path, 'Arrow IPC', err);
   }
   return {
     schema: r.schema,

@@ -15,6 +15,9 @@ import { TextOut } from './text-out.js';
 const LF = 0x0a;
 const CR = 0x0d;
 
+/** Buffers of a column that contradict each other: the file is damaged (reported as GI_COLUMNAR_UNREADABLE). */
+export class DamagedData extends Error {}
+
 /** A value the CSV form cannot carry (a list element holding the array delimiter, ...): fails the row. */
 class Unrepresentable {
   constructor(readonly reason: string, readonly hint: string) {}
@@ -27,6 +30,8 @@ class Unrepresentable {
  */
 export function headerFields(schema: Schema, file: string): string[] {
   return schema.fields.map((f: Field, i) => {
+    // apache-arrow reads a column written without a name as null: an empty header field (refused as in CSV).
+    if ((f.name as string | null) === null) return '';
     if (PANDAS_INDEX.test(f.name)) return `${f.name}:IGNORE`;
     if (f.name.includes(':')) {
       if (!ignored(f.name) && !writable(f.type)) throw unsupportedType(file, i + 1, f.name, f.type);
@@ -82,7 +87,7 @@ export class BatchTextWriter {
 
   /** Field writers for the columns of `batch`, for `write`. */
   prepare(batch: RecordBatch): (((i: number, out: TextOut) => void) | undefined)[] {
-    return this.schema.fields.map((f: Field, c) => (ignored(f.name) ? undefined : this.fieldWriter(batch.data.children[c] as Data, f.type)));
+    return this.schema.fields.map((f: Field, c) => (ignored(f.name ?? '') ? undefined : this.fieldWriter(batch.data.children[c] as Data, f.type)));
   }
 
   /** Appends rows [from, to) of a batch (its row 0 is row `rowBase` of the file, 0-based) to `out`. */
@@ -293,17 +298,21 @@ function rawWriter(data: Data, type: DataType): RawWriter {
         if (nul(i)) return false;
         const s = big ? Number(off[i]) : (off as Int32Array)[i];
         const e = big ? Number(off[i + 1]) : (off as Int32Array)[i + 1];
+        // Offsets come from the file: damaged ones must not make the writer copy (or allocate) wild ranges.
+        if (!(s >= 0 && s <= e && e <= bytes.length)) throw new DamagedData(`string offsets ${s}..${e} outside the ${bytes.length} data bytes`);
         out.bytes(bytes, s, e);
         return true;
       };
     }
     case Type.Decimal: {
-      // Whole decimals of at most 18 digits only (see propertyTypeOf): the low 64 bits are the value.
+      // Whole decimals of at most 18 digits only (see propertyTypeOf), stored in 32, 64, 128 or 256 bits: the low
+      // 64 bits (sign-extended from 32) are the value.
       const words = data.values as Uint32Array;
       const stride = (type as unknown as { bitWidth: number }).bitWidth / 32;
       return (i, out) => {
         if (nul(i)) return false;
-        out.int64(words[stride * i] | 0, words[stride * i + 1] | 0);
+        const lo = words[stride * i] | 0;
+        out.int64(lo, stride === 1 ? (lo < 0 ? -1 : 0) : words[stride * i + 1] | 0);
         return true;
       };
     }

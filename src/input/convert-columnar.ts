@@ -27,6 +27,8 @@ export function openColumnar(path: string, format: ConvertOptions['format']): Pr
 const SLICE_ROWS = 1 << 14;
 /** Text handed on in chunks of about this size. */
 export const CHUNK_BYTES = 4 << 20;
+/** A chunk's first buffer; it grows (doubling) up to a chunk's size as text comes. */
+const FIRST_BUFFER_BYTES = 64 << 10;
 
 /**
  * Converts record batches to CSV text (see arrow-to-text.ts), handing it on in chunks of about CHUNK_BYTES; a chunk
@@ -35,16 +37,18 @@ export const CHUNK_BYTES = 4 << 20;
  */
 export class ChunkedConverter {
   private readonly writer: BatchTextWriter;
-  private text: TextOut;
+  /** Taken when text is first written: a unit of a few rows (files of many small batches) takes a small buffer. */
+  private text: TextOut | undefined;
 
-  /** `buffer` gives the buffer each chunk is written into: a recycled one, or a new one of at least `bytes`. */
+  /** `buffer` gives the buffer text is written into: a recycled one, or a new one of at least `bytes`. */
   constructor(
     source: ColumnarSource, options: ConvertOptions, private readonly emit: (chunk: Uint8Array) => void,
     private readonly buffer: (bytes: number) => Uint8Array = (bytes) => new Uint8Array(bytes),
   ) {
-    this.text = new TextOut(buffer(CHUNK_BYTES + (1 << 20)));
     const dialect: TextDialect = { delimiter: options.delimiter.charCodeAt(0), quote: options.quote.charCodeAt(0), arrayDelimiter: options.arrayDelimiter.charCodeAt(0) };
-    this.writer = new BatchTextWriter(source.schema, options.file, dialect, options.header ? 2 : 1);
+    // Row r is line r + 2 whether or not this file's text has a header line: the first row is line 2 in every
+    // converted file, so lines name rows the same way in a group's first file and its others.
+    this.writer = new BatchTextWriter(source.schema, options.file, dialect, 2);
   }
 
   /** Converts `batches`, whose first row is row `rowBase` of this conversion. */
@@ -53,8 +57,9 @@ export class ChunkedConverter {
     for (const batch of batches) {
       const writers = this.writer.prepare(batch);
       for (let from = 0; from < batch.numRows; from += SLICE_ROWS) {
-        this.writer.write(writers, from, Math.min(batch.numRows, from + SLICE_ROWS), rows, this.text);
-        if (this.text.pos >= CHUNK_BYTES) this.flush();
+        const text = (this.text ??= new TextOut(this.buffer(FIRST_BUFFER_BYTES)));
+        this.writer.write(writers, from, Math.min(batch.numRows, from + SLICE_ROWS), rows, text);
+        if (text.pos >= CHUNK_BYTES) this.flush();
       }
       rows += batch.numRows;
     }
@@ -63,9 +68,9 @@ export class ChunkedConverter {
 
   /** Hands on the text converted so far. */
   flush(): void {
-    if (this.text.pos === 0) return;
+    if (this.text === undefined || this.text.pos === 0) return;
     this.emit(this.text.buf.subarray(0, this.text.pos));
-    this.text = new TextOut(this.buffer(CHUNK_BYTES + (1 << 20)));
+    this.text = undefined;
   }
 }
 

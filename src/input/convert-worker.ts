@@ -26,7 +26,7 @@ export type ConvertMessage =
   | { type: 'schema'; fields: string[]; units: number; unitBytes: number }
   | { type: 'chunk'; unit: number; bytes: Uint8Array }
   | { type: 'unit-end'; unit: number; rows: number }
-  | { type: 'failed'; unit: number; error: ImportErrorJSON | { message: string; stack?: string } }
+  | { type: 'failed'; unit: number; error: ImportErrorJSON }
   | { type: 'done' };
 
 const job = workerData as ConvertJob;
@@ -47,9 +47,22 @@ const buffer = (bytes: number): Uint8Array => {
 };
 const stopped = (): boolean => Atomics.load(job.control, CONTROL.STOP) !== 0;
 
-function errorJSON(err: unknown): ImportErrorJSON | { message: string; stack?: string } {
-  return err instanceof ImportError ? err.toJSON() : { message: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack };
+/**
+ * The error a thread reports. Anything but an ImportError comes from reading a file whose parts contradict each
+ * other (offsets past their data, a footer that does not add up): apache-arrow and the writer throw plain errors
+ * then, and the file is reported as damaged, with the error underneath as its reason.
+ */
+function errorJSON(err: unknown): ImportErrorJSON {
+  if (err instanceof ImportError) return err.toJSON();
+  const format = job.options.format === 'parquet' ? 'Parquet' : 'Arrow IPC';
+  return new ImportError('GI_COLUMNAR_UNREADABLE', `the file is not a readable ${format} file (${(err as Error)?.message ?? String(err)})`, {
+    file: job.options.file, hint: 'the file looks damaged: check it with another reader (if one reads it, please report this as a graph-import bug)',
+  }).toJSON();
 }
+
+/** Bytes of batches read between full collections. */
+const COLLECT_BYTES = 32 << 20;
+let readSinceCollect = 0;
 
 async function run(): Promise<void> {
   let unit = -1;
@@ -89,13 +102,18 @@ async function run(): Promise<void> {
         for await (const batch of source.units === undefined ? source.batches() : source.unit(u)) {
           if (stopped()) return;
           rows += converter.convert([batch], rows);
+          readSinceCollect += batch.data.byteLength;
         }
         converter.flush();
         post({ type: 'unit-end', unit: u, rows });
-        // The unit's batches (read buffers of up to tens of MB) are garbage now. Their buffers outlive a minor
-        // collection once promoted, so a full one (a few ms: the JS heap is small) frees them before the next
-        // unit's arrive; otherwise a thread holds two or three units' worth.
-        reclaim('major');
+        // Batches read (buffers of up to tens of MB) are garbage once converted. Their buffers outlive a minor
+        // collection once promoted, so a full one (a few ms: the JS heap is small) frees them every COLLECT_BYTES
+        // read; otherwise a thread holds two or three large units' worth. Not after every unit: a file of
+        // many small batches would spend its time collecting.
+        if (readSinceCollect >= COLLECT_BYTES) {
+          reclaim('major');
+          readSinceCollect = 0;
+        }
       }
     } finally {
       await source.close();

@@ -94,6 +94,7 @@ export function formatValue(v: Value, d: string, ad: string): string {
 
 function scalarText(v: Exclude<Value, null | Value[]>): string {
   if (typeof v === 'number' && Number.isNaN(v)) return 'NaN';
+  if (Object.is(v, -0)) return '-0';
   return String(v);
 }
 

@@ -31,7 +31,8 @@ export function needsTypeColumn(type: string, fileName: string): boolean {
 export function uniqueNames(names: string[]): string[] {
   const used = new Set<string>();
   return names.map((name) => {
-    const base = name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'table';
+    // A leading dot would make a hidden file, which `dir/*` globs (the documented re-import) leave out.
+    const base = name.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\./, '_') || 'table';
     let candidate = base;
     for (let k = 2; used.has(candidate.toLowerCase()); k++) candidate = `${base}.${k}`;
     used.add(candidate.toLowerCase());

@@ -80,7 +80,8 @@ export async function resolveInputs(config: StreamingConfig, decoded: ReadonlyMa
         storedSize: decoded.has(head.path) ? (await stat(head.path)).size : head.size,
         mtimeMs: head.mtimeMs,
         dataStart: head.dataStart,
-        dataLine: head.dataLine,
+        // Converted text without a header line (a group's later file) still counts its first row as line 2.
+        dataLine: columnar(head.path) && head.fields.length === 0 ? 2 : head.dataLine,
         delimiter: head.delimiter,
         delimiterSource: columnar(head.path) && config.delimiter === undefined ? 'default' : head.delimiterSource,
         quote: head.quote,
