@@ -14,8 +14,8 @@ const CONVERT_BASE_BYTES = 120 << 20;
 
 /**
  * Conversion threads in use, out of --threads: a file waits until it can have the threads its size asks for (or
- * one, when none are in use). How many of them the memory budget holds is decided per file from its unit size
- * (see convertFile).
+ * one, when none are in use). A file gets the share of the memory budget its threads are of --threads; how many of
+ * them that holds is decided from its unit size (see convertFile).
  */
 class ConversionSlots {
   private waiting: (() => void)[] = [];
@@ -96,7 +96,9 @@ export async function decodeInputs(
       // A large file is converted by several threads (units in parallel, written in order); a small one by one.
       const threads = await slots.acquire(Math.ceil(f.bytes / CONVERT_BYTES_PER_THREAD));
       try {
-        const { fields } = await convertFile(f.path, to, options, threads, config.memoryBudget - CONVERT_BASE_BYTES, progress, f.bytes, stop.signal);
+        // Files converting side by side share the budget as they share the threads.
+        const memory = ((config.memoryBudget - CONVERT_BASE_BYTES) * threads) / config.threads;
+        const { fields } = await convertFile(f.path, to, options, threads, memory, progress, f.bytes, stop.signal);
         fieldsOf.set(f.path, fields);
       } finally {
         slots.release(threads);
