@@ -15,6 +15,8 @@ import { exportColumnar } from '../src/read/export-columnar.js';
 import { exportCsv } from '../src/read/export-csv.js';
 import { openGraph } from '../src/read/open-graph.js';
 import { fileStem } from '../src/schema/resolve-inputs.js';
+import { inflateLz4Frame } from '../src/input/lz4-frame.js';
+import lz4 from 'lz4js';
 import { verifyStore } from '../src/read/verify-store.js';
 import { generateGraph, interruptCli, runCli, strayEntries } from './helpers/child.js';
 import { dumpGraph } from './helpers/graph-dump.js';
@@ -82,6 +84,34 @@ describe('Arrow IPC and Parquet input', () => {
     // String IDs that look like numbers stay strings: the Arrow column is utf8.
     expect(company.meta.idType).toBe('string');
     expect(company.row(company.lookup('00123'))).toMatchObject({ _id: '00123', name: 'Initech', founded: 1987 });
+  });
+
+  it('inflates LZ4 frames with per-block checksums (which lz4js alone turns into wrong bytes)', () => {
+    const data = new Uint8Array(300_000);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7919) % 251 ^ (i >> 9);
+    const plain = lz4.compress(data);
+    expect(plain[4] & 0x10).toBe(0);
+    // The same frame with a (dummy) checksum after every block, the way `lz4 -BX` writes it.
+    const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
+    const header = 4 + 2 + ((plain[4] & 0x08) !== 0 ? 8 : 0) + 1;
+    const parts: Uint8Array[] = [plain.subarray(0, header)];
+    let at = header;
+    let blocks = 0;
+    for (;;) {
+      const size = view.getUint32(at, true) & 0x7fffffff;
+      parts.push(plain.subarray(at, at + 4 + size));
+      at += 4 + size;
+      if (size === 0) break;
+      parts.push(new Uint8Array([1, 2, 3, 4]));
+      blocks++;
+    }
+    parts.push(plain.subarray(at));
+    const checked = Buffer.concat(parts);
+    checked[4] |= 0x10;
+    expect(blocks).toBeGreaterThan(0);
+    expect(Buffer.from(lz4.decompress(checked)).equals(Buffer.from(data))).toBe(false);
+    expect(Buffer.from(inflateLz4Frame(checked)).equals(Buffer.from(data))).toBe(true);
+    expect(Buffer.from(inflateLz4Frame(plain)).equals(Buffer.from(data))).toBe(true);
   });
 
   it('names tables after columnar file names as after CSV ones, codec infixes of Parquet names included', () => {

@@ -1,6 +1,6 @@
 import { CompressionType, compressionRegistry } from 'apache-arrow';
 import { decompress as zstdDecompress } from 'fzstd';
-import lz4 from 'lz4js';
+import { inflateLz4Frame } from './lz4-frame.js';
 
 /**
  * Arrow IPC files may compress their record batch buffers with LZ4 frames (pyarrow's Feather default) or zstd.
@@ -14,6 +14,6 @@ let registered = false;
 export function registerArrowCodecs(): void {
   if (registered) return;
   registered = true;
-  compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: (data) => lz4.decompress(data) });
+  compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: (data) => inflateLz4Frame(data) });
   compressionRegistry.set(CompressionType.ZSTD, { decode: (data) => zstdDecompress(data) });
 }
