@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Writes one small property graph as CSV, Arrow IPC (file, stream, LZ4- and zstd-compressed) and Parquet (written by
+// Writes one small property graph as CSV, Arrow IPC (file, stream, LZ4- and zstd-compressed, zstd frames with and
+// without their size) and Parquet (written by
 // DuckDB, an independent writer) into fixtures/columnar/<format>/, for test/columnar-input.test.ts: every format must
 // import to the same store. The values probe the edges of the type mapping: int64 past 2^53, NaN, -0, infinities,
 // float32 rounding, dates before 1970, negative timestamps, quotes, commas and line breaks in strings, the empty
@@ -151,10 +152,15 @@ async function writeParquet(connection, name, t, path, codec) {
 }
 
 compressionRegistry.set(CompressionType.LZ4_FRAME, { encode: (data) => lz4.compress(data), decode: (data) => lz4.decompress(data) });
-compressionRegistry.set(CompressionType.ZSTD, { encode: (data) => new Uint8Array(execFileSync('zstd', ['-q', '-c'], { input: data })) });
+// Frames that state their size (as Arrow's writers make them), or not (as a streaming compressor makes them): the
+// reader takes a different decoder for each.
+let zstdStatesSize = true;
+compressionRegistry.set(CompressionType.ZSTD, {
+  encode: (data) => new Uint8Array(execFileSync('zstd', ['-q', '-c', ...(zstdStatesSize ? [`--stream-size=${data.length}`] : [])], { input: data, maxBuffer: 1 << 26 })),
+});
 
 rmSync(out, { recursive: true, force: true });
-for (const dir of ['csv', 'arrow', 'arrows', 'feather-lz4', 'arrow-zstd', 'parquet', 'parquet-zstd']) mkdirSync(join(out, dir), { recursive: true });
+for (const dir of ['csv', 'arrow', 'arrows', 'feather-lz4', 'arrow-zstd', 'arrow-zstd-unsized', 'parquet', 'parquet-zstd']) mkdirSync(join(out, dir), { recursive: true });
 const duck = await (await DuckDBInstance.create(':memory:')).connect();
 await duck.run("SET TimeZone = 'UTC'");
 for (const [name, t] of Object.entries(tables)) {
@@ -165,8 +171,11 @@ for (const [name, t] of Object.entries(tables)) {
   writeArrow(table, join(out, 'arrow', `${name}.arrow`));
   writeArrow(table, join(out, 'arrows', `${name}.arrows`), { stream: true });
   writeArrow(table, join(out, 'feather-lz4', `${name}.feather`), { compression: CompressionType.LZ4_FRAME });
+  zstdStatesSize = true;
   writeArrow(table, join(out, 'arrow-zstd', `${name}.arrow`), { compression: CompressionType.ZSTD });
+  zstdStatesSize = false;
+  writeArrow(table, join(out, 'arrow-zstd-unsized', `${name}.arrow`), { compression: CompressionType.ZSTD });
   await writeParquet(duck, name, t, join(out, 'parquet', `${name}.parquet`), 'snappy');
   await writeParquet(duck, name, t, join(out, 'parquet-zstd', `${name}.parquet`), 'zstd');
 }
-console.log(`wrote ${Object.keys(tables).length} tables in 7 formats to ${out}`);
+console.log(`wrote ${Object.keys(tables).length} tables in 8 formats to ${out}`);

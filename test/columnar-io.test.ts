@@ -28,7 +28,7 @@ import { storeDifferences } from './helpers/store-bytes.js';
 // written by DuckDB.
 
 const FIXTURES = resolve(__dirname, '../fixtures/columnar');
-const FORMATS = ['arrow', 'arrows', 'feather-lz4', 'arrow-zstd', 'parquet', 'parquet-zstd'];
+const FORMATS = ['arrow', 'arrows', 'feather-lz4', 'arrow-zstd', 'arrow-zstd-unsized', 'parquet', 'parquet-zstd'];
 const TABLES = ['Person', 'Company', 'KNOWS', 'WORKS_AT'];
 
 let work: string;

@@ -54,7 +54,7 @@ async function cutShort(handle: FileHandle, size: number): Promise<string | unde
  * Only the current record batch is held: a file of any size converts in the memory of its largest batch.
  */
 export async function openArrowSource(path: string): Promise<ColumnarSource> {
-  registerArrowCodecs();
+  await registerArrowCodecs();
   let handle;
   try {
     handle = await open(path, 'r');
