@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import {
   Binary, DateMillisecond, Decimal, Dictionary, Field, FixedSizeList, Float16, Float64, Int16, Int32, Int64, LargeList, LargeUtf8, List, Null, Table,
   TimestampNanosecond, TimestampSecond,
-  RecordBatchFileWriter, Schema, Uint32, Uint64, Utf8, Utf8View, type Vector, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray,
+  RecordBatchFileWriter, RecordBatchStreamWriter, Schema, Uint32, Uint64, Utf8, Utf8View, type Vector, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray,
 } from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -440,6 +440,27 @@ describe('Arrow IPC and Parquet input', () => {
     expect(damaged.status, damaged.stderr).toBe(1);
     expect(damaged.stderr).toMatch(/^bad\.arrow: GI_COLUMNAR_UNREADABLE: the file is not a readable Arrow IPC file \(string offsets/m);
     expect(await strayEntries(dir, 'g.db')).toEqual([]);
+  });
+
+  it('moves decode progress at every batch of an Arrow stream, not only at its end', async () => {
+    const dir = fresh('stream-progress');
+    await mkdir(dir);
+    const writer = new RecordBatchStreamWriter();
+    for (let b = 0; b < 20; b++) {
+      const ids = BigInt64Array.from({ length: 10_000 }, (_, k) => BigInt(b * 10_000 + k));
+      for (const batch of new Table({ 'id:ID': makeVector(ids), w: makeVector(Float64Array.from({ length: 10_000 }, (_, k) => k / 4)) }).batches) writer.write(batch);
+    }
+    await writeFile(join(dir, 'n.arrows'), writer.finish().toUint8Array(true));
+    const events = join(dir, 'events.ndjson');
+    const run = await runCli(['n.arrows', '--into', 'g.db', '--progress-file', events, '--quiet'], { cwd: dir });
+    expect(run.status, run.stderr).toBe(0);
+    const lines = (await readFile(events, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const progress = lines.filter((e) => e.type === 'progress' && e.phase === 'decode').map((e) => e.bytes as number);
+    const stored = (await stat(join(dir, 'n.arrows'))).size;
+    expect(progress.length).toBeGreaterThanOrEqual(10);
+    expect(progress.filter((b) => b < stored).length).toBeGreaterThanOrEqual(10);
+    expect(progress.every((b, i) => i === 0 || b >= progress[i - 1])).toBe(true);
+    expect(progress.at(-1)).toBe(stored);
   });
 
   it('reports the conversion as a decode phase counted in the bytes of the files as stored, as the summary does', async () => {

@@ -46,6 +46,17 @@ export async function convertFile(
   };
   let fields: string[] | undefined;
   let units = -1;
+  // Progress: whole units written, or the batches read so far, whichever is further (both estimate stored bytes).
+  let unitsDone = 0;
+  let readEstimate = 0;
+  let reported = 0;
+  const progress = (): void => {
+    const done = Math.floor(Math.max(readEstimate, (size * unitsDone) / Math.max(1, units)));
+    if (done > reported) {
+      onRead(done - reported);
+      reported = done;
+    }
+  };
   let failure: ImportError | undefined;
   let running = 0;
   let wake: (() => void) | undefined;
@@ -83,6 +94,12 @@ export async function convertFile(
         Atomics.notify(control, CONTROL.ALLOWED);
       } else if (msg.type === 'chunk') unitOf(msg.unit).chunks.push({ bytes: msg.bytes, from: worker });
       else if (msg.type === 'unit-end') unitOf(msg.unit).rows = msg.rows;
+      else if (msg.type === 'read') {
+        // Bytes of the stored file read so far, estimated batch by batch: never past the file, exact at its end.
+        const unitBytes = size / Math.max(1, units);
+        readEstimate = Math.min(size, readEstimate + (msg.bytes ?? (msg.share ?? 0) * unitBytes));
+        progress();
+      }
       else if (msg.type === 'failed') {
         const err = ImportError.fromJSON(msg.error);
         // A unit's error waits for the units before it (one of them may hold an earlier error); the file's own fails now.
@@ -119,7 +136,6 @@ export async function convertFile(
   try {
     let next = 0;
     let headerDone = false;
-    let reported = 0;
     while (failure === undefined) {
       if (!headerDone && fields !== undefined) {
         if (options.header) await write(Buffer.from(`${headerLine(fields, options.delimiter, options.quote)}\n`));
@@ -145,9 +161,8 @@ export async function convertFile(
         pending.delete(next++);
         Atomics.store(control, CONTROL.WRITTEN, next);
         Atomics.notify(control, CONTROL.WRITTEN);
-        const done = Math.floor((size * next) / Math.max(1, units));
-        onRead(done - reported);
-        reported = done;
+        unitsDone = next;
+        progress();
         if (next === units) break;
         continue;
       }

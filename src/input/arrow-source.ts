@@ -15,6 +15,8 @@ export interface ColumnarSource {
   units: number | undefined;
   /** Bytes of the largest unit, decoded (what a thread holds while converting it); 0 when not known (a stream). */
   unitBytes: number;
+  /** Rows of unit `i`, when the file says so up front (Parquet row groups), else undefined. */
+  unitRows(i: number): number | undefined;
   /** The record batches of unit `i`, one at a time. */
   unit(i: number): AsyncIterable<RecordBatch>;
   /** Every batch in order. */
@@ -101,6 +103,8 @@ export async function openArrowSource(path: string): Promise<ColumnarSource> {
     size,
     units: r.isFile() ? r.numRecordBatches : undefined,
     unitBytes,
+    // A unit of an Arrow file is one record batch: done when its batch is.
+    unitRows: () => undefined,
     async *unit(i) {
       const batch = await read(async () => (r as unknown as { readRecordBatch(i: number): Promise<RecordBatch | null> }).readRecordBatch(i));
       if (batch !== null) yield batch;

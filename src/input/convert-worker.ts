@@ -26,6 +26,8 @@ export type ConvertMessage =
   | { type: 'schema'; fields: string[]; units: number; unitBytes: number }
   | { type: 'chunk'; unit: number; bytes: Uint8Array }
   | { type: 'unit-end'; unit: number; rows: number }
+  /** Part of the file read, as a share of one unit (a batch of a Parquet row group) or, for a stream, in bytes. */
+  | { type: 'read'; unit: number; share?: number; bytes?: number }
   | { type: 'failed'; unit: number; error: ImportErrorJSON }
   | { type: 'done' };
 
@@ -99,10 +101,14 @@ async function run(): Promise<void> {
         };
         const converter = new ChunkedConverter(source, job.options, emit, buffer);
         let rows = 0;
+        const unitRows = source.units === undefined ? undefined : source.unitRows(u);
         for await (const batch of source.units === undefined ? source.batches() : source.unit(u)) {
           if (stopped()) return;
           rows += converter.convert([batch], rows);
           readSinceCollect += batch.data.byteLength;
+          // Progress at every batch: a stream counts its batches' bytes, a row group its share of rows.
+          if (source.units === undefined) post({ type: 'read', unit: u, bytes: batch.data.byteLength });
+          else if (unitRows !== undefined && unitRows > 0) post({ type: 'read', unit: u, share: batch.numRows / unitRows });
         }
         converter.flush();
         post({ type: 'unit-end', unit: u, rows });

@@ -32,11 +32,16 @@ export async function openParquetSource(path: string): Promise<ColumnarSource> {
   let schema: Schema;
   let groups: number;
   let unitBytes = 0;
+  const rowsOf: number[] = [];
   try {
     schema = (await RecordBatchReader.from(file.schema().intoIPCStream()).open()).schema;
     const meta = file.metadata();
     groups = meta.numRowGroups();
-    for (let g = 0; g < groups; g++) unitBytes = Math.max(unitBytes, meta.rowGroup(g).totalByteSize());
+    for (let g = 0; g < groups; g++) {
+      const group = meta.rowGroup(g);
+      unitBytes = Math.max(unitBytes, group.totalByteSize());
+      rowsOf.push(group.numRows());
+    }
   } catch (err) {
     file.free();
     throw unreadableColumnar(path, 'Parquet', err);
@@ -59,6 +64,7 @@ export async function openParquetSource(path: string): Promise<ColumnarSource> {
     size,
     units: groups,
     unitBytes,
+    unitRows: (g) => rowsOf[g],
     unit,
     async *batches() {
       for (let g = 0; g < groups; g++) yield* unit(g);
