@@ -87,7 +87,7 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
   const tableFiles: StoreFileEntry[][] = [];
   const spilled: BackwardInput[] = [];
   let written = 0;
-  try {
+  await consumeInOrder(results, fds, async () => {
     for (const [t, g] of groups.entries()) {
       if (input.signal?.aborted) throw new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
       const dir = `rels/${t}`;
@@ -104,14 +104,7 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
         files: { fwdOffsets: `${dir}/fwd_offsets.arrow`, fwd: `${dir}/fwd.arrow`, bwdOffsets: `${dir}/bwd_offsets.arrow`, bwd: `${dir}/bwd.arrow` },
       });
     }
-    await results.finished();
-  } catch (err) {
-    results.cancel();
-    await results.finished().catch(() => undefined);
-    throw err;
-  } finally {
-    for (const fd of fds.values()) closeSync(fd);
-  }
+  });
   if (spilled.length > 0) {
     const bwdTasks = backwardTasks(spilled);
     const idOf = new Map(bwdTasks.map((k) => [`${k.table}:${k.lo}`, k.id]));
@@ -396,8 +389,16 @@ async function withBackwardSource<T>(input: RelTablesInput, tasks: BackwardTask[
   const results = edges < (input.inlineEdges ?? INLINE_CSR_EDGES)
     ? orderedResults<BackwardResult>({ inline: (id) => runBackwardPartition(tasks[id], fds) })
     : orderedResults<BackwardResult>({ pool: input.pool(), task: 'csr-backward', threads: Math.min(input.threads, tasks.length), data: { tasks } });
+  return consumeInOrder(results, fds, () => use(results));
+}
+
+/**
+ * Runs `use` over ordered results and waits for their producers: on a failure the producers are stopped and
+ * waited for before the error goes on; either way the spill files the results read are closed.
+ */
+async function consumeInOrder<T, K>(results: OrderedResults<unknown>, fds: Map<K, number>, use: () => Promise<T>): Promise<T> {
   try {
-    const out = await use(results);
+    const out = await use();
     await results.finished();
     return out;
   } catch (err) {

@@ -12,7 +12,7 @@ import { WORKER_YOUNG_GENERATION_MB, distEntry } from './worker-pool.js';
  * previous one's buffer until it is collected) and the text it writes. Measured on 1M-row units (32 MB): Arrow
  * ~150 MB a thread; Parquet ~190 MB, parquet-wasm's memory growing to a row group's pages and never shrinking.
  */
-export function threadBytes(format: ConvertOptions['format'], unitBytes: number): number {
+function threadBytes(format: ConvertOptions['format'], unitBytes: number): number {
   return (60 << 20) + (format === 'parquet' ? 4 : 3) * unitBytes;
 }
 

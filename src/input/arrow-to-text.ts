@@ -16,7 +16,7 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 /** Buffers of a column that contradict each other: the file is damaged (reported as GI_COLUMNAR_UNREADABLE). */
-export class DamagedData extends Error {}
+class DamagedData extends Error {}
 
 /** A value the CSV form cannot carry (a list element holding the array delimiter, ...): fails the row. */
 class Unrepresentable {
@@ -149,10 +149,11 @@ export class BatchTextWriter {
     const offsets = listOffsets(data, type);
     const delim = this.dialect.arrayDelimiter;
     const dialect = this.dialect;
+    const nul = nullTest(data);
     const scratch = this.scratch;
     const delimText = String.fromCharCode(delim);
     return (i, out) => {
-      if (isNull(data, i)) return;
+      if (nul(i)) return;
       const s = offsets(i);
       const e = offsets(i + 1);
       if (s === e) {
@@ -211,14 +212,6 @@ function writeQuoted(src: Uint8Array, s: number, e: number, dialect: TextDialect
 function isText(type: DataType): boolean {
   if (type.typeId === Type.Dictionary) return isText((type as unknown as { dictionary: DataType }).dictionary);
   return type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8 || type.typeId === Type.Utf8View || type.typeId === Type.Null;
-}
-
-function isNull(data: Data, i: number): boolean {
-  if (data.typeId === Type.Null) return true;
-  const bits = data.nullBitmap;
-  if (bits === undefined || bits.length === 0 || data.nullCount === 0) return false;
-  const bit = data.offset + i;
-  return (bits[bit >> 3] & (1 << (bit & 7))) === 0;
 }
 
 /**
@@ -448,8 +441,16 @@ function writeTimestamp(lo: number, hi: number, perSecond: number, digits: numbe
   out.byte(0x3a);
   two(out, rest % 60);
   if (digits > 0 && frac !== 0) {
+    // `digits` fraction digits, leading zeros kept, trailing zeros dropped: no string per value.
     out.byte(0x2e);
-    out.ascii(String(frac).padStart(digits, '0').replace(/0+$/, ''));
+    out.reserve(digits);
+    let end = out.pos + digits;
+    for (let k = end - 1; k >= out.pos; k--) {
+      out.buf[k] = 0x30 + (frac % 10);
+      frac = Math.floor(frac / 10);
+    }
+    while (out.buf[end - 1] === 0x30) end--;
+    out.pos = end;
   }
   out.byte(0x5a);
 }

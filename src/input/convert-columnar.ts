@@ -1,7 +1,7 @@
 import { type RecordBatch } from 'apache-arrow';
 import { ImportError } from '../errors/import-error.js';
 import { type ColumnarSource, openArrowSource } from './arrow-source.js';
-import { BatchTextWriter, type TextDialect, headerFields } from './arrow-to-text.js';
+import { BatchTextWriter, type TextDialect } from './arrow-to-text.js';
 import { openParquetSource } from './parquet-source.js';
 import { TextOut } from './text-out.js';
 
@@ -51,19 +51,15 @@ export class ChunkedConverter {
     this.writer = new BatchTextWriter(source.schema, options.file, dialect, 2);
   }
 
-  /** Converts `batches`, whose first row is row `rowBase` of this conversion. */
-  convert(batches: RecordBatch[], rowBase: number): number {
-    let rows = rowBase;
-    for (const batch of batches) {
-      const writers = this.writer.prepare(batch);
-      for (let from = 0; from < batch.numRows; from += SLICE_ROWS) {
-        const text = (this.text ??= new TextOut(this.buffer(FIRST_BUFFER_BYTES)));
-        this.writer.write(writers, from, Math.min(batch.numRows, from + SLICE_ROWS), rows, text);
-        if (text.pos >= CHUNK_BYTES) this.flush();
-      }
-      rows += batch.numRows;
+  /** Converts `batch`, whose first row is row `rowBase` of this conversion; returns its rows. */
+  convert(batch: RecordBatch, rowBase: number): number {
+    const writers = this.writer.prepare(batch);
+    for (let from = 0; from < batch.numRows; from += SLICE_ROWS) {
+      const text = (this.text ??= new TextOut(this.buffer(FIRST_BUFFER_BYTES)));
+      this.writer.write(writers, from, Math.min(batch.numRows, from + SLICE_ROWS), rowBase, text);
+      if (text.pos >= CHUNK_BYTES) this.flush();
     }
-    return rows - rowBase;
+    return batch.numRows;
   }
 
   /** Hands on the text converted so far. */
@@ -72,11 +68,6 @@ export class ChunkedConverter {
     this.emit(this.text.buf.subarray(0, this.text.pos));
     this.text = undefined;
   }
-}
-
-/** The header fields of a columnar source (see headerFields). */
-export function sourceFields(source: ColumnarSource, file: string): string[] {
-  return headerFields(source.schema, file);
 }
 
 /** Throws GI_SCHEMA_CONFLICT when a group's later file has other columns than its first (both columnar). */

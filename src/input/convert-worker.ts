@@ -10,7 +10,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ImportError, type ImportErrorJSON } from '../errors/import-error.js';
 import { reclaim } from '../exec/reclaim.js';
 import { CONVERT_CONTROL as CONTROL, MAX_PENDING_TEXT } from '../exec/convert-control.js';
-import { ChunkedConverter, type ConvertOptions, openColumnar, sourceFields } from './convert-columnar.js';
+import { headerFields } from './arrow-to-text.js';
+import { ChunkedConverter, type ConvertOptions, openColumnar } from './convert-columnar.js';
 
 /** What a conversion thread is given. */
 export interface ConvertJob {
@@ -73,7 +74,7 @@ async function run(): Promise<void> {
     try {
       // A stream has no random access: one unit, read from start to end by thread 0.
       const units = source.units ?? 1;
-      if (job.workerId === 0) post({ type: 'schema', fields: sourceFields(source, job.options.file), units, unitBytes: source.unitBytes });
+      if (job.workerId === 0) post({ type: 'schema', fields: headerFields(source.schema, job.options.file), units, unitBytes: source.unitBytes });
       else {
         // The main thread decides from the unit size how many threads the memory budget holds.
         while (Atomics.load(job.control, CONTROL.ALLOWED) === 0 && !stopped()) Atomics.wait(job.control, CONTROL.ALLOWED, 0, 200);
@@ -104,7 +105,7 @@ async function run(): Promise<void> {
         const unitRows = source.units === undefined ? undefined : source.unitRows(u);
         for await (const batch of source.units === undefined ? source.batches() : source.unit(u)) {
           if (stopped()) return;
-          rows += converter.convert([batch], rows);
+          rows += converter.convert(batch, rows);
           readSinceCollect += batch.data.byteLength;
           // Progress at every batch: a stream counts its batches' bytes, a row group its share of rows.
           if (source.units === undefined) post({ type: 'read', unit: u, bytes: batch.data.byteLength });

@@ -3,6 +3,8 @@
  * written as bytes (digits, copied UTF-8) rather than built as JS strings and encoded: a conversion writes hundreds of
  * millions of fields.
  */
+const ENCODER = new TextEncoder();
+
 /** "00" to "99" as byte pairs. */
 const PAIRS = new Uint8Array(200);
 for (let i = 0; i < 100; i++) {
@@ -41,7 +43,7 @@ export class TextOut {
   /** Writes any string as UTF-8. */
   utf8(text: string): void {
     this.reserve(text.length * 3);
-    this.pos += new TextEncoder().encodeInto(text, this.buf.subarray(this.pos)).written;
+    this.pos += ENCODER.encodeInto(text, this.buf.subarray(this.pos)).written;
   }
 
   /** Copies bytes [s, e) of `src`. */

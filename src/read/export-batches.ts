@@ -108,9 +108,10 @@ function relTable(r: RelTable, from: NodeTable, to: NodeTable, name: string, src
     kind: 'relationship', name, schema: new Schema(fields), rows: r.count,
     async *batches() {
       const offsetsPath = join(r.dir, r.meta.files.fwdOffsets);
-      const offsets = tableFromIPC(await readFile(offsetsPath).catch((err: unknown) => {
+      // As numbers once (edge ids are below 2^32): the walk below reads one per edge, and a BigInt read allocates.
+      const offsets = Float64Array.from(tableFromIPC(await readFile(offsetsPath).catch((err: unknown) => {
         throw toImportError(err, 'GI_STORE_CORRUPT', { file: offsetsPath });
-      })).getChild(OFFSET_COLUMN)!.toArray() as BigInt64Array;
+      })).getChild(OFFSET_COLUMN)!.toArray() as BigInt64Array, Number);
       let u = 0;
       let edge = 0;
       for await (const b of storedBatches(r.dir, r.meta.files.fwd)) {
@@ -118,7 +119,7 @@ function relTable(r: RelTable, from: NodeTable, to: NodeTable, name: string, src
         // Source rows come from the forward offsets: edge ids are forward positions, so they advance together.
         const src = new Uint32Array(n);
         for (let k = 0; k < n; k++, edge++) {
-          while (Number(offsets[u + 1]) <= edge) u++;
+          while (offsets[u + 1] <= edge) u++;
           src[k] = u;
         }
         const dst = b.getChild(DST_COLUMN)!.data[0].values as Uint32Array;

@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { type Data, RecordBatch, type Schema, Struct, makeData, tableToIPC, Table } from 'apache-arrow';
 import { Compression, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream } from 'parquet-wasm';
 import { toImportError } from '../errors/import-error.js';
+import { emptyData } from '../store/arrow-file-sink.js';
 import { VERSION } from '../version.js';
 
 /** Parquet codecs the export offers. */
@@ -31,7 +32,7 @@ export async function writeParquetFile(path: string, schema: Schema, batches: As
         controller.close();
         return;
       }
-      const { columns, length } = next.done === true ? { columns: schema.fields.map((f) => makeData({ type: f.type, length: 0 } as never) as Data), length: 0 } : next.value;
+      const { columns, length } = next.done === true ? { columns: schema.fields.map((f) => emptyData(f.type)), length: 0 } : next.value;
       wroteAny = true;
       const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, nullCount: 0, children: columns }));
       const wasm = WasmTable.fromIPCStream(tableToIPC(new Table(batch), 'stream'));

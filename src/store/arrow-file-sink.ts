@@ -85,7 +85,7 @@ export class ArrowFileSink {
 }
 
 /** A zero-row column of `type`; list and string columns need their (empty) offsets and child, or Arrow fails to write them. */
-function emptyData(type: DataType): Data {
+export function emptyData(type: DataType): Data {
   if (DataType.isList(type)) {
     return makeData({ type, length: 0, valueOffsets: new Int32Array(1), child: emptyData((type as List).children[0].type) } as never);
   }
