@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeConfig } from '../src/config/streaming-config.js';
 import { runImport } from '../src/exec/run-import.js';
-import { FLUSH_ROWS } from '../src/exec/rel-range-task.js';
+import { FLUSH_ROWS } from '../src/exec/edge-buckets.js';
 import { storeDifferences } from './helpers/store-bytes.js';
 
 // A range task flushes its partition buffers every FLUSH_ROWS rows, so one range can yield several blocks per

@@ -44,7 +44,8 @@ export function formatPlan(plan: ImportPlan): string {
   lines.push('  files:');
   for (const f of plan.files) {
     const rows = f.rows !== undefined ? `, ${n(f.rows)} rows` : '';
-    lines.push(`    ${f.path}  ${mb(f.bytes)}${rows}  ${f.kind} -> ${f.target}  delimiter ${JSON.stringify(f.delimiter)} (${f.delimiterSource})`);
+    const read = f.readInPlace === true ? 'Arrow record batches read in place' : `delimiter ${JSON.stringify(f.delimiter)} (${f.delimiterSource})`;
+    lines.push(`    ${f.path}  ${mb(f.bytes)}${rows}  ${f.kind} -> ${f.target}  ${read}`);
     const cols = f.columns.map((c) => (c.role === 'property' ? `${c.name}: ${c.type ?? '?'} (${c.typeSource})` : `${c.name || ''}:${c.role.toUpperCase()}`));
     lines.push(`      ${cols.join(', ')}`);
   }

@@ -1,7 +1,11 @@
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { StreamingConfig } from '../config/streaming-config.js';
+import type { InputGroup, StreamingConfig } from '../config/streaming-config.js';
 import { checkGroupFields } from '../input/convert-columnar.js';
+import { openArrowSource } from '../input/arrow-source.js';
+import { headerFields, headerLine } from '../input/arrow-to-text.js';
+import { nativeReadProblem } from '../input/arrow-native.js';
+import { layoutFile } from '../schema/file-layout.js';
 import { convertFile } from './convert-file.js';
 import { type InputFormat, decodeTo, inputFormatOf, zstdUnsupported } from '../input/decode-input.js';
 import { ImportError } from '../errors/import-error.js';
@@ -48,6 +52,19 @@ export interface DecodedInput {
   path: string;
   /** A converted Arrow IPC or Parquet file: its text's dialect is fixed (`,` and `"`), not detected. */
   columnar: boolean;
+  /**
+   * An Arrow IPC file whose record batches the relationship phase reads in place (see input/arrow-native.ts):
+   * `path` then holds only its header line, for the schema; the rows stay in the Arrow file.
+   */
+  native?: NativeArrowInput;
+}
+
+/** An Arrow IPC file read in place: its record batches' rows and stored bytes. */
+export interface NativeArrowInput {
+  units: { rows: number; bytes: number }[];
+  rows: number;
+  /** Stored bytes of all record batches (what the relationship phase's progress counts). */
+  bytes: number;
 }
 
 /**
@@ -70,13 +87,35 @@ export async function decodeInputs(
     if (format !== 'text' || latin1) todo.push({ path, bytes: (await stat(path)).size, format });
   }
   const decoded = new Map<string, DecodedInput>();
-  if (todo.length === 0) return decoded;
-  clock.start('decode', { totalBytes: todo.reduce((n, f) => n + f.bytes, 0), files: todo.map(({ path, bytes }) => ({ path, bytes })) });
   // Only a group's first file has a header line (neo4j-admin's convention); the others' columns are checked
   // against it once all are converted, so every file can convert at the same time.
   const firstOf = new Map<string, string>();
-  for (const g of config.inputs) for (const f of g.files) if (!firstOf.has(f)) firstOf.set(f, g.files[0]);
+  const kindOf = new Map<string, InputGroup['kind']>();
+  for (const g of config.inputs) {
+    for (const f of g.files) {
+      if (!firstOf.has(f)) firstOf.set(f, g.files[0]);
+      if (!kindOf.has(f)) kindOf.set(f, g.kind);
+    }
+  }
   const fieldsOf = new Map<string, string[]>();
+  // Arrow IPC files the relationship phase can read in place are not converted: they get a header-only text file.
+  for (let i = 0; i < todo.length; i++) {
+    const f = todo[i];
+    if (f.format !== 'arrow') continue;
+    const native = await nativeLayout(f.path, kindOf.get(f.path)!, config.idType !== 'auto');
+    if (native === undefined) continue;
+    const to = await dest(`${i}-${basename(f.path)}.csv`);
+    const header = firstOf.get(f.path) === f.path ? `${headerLine(native.fields, config.delimiter ?? ',', config.quote)}\n` : '';
+    await writeFile(to, header);
+    fieldsOf.set(f.path, native.fields);
+    decoded.set(f.path, { path: to, columnar: true, native: native.input });
+  }
+  todo.splice(0, todo.length, ...todo.filter((f) => !decoded.has(f.path)));
+  if (todo.length === 0) {
+    checkGroups(firstOf, fieldsOf);
+    return decoded;
+  }
+  clock.start('decode', { totalBytes: todo.reduce((n, f) => n + f.bytes, 0), files: todo.map(({ path, bytes }) => ({ path, bytes })) });
   // The first failure stops the other conversions: their threads are terminated, not left to finish.
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
@@ -126,6 +165,13 @@ export async function decodeInputs(
   await Promise.all(lanes);
   signal?.removeEventListener('abort', onAbort);
   if (failure !== undefined) throw signal?.aborted === true ? new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written') : failure;
+  checkGroups(firstOf, fieldsOf);
+  clock.end('decode', 0);
+  return decoded;
+}
+
+/** Checks each columnar file that is not its group's first against the first (a CSV first file is refused). */
+function checkGroups(firstOf: Map<string, string>, fieldsOf: Map<string, string[]>): void {
   for (const [path, fields] of fieldsOf) {
     const first = firstOf.get(path)!;
     if (first === path) continue;
@@ -138,6 +184,40 @@ export async function decodeInputs(
     }
     checkGroupFields(fields, expected, path);
   }
-  clock.end('decode', 0);
-  return decoded;
+}
+
+/**
+ * The header fields and record batch layout of an Arrow IPC file the load can read in place, or undefined when it
+ * must be converted: a stream (no random access), a column type or role without an in-place reader (see
+ * nativeReadProblem), or a header the conversion path should report on (its errors are the ones users see).
+ */
+async function nativeLayout(path: string, kind: InputGroup['kind'], idTypeKnown: boolean): Promise<{ fields: string[]; input: NativeArrowInput } | undefined> {
+  let source;
+  try {
+    source = await openArrowSource(path);
+  } catch {
+    // Unreadable: the conversion opens it again and reports why, as it does for every Arrow input.
+    return undefined;
+  }
+  try {
+    if (source.unitLayout === undefined) return undefined;
+    let fields: string[];
+    let problem: string | undefined;
+    try {
+      fields = headerFields(source.schema, path);
+      problem = nativeReadProblem(source.schema, layoutFile(fields, path, kind === 'auto' ? undefined : kind), idTypeKnown);
+    } catch {
+      return undefined;
+    }
+    if (problem !== undefined) return undefined;
+    let units;
+    try {
+      units = await source.unitLayout();
+    } catch {
+      return undefined;
+    }
+    return { fields, input: { units, rows: units.reduce((n, u) => n + u.rows, 0), bytes: units.reduce((n, u) => n + u.bytes, 0) } };
+  } finally {
+    await source.close();
+  }
 }

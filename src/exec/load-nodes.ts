@@ -35,14 +35,15 @@ export interface NodeSinks {
 }
 
 /** Per (file, table): which table column each file column feeds, and the table columns the file lacks. */
-interface ColumnRoute {
+export interface ColumnRoute {
   /** For each file column: index into writer.properties, or -1. */
   target: Int32Array;
   /** writer.properties indexes the file does not feed: null on every row. */
   missing: number[];
 }
 
-function routeColumns(file: InputFile, writer: NodeTableWriter): ColumnRoute {
+/** Which table column each of a file's columns feeds, and the table columns the file lacks. */
+export function routeColumns(file: InputFile, writer: NodeTableWriter): ColumnRoute {
   const target = new Int32Array(file.layout.columns.length).fill(-1);
   const fed = new Set<number>();
   file.layout.columns.forEach((c, i) => {

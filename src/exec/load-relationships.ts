@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { type ErrorCode, ImportError, type ImportErrorJSON } from '../errors/import-error.js';
 import type { Partitioning } from '../plan/partitioning.js';
-import { type ByteRange, type RangeExtent, rangeBytesFor, splitRanges, startedRight, verifyRangeChain } from '../plan/split-ranges.js';
+import { type ByteRange, type RangeExtent, nativeRanges, rangeBytesFor, splitRanges, startedRight, verifyRangeChain } from '../plan/split-ranges.js';
 import type { GraphSchema } from '../schema/graph-schema.js';
 import type { InferredKind } from '../schema/infer-types.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import type { IdIndex } from './id-index.js';
 import { BlockStore } from './block-store.js';
-import { type BlockSink, type RangeReport, type RelFileSpec, type RelTaskInit, relTaskContext, runRelRange } from './rel-range-task.js';
+import { type BlockSink, type RangeReport, type RelFileSpec, type RelTaskInit, closeRelTaskContext, relTaskContext, runRelRange } from './rel-range-task.js';
 import { type RejectLog, RejectSpill, readRejectSpan } from './bad-rows.js';
 import { CONTROL, type WorkerPool, createControl } from './worker-pool.js';
 
@@ -66,7 +66,10 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
     if (file.kind !== 'relationship') return;
     specs[i] = relFileSpec(file, i, o.schema, o.verifyKinds[i]);
     if (o.skipHeaders && file.headerText !== '') specs[i].header = Buffer.from(file.headerText);
-    for (const r of splitRanges(i, file.dataStart, file.size, rangeBytesFor(o.batchRows, o.bytesPerRow[i] ?? 64, o.relationshipBytes, o.partitionCount), ranges.length)) ranges.push(r);
+    // An Arrow file read in place is cut into runs of record batches; a text file into byte ranges.
+    const own = file.native !== undefined ? nativeRanges(i, file.native.units, o.batchRows, ranges.length)
+      : splitRanges(i, file.dataStart, file.size, rangeBytesFor(o.batchRows, o.bytesPerRow[i] ?? 64, o.relationshipBytes, o.partitionCount), ranges.length);
+    for (const r of own) ranges.push(r);
   });
   const init: RelTaskInit = {
     files: specs,
@@ -87,7 +90,7 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
   // artefact of the misread, so the workers go on and the range is re-read afterwards.
   const fileIndexes = Object.keys(specs).map(Number);
   const rangesOf = new Map(fileIndexes.map((f) => [f, ranges.filter((r) => r.fileIndex === f)]));
-  const walk = new Map(fileIndexes.map((f) => [f, { i: 0, expected: o.files[f].dataStart, blocked: false }]));
+  const walk = new Map(fileIndexes.map((f) => [f, { i: 0, expected: extentOf(o.files[f]).start, blocked: false }]));
   // Bad rows counted in ranges known to have started right: past the limit, the import fails (fail fast).
   let confirmedCounted = o.rejects.counted;
   const confirm = (fileIndex: number): void => {
@@ -116,6 +119,7 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
     return await runPhase();
   } finally {
     mainRejects?.close();
+    await closeRelTaskContext(ctx);
   }
 
   /** The phase proper; the main thread's reject spill is closed around it whatever happens. */
@@ -169,10 +173,11 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
         // In file order: the first range that takes the count past the limit fails the import, naming the first bad row.
         o.rejects.addCounted(rep.counted, rep.firstCounted === undefined ? undefined : absolute(rep.firstCounted));
         if (rep.error !== undefined) throw ImportError.fromJSON(absolute(rep.error));
-      }, file.dataStart);
+      }, extentOf(file).start);
       const last = reports[own[own.length - 1].id]!;
-      if (last.next < file.size) {
-        throw new ImportError('GI_RANGE_MISMATCH', `ranges of ${file.path} ended at byte ${last.next} of ${file.size}`, { file: file.path });
+      if (last.next < extentOf(file).end) {
+        const unit = file.native !== undefined ? 'record batch' : 'byte';
+        throw new ImportError('GI_RANGE_MISMATCH', `ranges of ${file.path} ended at ${unit} ${last.next} of ${extentOf(file).end}`, { file: file.path });
       }
     }
     let rows = 0;
@@ -194,6 +199,11 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
     }
     return { blocks, rows, spillFiles, ranges: ranges.length, redone, taskMs, tasksPerWorker, headersSkipped };
   }
+}
+
+/** Where a file's ranges must start and end: data bytes of a text file, record batches of an Arrow file read in place. */
+function extentOf(file: InputFile): { start: number; end: number } {
+  return file.native !== undefined ? { start: 0, end: file.native.units.length } : { start: file.dataStart, end: file.size };
 }
 
 function relFileSpec(file: InputFile, fileIndex: number, schema: GraphSchema, verify: (InferredKind | null)[] | undefined): RelFileSpec {
@@ -224,5 +234,6 @@ function relFileSpec(file: InputFile, fileIndex: number, schema: GraphSchema, ve
     propNames: propColumns.map((c) => (layout.columns[c] as { name: string }).name),
     propTypes: propColumns.map((c) => types[c]!),
     verifyKinds: propColumns.map((c) => verify?.[c] ?? null),
+    ...(file.native === undefined ? {} : { native: { units: file.native.units } }),
   };
 }

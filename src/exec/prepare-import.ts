@@ -62,6 +62,13 @@ export async function prepareImport(
     const sample = (file.kind === 'relationship' || file.layout.labelColumn < 0) && !fullInference.has(file.path) ? (options.sampleBytes ?? SAMPLE_BYTES) : Infinity;
     const stats = await sniffFile(file, infer, config.batchSize, config.arrayDelimiter, sample, rules);
     facts.push(stats);
+    if (file.native !== undefined) {
+      // Read in place: its rows are counted in its record batches' headers, and its types are the Arrow types.
+      rows.push(file.native.rows);
+      bytesPerRow.push(file.native.rows > 0 ? file.native.bytes / file.native.rows : undefined);
+      verifyKinds.push(undefined);
+      continue;
+    }
     rows.push(stats.sampled ? undefined : stats.rows);
     bytesPerRow.push(stats.rows > 0 && stats.bytes > 0 ? stats.bytes / stats.rows : undefined);
     // A string column holds anything: only narrower kinds need checking against later values.

@@ -8,9 +8,10 @@ import type { Partitioning } from '../plan/partitioning.js';
 import type { ByteRange, RangeExtent } from '../plan/split-ranges.js';
 import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
 import type { PropertyType } from '../schema/types.js';
-import { type ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
 import { appendField } from './append-field.js';
-import { GrowableU32 } from './growable.js';
+import type { ColumnarSource } from '../input/arrow-source.js';
+import { runArrowRelRange } from './arrow-rel-range.js';
+import { BucketBuffer, FLUSH_ROWS, type Group, encodeBlocks, groupLookup, rangeGroups } from './edge-buckets.js';
 import { IdIndex, type SharedIdIndex } from './id-index.js';
 import { castError, endpointNotFoundError, fieldCountError, inferenceRestart } from './row-errors.js';
 import { EndpointScratch, resolveColumn } from './resolve-endpoints.js';
@@ -48,6 +49,8 @@ export interface RelFileSpec {
   verifyKinds: (InferredKind | null)[];
   /** The header line's bytes, when repeated headers are passed over (--auto-skip-subsequent-headers). */
   header?: Uint8Array;
+  /** An Arrow IPC file read in place (`path` is the Arrow file): its record batches' rows and stored bytes. */
+  native?: { units: { rows: number; bytes: number }[] };
 }
 
 /** Everything a relationship task reads; shared by all tasks of an import. */
@@ -126,6 +129,15 @@ export interface RelTaskContext {
   groups: Map<number, Map<string, Group>>;
   /** Where a block is assembled before it is spilled (written synchronously, so one buffer serves every block). */
   blockScratch: { bytes: Uint8Array };
+  /** Arrow files read in place, opened on first use (see closeRelTaskContext). */
+  arrow: Map<number, Promise<ColumnarSource>>;
+}
+
+/** Closes the files a task context opened. */
+export async function closeRelTaskContext(ctx: RelTaskContext): Promise<void> {
+  const sources = [...ctx.arrow.values()];
+  ctx.arrow.clear();
+  for (const s of await Promise.allSettled(sources)) if (s.status === 'fulfilled') await s.value.close();
 }
 
 /** Builds a task context (in a worker, or on the main thread for re-reads). */
@@ -134,40 +146,8 @@ export function relTaskContext(init: RelTaskInit): RelTaskContext {
   return {
     init, indexes: new Map(Object.entries(init.indexes).map(([k, v]) => [k, IdIndex.fromShared(v)])), scan: new ScanBatch(rows),
     endpoints: new EndpointScratch(rows), srcOrds: new Int32Array(rows), dstOrds: new Int32Array(rows), rowOk: new Uint8Array(rows),
-    groups: new Map(), blockScratch: { bytes: new Uint8Array(1 << 16) },
+    groups: new Map(), blockScratch: { bytes: new Uint8Array(1 << 16) }, arrow: new Map(),
   };
-}
-
-/**
- * The edges of one (group, partition) buffered by a range task until the next flush. Buffers are kept by the
- * task context and emptied, not dropped, at each flush: a worker allocates them once, not once per range, so its
- * memory does not fill with buffers waiting for a collection.
- */
-class BucketBuffer {
-  readonly src = new GrowableU32(256);
-  readonly dst = new GrowableU32(256);
-  readonly props: ColumnBuilder[];
-  /** Row (within the range) of the first edge kept since the last flush, or -1. */
-  firstRow = -1;
-  constructor(types: PropertyType[], quote: number, arrayDelimiter: number) {
-    this.props = types.map((t) => createColumnBuilder(t, quote, arrayDelimiter));
-  }
-
-  /** Empties the buffer, keeping its memory. */
-  clear(): void {
-    this.src.length = 0;
-    this.dst.length = 0;
-    for (const p of this.props) p.truncate(0);
-    this.firstRow = -1;
-  }
-}
-
-interface Group {
-  type: string;
-  srcTable: number;
-  dstTable: number;
-  part: Partitioning;
-  buckets: (BucketBuffer | undefined)[];
 }
 
 /**
@@ -178,18 +158,16 @@ export async function runRelRange(
   ctx: RelTaskContext, range: ByteRange, from: number | undefined, arrayDelimiter: number, sink: BlockSink, shouldStop: () => boolean,
   onBatch?: (rows: number, bytes: number) => void,
 ): Promise<RangeReport> {
-  const started = performance.now();
   const spec = ctx.init.files[range.fileIndex];
+  if (spec.native !== undefined) return runArrowRelRange(ctx, range, arrayDelimiter, sink, shouldStop, onBatch);
+  const started = performance.now();
   const scanStart = from ?? (range.first ? range.start : await findRowStartGuess(spec.dataPath, range.start, spec.size));
   const cursor = { next: scanStart, line: 0 };
   const report: RangeReport = {
     range: range.id, scanStart, firstRow: -1, next: scanStart, linesBefore: 0, lines: 0, rows: 0, blocks: [], durationMs: 0, rejected: {}, counted: 0,
     headersSkipped: 0,
   };
-  let groups = ctx.groups.get(range.fileIndex);
-  if (groups === undefined) ctx.groups.set(range.fileIndex, (groups = new Map<string, Group>()));
-  // A range that stopped early (an error, an interrupt) may have left edges behind: they are not this range's.
-  for (const g of groups.values()) for (const bb of g.buckets) bb?.clear();
+  const groups = rangeGroups(ctx, range.fileIndex);
   const typeNames = new FieldTextCache((text) => text.trim() || spec.fallbackType);
   const flushed: BlockMeta[] = [];
   let flushes = 0;
@@ -224,14 +202,7 @@ export async function runRelRange(
   const dstOrds = ctx.dstOrds;
   const { propColumns, propTypes, verifyKinds, width } = spec;
   const nProps = propColumns.length;
-  let last: Group | undefined;
-  const groupFor = (type: string, srcTable: number, dstTable: number): Group => {
-    if (last !== undefined && last.type === type && last.srcTable === srcTable && last.dstTable === dstTable) return last;
-    const key = `${type}\u0000${srcTable}\u0000${dstTable}`;
-    let g = groups.get(key);
-    if (g === undefined) groups.set(key, (g = { type, srcTable, dstTable, part: ctx.init.partitions[srcTable], buckets: [] }));
-    return (last = g);
-  };
+  const groupFor = groupLookup(groups, ctx.init.partitions);
   try {
     const read = {
       path: spec.dataPath, name: spec.path, start: scanStart, end: spec.size, firstLine: 0, batchRows: ctx.init.batchRows,
@@ -336,51 +307,6 @@ export async function runRelRange(
   if (sink.rejects !== undefined) report.records = { path: sink.rejects.path, start: recordsFrom, end: sink.rejects.offset };
   report.durationMs = performance.now() - started;
   return report;
-}
-
-/** Buffered rows after which a range task writes its partition buffers out as blocks. */
-export const FLUSH_ROWS = 1 << 19;
-
-/** Capacity (rows) up to which a partition buffer is kept from flush to flush (see encodeBlocks). */
-const KEEP_BUCKET_ROWS = 1 << 16;
-
-/** Encodes (and spills, or shares) the buffered edges of every partition as blocks, and empties the buffers. */
-function encodeBlocks(range: ByteRange, groups: Map<string, Group>, sink: BlockSink, seq: number, scratch: { bytes: Uint8Array }): BlockMeta[] {
-  const blocks: BlockMeta[] = [];
-  for (const g of groups.values()) {
-    g.buckets.forEach((bb, bucket) => {
-      const n = bb?.src.length ?? 0;
-      // A buffer whose rows were all rejected holds nothing: no block (an empty block would still order tables).
-      if (bb === undefined || n === 0) return;
-      const propBytes = bb.props.map((b) => b.encodedLength());
-      const length = 8 * n + propBytes.reduce((t, p) => t + p, 0);
-      // Kept blocks live in shared memory: the CSR workers read them where they are, without a copy. Spilled
-      // blocks are assembled in one reused buffer, written out at once.
-      let bytes: Uint8Array;
-      if (sink.spill === undefined) bytes = new Uint8Array(new SharedArrayBuffer(length));
-      else {
-        if (scratch.bytes.length < length) scratch.bytes = new Uint8Array(Math.max(length, scratch.bytes.length * 2));
-        bytes = scratch.bytes.subarray(0, length);
-      }
-      bytes.set(new Uint8Array(bb.src.values.buffer, 0, 4 * n), 0);
-      bytes.set(new Uint8Array(bb.dst.values.buffer, 0, 4 * n), 4 * n);
-      let at = 8 * n;
-      for (const p of bb.props) at = p.encodeInto(bytes, at);
-      const meta: BlockMeta = {
-        range: range.id, fileIndex: range.fileIndex, type: g.type, srcTable: g.srcTable, dstTable: g.dstTable, bucket,
-        firstRow: bb.firstRow, seq, count: n, propBytes, length,
-      };
-      if (sink.spill === undefined) meta.bytes = bytes;
-      else Object.assign(meta, sink.spill(bytes));
-      blocks.push(meta);
-      // A buffer is kept for the next flush only at a size an even spread of edges fills; one grown large by a run
-      // of edges into one partition (input sorted by source, as database exports are) is dropped. Kept, every
-      // partition's buffer would in turn grow to a whole flush, and a worker would hold all of them.
-      if (bb.src.values.length > KEEP_BUCKET_ROWS) g.buckets[bucket] = undefined;
-      else bb.clear();
-    });
-  }
-  return blocks;
 }
 
 const PROBE_BYTES = 64 << 10;

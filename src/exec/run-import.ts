@@ -8,7 +8,7 @@ import type { MemoryPlan } from '../plan/memory-plan.js';
 import { type Partitioning, balancedPartitioning, singlePartition } from '../plan/partitioning.js';
 import type { ImportPlan } from '../plan/plan-import.js';
 import type { GraphSchema } from '../schema/graph-schema.js';
-import { type InputFile, checkInputsUnchanged } from '../schema/resolve-inputs.js';
+import { type InputFile, checkInputsUnchanged, dataBytes } from '../schema/resolve-inputs.js';
 import { type Manifest, STORE_FORMAT, STORE_FORMAT_VERSION, typeToManifest } from '../store/manifest.js';
 import { NodeTableWriter } from '../store/node-table-writer.js';
 import type { StoreFileEntry } from '../store/rel-table-writer.js';
@@ -20,6 +20,7 @@ import { decodeInputs } from './decode-inputs.js';
 import type { ImportResult } from './events.js';
 import { IdIndex } from './id-index.js';
 import { loadNodeFile } from './load-nodes.js';
+import { loadArrowNodeFile } from './load-arrow-nodes.js';
 import { loadRelationships } from './load-relationships.js';
 import { PhaseClock, checkAborted } from './phase-clock.js';
 import { type PrepareOptions, expectedNodes, prepareImport } from './prepare-import.js';
@@ -95,8 +96,9 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     const nodeHeaders = config.autoSkipSubsequentHeaders ? { count: 0 } : undefined;
     for (const [i, file] of files.entries()) {
       if (file.kind !== 'node') continue;
-      nodeRows += await loadNodeFile(file, i, { schema, writers, indexes, arrayDelimiter: config.arrayDelimiter, verifyKinds: prepared.verifyKinds[i], rejects: log, skipHeaders: nodeHeaders }, config.batchSize,
-        clock.fileProgress('nodes', file.path, options.signal));
+      const sinks = { schema, writers, indexes, arrayDelimiter: config.arrayDelimiter, verifyKinds: prepared.verifyKinds[i], rejects: log, skipHeaders: nodeHeaders };
+      const progress = clock.fileProgress('nodes', file.path, options.signal);
+      nodeRows += file.native !== undefined ? await loadArrowNodeFile(file, i, sinks, progress) : await loadNodeFile(file, i, sinks, config.batchSize, progress);
       bytesRead += file.storedSize;
     }
     for (const [t, writer] of writers.entries()) storeFiles.push({ path: `nodes/${t}.arrow`, ...(await writer.close()) });
@@ -270,9 +272,9 @@ function buildManifest(
 }
 
 function dataFiles(files: InputFile[], kind: InputFile['kind']): { path: string; bytes: number }[] {
-  return files.filter((f) => f.kind === kind).map((f) => ({ path: f.path, bytes: f.size - f.dataStart }));
+  return files.filter((f) => f.kind === kind).map((f) => ({ path: f.path, bytes: dataBytes(f) }));
 }
 
 function sumBytes(files: InputFile[], kind: InputFile['kind']): number {
-  return files.filter((f) => f.kind === kind).reduce((n, f) => n + f.size - f.dataStart, 0);
+  return files.filter((f) => f.kind === kind).reduce((n, f) => n + dataBytes(f), 0);
 }

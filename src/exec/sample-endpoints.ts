@@ -4,7 +4,11 @@ import { ScanBatch, scanRows } from '../input/scanner.js';
 import type { RowBatch } from '../input/batch-reader.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import type { IdIndex } from './id-index.js';
-import { resolveEndpoint } from './resolve-endpoints.js';
+import { EndpointScratch, resolveEndpoint } from './resolve-endpoints.js';
+import type { Data } from 'apache-arrow';
+import { openArrowSource, unreadableColumnar } from '../input/arrow-source.js';
+import { DamagedArrowData } from '../input/arrow-native.js';
+import { resolveArrowColumn } from './arrow-rel-range.js';
 
 /** Windows read per relationship file, and their size: ~2 MiB spread over the whole file. */
 const WINDOWS = 32;
@@ -35,6 +39,10 @@ export async function sampleEndpoints(files: InputFile[], indexes: Map<string, I
     const endSpec = layout.columns[layout.endColumn];
     const startIndex = indexes.get(startSpec.kind === 'start' ? startSpec.space : '')!;
     const endIndex = indexes.get(endSpec.kind === 'end' ? endSpec.space : '')!;
+    if (file.native !== undefined) {
+      await sampleArrowFile(file, startIndex, endIndex, sample);
+      continue;
+    }
     const dialect = { delimiter: file.delimiter.charCodeAt(0), quote: file.quote.charCodeAt(0) };
     const data = file.size - file.dataStart;
     const handle = await open(file.dataPath, 'r');
@@ -62,4 +70,38 @@ export async function sampleEndpoints(files: InputFile[], indexes: Map<string, I
     }
   }
   return sample;
+}
+
+/** Rows read from each sampled record batch of an Arrow file read in place. */
+const BATCH_SAMPLE_ROWS = 2048;
+
+/** Samples the endpoints of an Arrow file read in place: the first rows of up to WINDOWS batches spread over it. */
+async function sampleArrowFile(file: InputFile, startIndex: IdIndex, endIndex: IdIndex, sample: EndpointSample): Promise<void> {
+  const { layout } = file;
+  const units = file.native!.units.length;
+  const picks = new Set(Array.from({ length: Math.min(WINDOWS, units) }, (_, w) => Math.floor((units * w) / Math.min(WINDOWS, units))));
+  const scratch = new EndpointScratch(BATCH_SAMPLE_ROWS);
+  const src = new Int32Array(BATCH_SAMPLE_ROWS);
+  const dst = new Int32Array(BATCH_SAMPLE_ROWS);
+  const source = await openArrowSource(file.path);
+  try {
+    for (const u of picks) {
+      for await (const batch of source.unit(u)) {
+        const n = Math.min(BATCH_SAMPLE_ROWS, batch.numRows);
+        const columns = batch.data.children as Data[];
+        resolveArrowColumn(startIndex, columns[layout.startColumn], 0, n, scratch, src);
+        resolveArrowColumn(endIndex, columns[layout.endColumn], 0, n, scratch, dst);
+        for (let r = 0; r < n; r++) {
+          if (src[r] < 0 || dst[r] < 0) continue;
+          sample.sources[startIndex.tableOf(src[r])].push(startIndex.rowOf(src[r]));
+          sample.targets[endIndex.tableOf(dst[r])].push(endIndex.rowOf(dst[r]));
+          sample.edges++;
+        }
+      }
+    }
+  } catch (err) {
+    throw err instanceof DamagedArrowData ? unreadableColumnar(file.path, 'Arrow IPC', err) : err;
+  } finally {
+    await source.close();
+  }
 }

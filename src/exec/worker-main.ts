@@ -7,7 +7,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { ByteRange } from '../plan/split-ranges.js';
 import { type BackwardTask, type CsrInit, type CsrTask, runBackwardPartition, runCsrPartition } from './csr-partition-task.js';
-import { type BlockSink, type RelTaskInit, relTaskContext, runRelRange } from './rel-range-task.js';
+import { type BlockSink, type RelTaskInit, closeRelTaskContext, relTaskContext, runRelRange } from './rel-range-task.js';
 import { reclaim } from './reclaim.js';
 import { RejectSpill } from './bad-rows.js';
 import { CONTROL, type WorkerMessage } from './worker-pool.js';
@@ -72,6 +72,7 @@ async function relationshipWorker(data: RelWorkerData): Promise<void> {
   } finally {
     if (fd !== undefined) closeSync(fd);
     rejects?.close();
+    await closeRelTaskContext(ctx);
   }
 }
 

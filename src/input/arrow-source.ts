@@ -1,5 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { type RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow';
+import { Message, MessageHeader, type RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow';
 import { ImportError, toImportError } from '../errors/import-error.js';
 import { registerArrowCodecs } from './arrow-codecs.js';
 
@@ -21,6 +21,11 @@ export interface ColumnarSource {
   unit(i: number): AsyncIterable<RecordBatch>;
   /** Every batch in order. */
   batches(): AsyncIterable<RecordBatch>;
+  /**
+   * Rows and stored bytes (message and body) of each unit, read from the units' metadata only: an Arrow IPC file's;
+   * undefined for other sources.
+   */
+  unitLayout?(): Promise<{ rows: number; bytes: number }[]>;
   close(): Promise<void>;
 }
 
@@ -117,6 +122,39 @@ export async function openArrowSource(path: string): Promise<ColumnarSource> {
         yield next.value;
       }
     },
+    unitLayout: r.isFile() ? () => read(() => batchLayout(fh, (r as unknown as { footer: Footer }).footer, size)) : undefined,
     close: () => fh.close(),
   };
+}
+
+interface Footer {
+  numRecordBatches: number;
+  getRecordBatch(i: number): { offset: number | bigint; metaDataLength: number; bodyLength: number | bigint } | null;
+}
+
+/** Each record batch's rows (from its message header, without reading its body) and stored bytes. */
+async function batchLayout(handle: FileHandle, footer: Footer, size: number): Promise<{ rows: number; bytes: number }[]> {
+  const out: { rows: number; bytes: number }[] = [];
+  let buf = Buffer.alloc(512);
+  for (let i = 0; i < footer.numRecordBatches; i++) {
+    const block = footer.getRecordBatch(i)!;
+    const offset = Number(block.offset);
+    const metaLength = block.metaDataLength;
+    if (offset < 0 || metaLength < 8 || offset + metaLength > size) throw new Error(`record batch ${i} lies outside the file`);
+    if (buf.length < metaLength) buf = Buffer.alloc(metaLength);
+    await handle.read(buf, 0, metaLength, offset);
+    // A message starts with its length, after a 0xFFFFFFFF continuation marker (files from Arrow >= 0.15).
+    let at = 4;
+    let length = buf.readInt32LE(0);
+    if (length === -1) {
+      length = buf.readInt32LE(4);
+      at = 8;
+    }
+    if (length <= 0 || at + length > metaLength) throw new Error(`record batch ${i} has a damaged message header`);
+    const message = Message.decode(buf.subarray(at, at + length));
+    if (message.headerType !== MessageHeader.RecordBatch) throw new Error(`block ${i} of the footer is not a record batch`);
+    const header = message.header() as { length: number | bigint };
+    out.push({ rows: Number(header.length), bytes: metaLength + Number(block.bodyLength) });
+  }
+  return out;
 }

@@ -111,6 +111,14 @@ export class BatchTextWriter {
     }
   }
 
+  /** Value `r` of column `c` of `batch` as its raw text ('' for null): what an error shows of a value. */
+  valueText(batch: RecordBatch, r: number, c: number): string {
+    const out = new TextOut(64);
+    const field = this.schema.fields[c] as Field;
+    if (!rawWriter(batch.data.children[c] as Data, field.type)(r, out)) return '';
+    return Buffer.from(out.buf.buffer, out.buf.byteOffset, out.pos).toString('utf8');
+  }
+
   /** Writes value `i` as one CSV field, quoted where the text needs it. */
   private fieldWriter(data: Data, type: DataType): ((i: number, out: TextOut) => void) {
     if (isText(type)) {

@@ -6,7 +6,8 @@ import { TARGET_LOAD, TIGHT_LOAD } from '../exec/id-index.js';
 import type { PreparedImport } from '../exec/prepare-import.js';
 import { CSR_BYTES_PER_EDGE, type MemoryPlan, fitsBudget, idIndexBytes, planMemory } from './memory-plan.js';
 import type { EnginePlan } from './plan-import.js';
-import { rangeBytesFor } from './split-ranges.js';
+import { nativeRanges, rangeBytesFor } from './split-ranges.js';
+import { dataBytes } from '../schema/resolve-inputs.js';
 
 /**
  * Chooses the path, the worker threads and the CSR partitioning within the memory budget. Threads beyond what the
@@ -24,7 +25,7 @@ export function planEngine(
   files.forEach((f, i) => {
     if (f.kind !== 'relationship') return;
     const perRow = prepared.bytesPerRow[i] ?? 64;
-    const data = Math.max(0, f.size - f.dataStart);
+    const data = dataBytes(f);
     edges += data / perRow;
     propBytes += data;
     relBytes += data;
@@ -35,6 +36,12 @@ export function planEngine(
     let ranges = 0;
     files.forEach((f, i) => {
       if (f.kind !== 'relationship') return;
+      if (f.native !== undefined) {
+        // A worker holds a record batch as read (and inflated, when compressed) while it takes its rows.
+        for (const u of f.native.units) rangeBytes = Math.max(rangeBytes, 2 * u.bytes);
+        ranges += nativeRanges(i, f.native.units, config.batchSize, 0).length;
+        return;
+      }
       const data = Math.max(0, f.size - f.dataStart);
       const bytes = Math.min(data, rangeBytesFor(config.batchSize, prepared.bytesPerRow[i] ?? 64, relBytes, partitions));
       rangeBytes = Math.max(rangeBytes, bytes);

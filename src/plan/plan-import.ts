@@ -1,7 +1,7 @@
 import type { StreamingConfig } from '../config/streaming-config.js';
 import type { SettingSource } from '../input/header-reader.js';
 import type { GraphSchema } from '../schema/graph-schema.js';
-import type { InputFile } from '../schema/resolve-inputs.js';
+import { type InputFile, dataBytes } from '../schema/resolve-inputs.js';
 import { formatType } from '../schema/types.js';
 
 /** One file in the plan: what it feeds and how it is read. */
@@ -13,6 +13,8 @@ export interface PlannedFile {
   bytes: number;
   /** Data rows, when a data pass counted them. */
   rows?: number;
+  /** True for an Arrow IPC file whose record batches are read in place, not converted to text first. */
+  readInPlace?: boolean;
   delimiter: string;
   delimiterSource: SettingSource;
   /** Column -> type as read, with where the type came from. */
@@ -63,7 +65,7 @@ export function planImport(config: StreamingConfig, files: InputFile[], schema: 
     batchSize: config.batchSize,
     quote: files[0]?.quote ?? config.quote,
     quoteSource: files[0]?.quoteSource ?? 'default',
-    totalBytes: files.reduce((n, f) => n + f.size - f.dataStart, 0),
+    totalBytes: files.reduce((n, f) => n + dataBytes(f), 0),
     files: files.map((f, i) => planFile(f, schema, i, rows[i])),
     nodeTables: schema.nodeTables.map((t) => ({
       label: t.label, idSpace: t.space, properties: t.properties.map((p) => ({ name: p.name, type: formatType(p.type) })),
@@ -89,5 +91,5 @@ function planFile(f: InputFile, schema: GraphSchema, i: number, rows: number | u
     const typeSource = c.type !== undefined ? 'header' as const : f.layout.style === 'plain' ? 'inferred' as const : 'default' as const;
     return { name: c.name, role: 'property', type: type === undefined ? undefined : formatType(type), typeSource };
   });
-  return { path: f.path, kind: f.kind, target, bytes: f.size, rows, delimiter: f.delimiter, delimiterSource: f.delimiterSource, columns };
+  return { path: f.path, kind: f.kind, target, bytes: f.native !== undefined ? f.storedSize : f.size, rows, ...(f.native === undefined ? {} : { readInPlace: true }), delimiter: f.delimiter, delimiterSource: f.delimiterSource, columns };
 }

@@ -52,6 +52,27 @@ export function splitRanges(fileIndex: number, dataStart: number, size: number, 
   return out;
 }
 
+/**
+ * Ranges of an Arrow IPC file read in place: runs of consecutive record batches of about `batchRows` rows (a batch
+ * is never split), as ByteRanges whose start and stopAt are batch numbers. Numbered from `firstId`.
+ */
+export function nativeRanges(fileIndex: number, units: { rows: number }[], batchRows: number, firstId: number): ByteRange[] {
+  const out: ByteRange[] = [];
+  let start = 0;
+  let rows = 0;
+  for (let u = 0; u < units.length; u++) {
+    rows += units[u].rows;
+    if (rows >= batchRows || u === units.length - 1) {
+      out.push({ id: firstId + out.length, fileIndex, start, stopAt: u + 1, first: start === 0 });
+      start = u + 1;
+      rows = 0;
+    }
+  }
+  // A file without record batches still has its one (empty) range, as an empty text file does.
+  if (out.length === 0) out.push({ id: firstId, fileIndex, start: 0, stopAt: 0, first: true });
+  return out;
+}
+
 /** What a task found in its range: where its rows began and ended, and how many lines it read. */
 export interface RangeExtent {
   /** Where the task started reading (its guess, or the exact start for a file's first range or a re-read). */

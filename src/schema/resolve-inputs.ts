@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ImportError } from '../errors/import-error.js';
 import type { StreamingConfig } from '../config/streaming-config.js';
-import type { DecodedInput } from '../exec/decode-inputs.js';
+import type { DecodedInput, NativeArrowInput } from '../exec/decode-inputs.js';
 import { countQuotedFields, pickQuote } from '../input/detect-dialect.js';
 import { type FileHead, type Probe, type SettingSource, readFileHead, readProbe } from '../input/header-reader.js';
 import { type FileKind, type FileLayout, layoutFile } from './file-layout.js';
@@ -36,6 +36,16 @@ export interface InputFile {
   quoteSource: SettingSource;
   /** The header line of the file's group (the first file's), as written. */
   headerText: string;
+  /**
+   * An Arrow IPC relationship file read in place (see input/arrow-native.ts): `dataPath` holds only its header line,
+   * the rows are read from `path`'s record batches. `mtimeMs` is the Arrow file's (see checkInputsUnchanged).
+   */
+  native?: NativeArrowInput & { mtimeMs: number };
+}
+
+/** Bytes of a file's data: its rows' text, or an Arrow file's record batches when it is read in place. */
+export function dataBytes(f: InputFile): number {
+  return f.native !== undefined ? f.native.bytes : Math.max(0, f.size - f.dataStart);
 }
 
 /** Reads the header of every input group and lays out each file (IO: the first bytes of each file). */
@@ -68,6 +78,8 @@ export async function resolveInputs(config: StreamingConfig, decoded: ReadonlyMa
       heads.push(await readFileHead(path, { ...headOpts, delimiter: delimiterOf(path) ?? first.delimiter, hasHeader: false, probe: probes.get(path) }));
     }
     for (const head of heads) {
+      const native = decoded.get(head.path)?.native;
+      const stored = decoded.has(head.path) ? await stat(head.path) : undefined;
       files.push({
         path: head.path,
         dataPath: dataPath(head.path),
@@ -77,7 +89,7 @@ export async function resolveInputs(config: StreamingConfig, decoded: ReadonlyMa
         stem: fileStem(head.path),
         layout,
         size: head.size,
-        storedSize: decoded.has(head.path) ? (await stat(head.path)).size : head.size,
+        storedSize: stored?.size ?? head.size,
         mtimeMs: head.mtimeMs,
         dataStart: head.dataStart,
         // Converted text without a header line (a group's later file) still counts its first row as line 2.
@@ -87,6 +99,7 @@ export async function resolveInputs(config: StreamingConfig, decoded: ReadonlyMa
         quote: head.quote,
         quoteSource,
         headerText: first.headerText,
+        ...(native === undefined ? {} : { native: { ...native, mtimeMs: stored!.mtimeMs } }),
       });
     }
   }
@@ -124,7 +137,10 @@ export function fileStem(path: string): string {
  */
 export async function checkInputsUnchanged(files: InputFile[]): Promise<void> {
   for (const f of files) {
-    if (f.dataPath !== f.path) continue;
+    if (f.dataPath !== f.path && f.native === undefined) continue;
+    // An Arrow file read in place is checked as stored; its header-only text file is ours.
+    const size = f.native !== undefined ? f.storedSize : f.size;
+    const mtimeMs = f.native?.mtimeMs ?? f.mtimeMs;
     let now: { size: number; mtimeMs: number };
     try {
       now = await stat(f.path);
@@ -133,8 +149,8 @@ export async function checkInputsUnchanged(files: InputFile[]): Promise<void> {
         file: f.path, cause: err, hint: 'import files that nothing else writes to meanwhile (copy them first); nothing was written',
       });
     }
-    if (now.size !== f.size || now.mtimeMs !== f.mtimeMs) {
-      throw new ImportError('GI_INPUT_CHANGED', `the file changed while it was being imported (${f.size} bytes when opened, ${now.size} now)`, {
+    if (now.size !== size || now.mtimeMs !== mtimeMs) {
+      throw new ImportError('GI_INPUT_CHANGED', `the file changed while it was being imported (${size} bytes when opened, ${now.size} now)`, {
         file: f.path, hint: 'import files that nothing else writes to meanwhile (copy them first); nothing was written',
       });
     }

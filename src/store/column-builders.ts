@@ -308,7 +308,7 @@ function ensureBits(b: ColumnBuilder, bits: number): void {
 type NumericArray = Int32Array | Float32Array | Float64Array | Uint8Array;
 
 /** Fixed-width columns: one slot per row (two int32 slots for 64-bit types). */
-abstract class FixedBuilder<T extends NumericArray> extends ColumnBuilder {
+export abstract class FixedBuilder<T extends NumericArray> extends ColumnBuilder {
   protected values: T;
   /** 1, 4 or 8: the width the bulk paths copy in, whatever the element type. */
   private readonly bytesPerRow: number;
@@ -336,6 +336,10 @@ abstract class FixedBuilder<T extends NumericArray> extends ColumnBuilder {
     this.reserve();
     this.markValid();
     this.values[this.length++] = v;
+  }
+  /** Appends a value already in the column's representation (a typed value read from an Arrow buffer, say). */
+  appendValue(v: number): void {
+    this.push(v);
   }
   protected clearValues(): void {
     this.values = this.make(this.values.length);
@@ -405,7 +409,7 @@ export class Int32ColumnBuilder extends FixedBuilder<Int32Array> {
 }
 
 /** 64-bit integers held as little-endian int32 halves, so parsing never makes a BigInt on the fast path. */
-abstract class Int64LikeBuilder extends FixedBuilder<Int32Array> {
+export abstract class Int64LikeBuilder extends FixedBuilder<Int32Array> {
   constructor() { super((n) => new Int32Array(n), 2); }
   /** Appends the value currently in `int64Out`. */
   protected pushInt64Out(): void {
@@ -418,6 +422,12 @@ abstract class Int64LikeBuilder extends FixedBuilder<Int32Array> {
   protected override buffers(): { data: ArrayBufferView } {
     return { data: new BigInt64Array(this.values.buffer, this.values.byteOffset, this.length) };
   }
+  /** Appends (lo, hi) int32 halves of an int64. */
+  appendHalves(lo: number, hi: number): void {
+    int64Out.lo = lo;
+    int64Out.hi = hi;
+    this.pushInt64Out();
+  }
 }
 
 /** 64-bit signed integers (`long`). */
@@ -428,12 +438,6 @@ export class Int64ColumnBuilder extends Int64LikeBuilder {
     if (!parseInt64(buf, s, e)) return false;
     this.pushInt64Out();
     return true;
-  }
-  /** Appends (lo, hi) halves of an int64. */
-  appendHalves(lo: number, hi: number): void {
-    int64Out.lo = lo;
-    int64Out.hi = hi;
-    this.pushInt64Out();
   }
   gather(perm: Uint32Array): Int64ColumnBuilder { return this.gatherInto(new Int64ColumnBuilder(), perm); }
 }

@@ -1,0 +1,281 @@
+import { type Data, type RecordBatch, Type } from 'apache-arrow';
+import { ImportError } from '../errors/import-error.js';
+import { type ColumnarSource, openArrowSource, unreadableColumnar } from '../input/arrow-source.js';
+import { DamagedArrowData, halves, int64Words, intHalves, isValidAt, propertyAppender, utf8Span } from '../input/arrow-native.js';
+import { int64Out, parseInt64 } from '../input/value-parsers.js';
+import type { ByteRange } from '../plan/split-ranges.js';
+import { BucketBuffer, FLUSH_ROWS, type Group, encodeBlocks, groupLookup, rangeGroups } from './edge-buckets.js';
+import type { IdIndex } from './id-index.js';
+import { reclaim } from './reclaim.js';
+import type { EndpointScratch } from './resolve-endpoints.js';
+import { type BadRowPolicy, dispositionOf, rejectRecord, toleratesBadRows, tooManyBadRows } from './bad-rows.js';
+import type { BlockMeta, BlockSink, RangeReport, RelFileSpec, RelTaskContext } from './rel-range-task.js';
+import { type RowAt, endpointMissing, valueCastError } from './row-errors.js';
+import { RowText, asciiInto, int64Text, keyText } from './arrow-row-text.js';
+
+/**
+ * The relationship task for a range of an Arrow IPC file read in place (see input/arrow-native.ts): its record
+ * batches [range.start, range.stopAt) are read from the file, endpoints resolved from their buffers and properties
+ * appended from theirs, into the same partition buffers and blocks as CSV rows. A range's rows are lines
+ * 0, 1, ... relative to its start (as a CSV range's lines are): the range chain makes them file lines.
+ */
+export async function runArrowRelRange(
+  ctx: RelTaskContext, range: ByteRange, arrayDelimiter: number, sink: BlockSink, shouldStop: () => boolean,
+  onBatch?: (rows: number, bytes: number) => void,
+): Promise<RangeReport> {
+  const started = performance.now();
+  const spec = ctx.init.files[range.fileIndex];
+  const units = spec.native!.units;
+  const report: RangeReport = {
+    range: range.id, scanStart: range.start, firstRow: range.start, next: range.start, linesBefore: 0, lines: 0, rows: 0, blocks: [],
+    durationMs: 0, rejected: {}, counted: 0, headersSkipped: 0,
+  };
+  const groups = rangeGroups(ctx, range.fileIndex);
+  const groupFor = groupLookup(groups, ctx.init.partitions);
+  const policy = ctx.init.policy;
+  const tolerant = toleratesBadRows(policy);
+  const recordsFrom = sink.rejects?.offset ?? 0;
+  const rejectRow = rowRejecter(policy, report, sink);
+  const startIndex = ctx.indexes.get(spec.startSpace)!;
+  const endIndex = ctx.indexes.get(spec.endSpace)!;
+  const { srcOrds, dstOrds } = ctx;
+  const chunk = srcOrds.length;
+  const flushed: BlockMeta[] = [];
+  let flushes = 0;
+  let buffered = 0;
+  /** Rows of the range read so far: the line (relative to the range) of the next row. */
+  let scanned = 0;
+  let sinceCollect = 0;
+  const text = new RowText(spec.path, { delimiter: spec.delimiter, quote: spec.quote, arrayDelimiter });
+  try {
+    const source = await arrowSourceOf(ctx, spec);
+    for (let u = range.start; u < range.stopAt; u++) {
+      if (shouldStop()) {
+        report.stopped = true;
+        break;
+      }
+      let batch: RecordBatch | undefined;
+      for await (const b of source.unit(u)) batch = b;
+      const rows = batch?.numRows ?? 0;
+      if (batch === undefined || rows !== units[u].rows) {
+        throw new ImportError('GI_COLUMNAR_UNREADABLE', `record batch ${u} holds ${rows} rows, and its header said ${units[u].rows}`, { file: spec.path });
+      }
+      const columns = batch.data.children as Data[];
+      const startData = columns[spec.startColumn];
+      const endData = columns[spec.endColumn];
+      const typeData = spec.typeColumn >= 0 ? columns[spec.typeColumn] : undefined;
+      const typeOf = typeData === undefined ? undefined : typeReader(typeData, spec.fallbackType);
+      const at = (r: number): RowAt => ({ file: spec.path, line: scanned + r, raw: text.row(batch, r) });
+      // Appenders are made per buffer (each writes into one builder), on the buffer's first edge of this batch.
+      const token = {};
+      const appendersOf = (bb: BucketBuffer): ((i: number) => boolean)[] => {
+        if (bb.readersOf !== token) {
+          bb.readers = spec.propColumns.map((c, p) => propertyAppender(columns[c], bb.props[p]));
+          bb.readersOf = token;
+        }
+        return bb.readers!;
+      };
+      for (let from = 0; from < rows; from += chunk) {
+        if (buffered >= FLUSH_ROWS) {
+          // Bound what a worker holds however large the batch: write the buffered edges out as blocks and go on.
+          for (const b of encodeBlocks(range, groups, sink, flushes++, ctx.blockScratch)) flushed.push(b);
+          buffered = 0;
+        }
+        const n = Math.min(chunk, rows - from);
+        resolveArrowColumn(startIndex, startData, from, n, ctx.endpoints, srcOrds);
+        resolveArrowColumn(endIndex, endData, from, n, ctx.endpoints, dstOrds);
+        let skipped = 0;
+        for (let k = 0; k < n; k++) {
+          const r = from + k;
+          let bb: BucketBuffer | undefined;
+          try {
+            const type = spec.fixedType ?? typeOf!(r);
+            const src = srcOrds[k];
+            if (src < 0) throw endpointMissing(at(r), keyText(startData, r), spec.startColumn, spec.startSpace, 'start');
+            const dst = dstOrds[k];
+            if (dst < 0) throw endpointMissing(at(r), keyText(endData, r), spec.endColumn, spec.endSpace, 'end');
+            const srcRow = startIndex.rowOf(src);
+            const group: Group = groupFor(type, startIndex.tableOf(src), endIndex.tableOf(dst));
+            const bucket = group.part.partOf[srcRow >>> group.part.blockShift];
+            bb = group.buckets[bucket];
+            if (bb === undefined) group.buckets[bucket] = bb = new BucketBuffer(spec.propTypes, spec.quote, arrayDelimiter);
+            const append = appendersOf(bb);
+            for (let p = 0; p < append.length; p++) {
+              if (!append[p](r)) {
+                const c = spec.propColumns[p];
+                throw valueCastError(at(r), text.value(batch, r, c), c, spec.propNames[p], spec.propTypes[p]);
+              }
+            }
+            if (bb.firstRow < 0) bb.firstRow = scanned + r;
+            bb.src.push(srcRow);
+            bb.dst.push(endIndex.rowOf(dst));
+          } catch (err) {
+            if (!tolerant || !(err instanceof ImportError)) throw err;
+            // Undo the columns appended before the bad value: the buffer holds whole rows only.
+            if (bb !== undefined) for (const p of bb.props) p.truncate(bb.src.length);
+            rejectRow(err);
+            skipped++;
+          }
+        }
+        report.rows += n - skipped;
+        buffered += n;
+      }
+      scanned += rows;
+      // The appenders hold the batch's buffers: dropped with it, or every buffer would keep its last batch alive.
+      for (const g of groups.values()) {
+        for (const bb of g.buckets) {
+          if (bb === undefined) continue;
+          bb.readers = undefined;
+          bb.readersOf = undefined;
+        }
+      }
+      // Record batch bodies are read into fresh buffers outside the JS heap, which V8 frees only when it collects:
+      // collect every COLLECT_BYTES read, or a worker would hold hundreds of MB of batches already done.
+      sinceCollect += units[u].bytes;
+      if (sinceCollect >= COLLECT_BYTES) {
+        reclaim('major');
+        sinceCollect = 0;
+      }
+      report.next = u + 1;
+      report.lines = scanned;
+      onBatch?.(rows, units[u].bytes);
+    }
+  } catch (err) {
+    const e = err instanceof DamagedArrowData ? unreadableColumnar(spec.path, 'Arrow IPC', err) : err;
+    if (!(e instanceof ImportError)) throw e;
+    report.error = e.toJSON();
+  }
+  if (report.error === undefined) report.blocks = [...flushed, ...encodeBlocks(range, groups, sink, flushes, ctx.blockScratch)];
+  if (sink.rejects !== undefined) report.records = { path: sink.rejects.path, start: recordsFrom, end: sink.rejects.offset };
+  report.durationMs = performance.now() - started;
+  return report;
+}
+
+/** Tallies a row the policy lets the range skip (and records it); throws when it may not be skipped. */
+function rowRejecter(policy: BadRowPolicy, report: RangeReport, sink: BlockSink): (err: ImportError) => void {
+  return (err) => {
+    const how = dispositionOf(policy, err.code);
+    if (how === 'fail') throw err;
+    report.rejected[err.code] = (report.rejected[err.code] ?? 0) + 1;
+    if (how === 'count') {
+      report.counted++;
+      report.firstCounted ??= err.toJSON();
+      if (report.counted > policy.maxCount) throw tooManyBadRows(report.counted, policy.limitText, report.firstCounted);
+    }
+    sink.rejects?.write(rejectRecord(err.toJSON()));
+  };
+}
+
+/** The Arrow file of a spec, opened once per task context (a worker reads many ranges of it). */
+async function arrowSourceOf(ctx: RelTaskContext, spec: RelFileSpec): Promise<ColumnarSource> {
+  let source = ctx.arrow.get(spec.fileIndex);
+  if (source === undefined) ctx.arrow.set(spec.fileIndex, (source = openArrowSource(spec.path)));
+  return await source;
+}
+
+const span = { s: 0, e: 0 };
+/** Record batch bytes read between two collections (see runArrowRelRange). */
+const COLLECT_BYTES = 32 << 20;
+
+/**
+ * Resolves endpoint values [from, from + n) of an Arrow column to node ordinals in `out` (-1: null, empty, or no
+ * such node), as resolveEndpoint does their text: integer keys are looked up in one tight pass (IdIndex.lookupInts).
+ */
+export function resolveArrowColumn(index: IdIndex, data: Data, from: number, n: number, scratch: EndpointScratch, out: Int32Array): void {
+  const isInt = data.typeId === Type.Int;
+  const { lo, hi, odd, text } = scratch;
+  if (index.kind === 'int') {
+    let odds = 0;
+    const words = isInt ? int64Words(data) : undefined;
+    if (words !== undefined && data.nullCount === 0 && (data.type as unknown as { isSigned: boolean }).isSigned) {
+      // int64 without nulls, the usual endpoint column: its words are the keys' halves as they are.
+      for (let k = 0, w = 2 * from; k < n; k++, w += 2) {
+        lo[k] = words[w];
+        hi[k] = words[w + 1];
+      }
+    } else if (isInt) {
+      for (let k = 0; k < n; k++) {
+        const r = from + k;
+        if (isValidAt(data, r) && intHalves(data, words, r)) {
+          lo[k] = halves.lo;
+          hi[k] = halves.hi;
+        } else {
+          lo[k] = 0;
+          hi[k] = 0;
+          odd[odds++] = k;
+        }
+      }
+    } else {
+      const bytes = data.values as Uint8Array;
+      for (let k = 0; k < n; k++) {
+        const r = from + k;
+        if (isValidAt(data, r)) utf8Span(data, r, span);
+        if (isValidAt(data, r) && span.e > span.s && parseInt64(bytes, span.s, span.e)) {
+          lo[k] = int64Out.lo;
+          hi[k] = int64Out.hi;
+        } else {
+          lo[k] = 0;
+          hi[k] = 0;
+          odd[odds++] = k;
+        }
+      }
+    }
+    index.lookupInts(lo, hi, n, out);
+    for (let j = 0; j < odds; j++) out[odd[j]] = -1;
+    return;
+  }
+  if (isInt) {
+    const words = int64Words(data);
+    const signed = (data.type as unknown as { isSigned: boolean }).isSigned;
+    for (let k = 0; k < n; k++) {
+      const r = from + k;
+      if (!isValidAt(data, r)) {
+        out[k] = -1;
+        continue;
+      }
+      // A string ID space holds integer-looking IDs as their digits: the key is the value's decimal text.
+      intHalves(data, words, r);
+      const digits = int64Text(halves.lo, halves.hi, signed);
+      const m = asciiInto(text, digits);
+      out[k] = index.lookupString(text.bytes, 0, m);
+    }
+    return;
+  }
+  const bytes = data.values as Uint8Array;
+  for (let k = 0; k < n; k++) {
+    const r = from + k;
+    if (!isValidAt(data, r)) {
+      out[k] = -1;
+      continue;
+    }
+    utf8Span(data, r, span);
+    out[k] = span.e === span.s ? -1 : index.lookupString(bytes, span.s, span.e);
+  }
+}
+
+/**
+ * Type of row r from a UTF-8 :TYPE column (an empty or null value takes the file's fallback type). Rows mostly repeat
+ * the previous row's type: its bytes are compared, and decoded only when they change.
+ */
+function typeReader(data: Data, fallback: string): (r: number) => string {
+  const bytes = data.values as Uint8Array;
+  let lastS = -1;
+  let lastE = -1;
+  let last = fallback;
+  const decoder = new TextDecoder();
+  return (r) => {
+    if (!isValidAt(data, r)) return fallback;
+    utf8Span(data, r, span);
+    const { s, e } = span;
+    if (lastS >= 0 && e - s === lastE - lastS) {
+      let same = true;
+      for (let i = 0; i < e - s && same; i++) same = bytes[s + i] === bytes[lastS + i];
+      if (same) return last;
+    }
+    lastS = s;
+    lastE = e;
+    last = decoder.decode(bytes.subarray(s, e)).trim() || fallback;
+    return last;
+  };
+}
+
