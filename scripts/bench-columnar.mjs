@@ -9,9 +9,9 @@
 //
 //   node scripts/bench-columnar.mjs [--nodes N] [--edges M] [--dir /tmp/gi-bench] [--large-gb 1] [-- extra import flags]
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Field, Float64, Int64, RecordBatch, RecordBatchFileWriter, Schema, Struct, makeData, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { dataset, parseArgs, phasePeaks, root, timedImport } from './bench-common.mjs';
 
@@ -68,8 +68,10 @@ for (const format of ['arrow', 'parquet']) {
   console.log(`  store byte-identical to the CSV import's: ${sameStore(join(data, `${format}.db`), join(data, 'csv.db')) ? 'yes' : 'NO'}`);
   if (format === 'arrow') {
     // The same record batches as Arrow streams, which have no random access and so are converted: the old path.
+    // Same file stems (table names) as the Arrow files, in a directory of their own.
+    mkdirSync(join(data, 'streams'), { recursive: true });
     const streams = files.map((f) => {
-      const to = join(data, `stream-${f.includes('/nodes/') ? 'nodes' : 'edges'}.arrows`);
+      const to = join(data, 'streams', `${basename(f, '.arrow')}.arrows`);
       writeFileSync(to, tableToIPC(tableFromIPC(readFileSync(f)), 'stream'));
       return to;
     });

@@ -209,6 +209,23 @@ describe('Arrow IPC relationship files read in place', () => {
     for (const phase of ['nodes', 'relationships']) expect(events.filter((e) => e.type === 'progress' && e.phase === phase).length, phase).toBeGreaterThan(3);
   });
 
+  it('cuts one large record batch into row ranges read by several workers, each reading only its rows\' bytes', async () => {
+    const dir = fresh('one-batch');
+    await mkdir(dir);
+    const one = await writeBoth(dir, 'KNOWS', await (async () => {
+      const { tableFromIPC } = await import('apache-arrow');
+      return tableFromIPC(await readFile(graph.rels[0].file));
+    })(), [1 << 30]);
+    const plan = await planImportRun(config([...graph.csv, ...graph.nodes.map((f) => f.file), one.file], fresh('plan.db'), { batchSize: 700, threads: 2 }));
+    // 6000 rows in one batch: ranges of 700 rows inside it, which only slicing allows.
+    expect(plan.engine!.threads).toBe(2);
+    const a = fresh('a.db');
+    const b = fresh('b.db');
+    await importFiles([...graph.csv, ...graph.nodes.map((f) => f.file), one.file], a, { batchSize: 700, threads: 2, mode: 'streaming' });
+    await importFiles([...graph.csv, ...graph.nodes.map((f) => f.stream), one.stream], b, { batchSize: 700, threads: 2, mode: 'streaming' });
+    expect(await storeDifferences(a, b)).toEqual([]);
+  });
+
   it('reports an endpoint that is not found, a uint64 past int64 and sub-microsecond nanoseconds at the stream\'s line and column', async () => {
     const dir = fresh('errors');
     await mkdir(dir);

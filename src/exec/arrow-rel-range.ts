@@ -1,9 +1,10 @@
-import { type Data, type RecordBatch, Type } from 'apache-arrow';
+import { type Data, Type } from 'apache-arrow';
 import { ImportError } from '../errors/import-error.js';
 import { type ColumnarSource, openArrowSource, unreadableColumnar } from '../input/arrow-source.js';
 import { DamagedArrowData, halves, int64Words, intHalves, isValidAt, propertyAppender, utf8Span } from '../input/arrow-native.js';
 import { int64Out, parseInt64 } from '../input/value-parsers.js';
 import type { ByteRange } from '../plan/split-ranges.js';
+import { arrowPieces } from './arrow-pieces.js';
 import { BucketBuffer, FLUSH_ROWS, type Group, encodeBlocks, groupLookup, rangeGroups } from './edge-buckets.js';
 import type { IdIndex } from './id-index.js';
 import { reclaim } from './reclaim.js';
@@ -26,6 +27,7 @@ export async function runArrowRelRange(
   const started = performance.now();
   const spec = ctx.init.files[range.fileIndex];
   const units = spec.native!.units;
+  // An empty range (a file without rows) ends where it starts.
   const report: RangeReport = {
     range: range.id, scanStart: range.start, firstRow: range.start, next: range.start, linesBefore: 0, lines: 0, rows: 0, blocks: [],
     durationMs: 0, rejected: {}, counted: 0, headersSkipped: 0,
@@ -49,79 +51,70 @@ export async function runArrowRelRange(
   const text = new RowText(spec.path, { delimiter: spec.delimiter, quote: spec.quote, arrayDelimiter });
   try {
     const source = await arrowSourceOf(ctx, spec);
-    for (let u = range.start; u < range.stopAt; u++) {
+    // A flush empties the buffers, whose appenders read the columns of a piece: after one, each is made anew.
+    let piece = 0;
+    for await (const p of arrowPieces(spec.path, source, source.schema, units, spec.native!.sliced, range.start, range.stopAt, chunk)) {
       if (shouldStop()) {
         report.stopped = true;
         break;
       }
-      let batch: RecordBatch | undefined;
-      for await (const b of source.unit(u)) batch = b;
-      const rows = batch?.numRows ?? 0;
-      if (batch === undefined || rows !== units[u].rows) {
-        throw new ImportError('GI_COLUMNAR_UNREADABLE', `record batch ${u} holds ${rows} rows, and its header said ${units[u].rows}`, { file: spec.path });
+      if (buffered >= FLUSH_ROWS) {
+        // Bound what a worker holds however large the range: write the buffered edges out as blocks and go on.
+        for (const b of encodeBlocks(range, groups, sink, flushes++, ctx.blockScratch)) flushed.push(b);
+        buffered = 0;
       }
-      const columns = batch.data.children as Data[];
+      const { batch, columns, from, to } = p;
+      const token = ++piece;
       const startData = columns[spec.startColumn];
       const endData = columns[spec.endColumn];
-      const typeData = spec.typeColumn >= 0 ? columns[spec.typeColumn] : undefined;
-      const typeOf = typeData === undefined ? undefined : typeReader(typeData, spec.fallbackType);
-      const at = (r: number): RowAt => ({ file: spec.path, line: scanned + r, raw: text.row(batch, r) });
-      // Appenders are made per buffer (each writes into one builder), on the buffer's first edge of this batch.
-      const token = {};
+      const typeOf = spec.typeColumn >= 0 ? typeReader(columns[spec.typeColumn], spec.fallbackType) : undefined;
+      const lineOf = scanned - from;
+      const at = (r: number): RowAt => ({ file: spec.path, line: lineOf + r, raw: text.row(batch, r) });
+      // Appenders are made per buffer (each writes into one builder), on the buffer's first edge of this piece.
       const appendersOf = (bb: BucketBuffer): ((i: number) => boolean)[] => {
         if (bb.readersOf !== token) {
-          bb.readers = spec.propColumns.map((c, p) => propertyAppender(columns[c], bb.props[p]));
+          bb.readers = spec.propColumns.map((c, k) => propertyAppender(columns[c], bb.props[k]));
           bb.readersOf = token;
         }
         return bb.readers!;
       };
-      for (let from = 0; from < rows; from += chunk) {
-        if (buffered >= FLUSH_ROWS) {
-          // Bound what a worker holds however large the batch: write the buffered edges out as blocks and go on.
-          for (const b of encodeBlocks(range, groups, sink, flushes++, ctx.blockScratch)) flushed.push(b);
-          buffered = 0;
-        }
-        const n = Math.min(chunk, rows - from);
-        resolveArrowColumn(startIndex, startData, from, n, ctx.endpoints, srcOrds);
-        resolveArrowColumn(endIndex, endData, from, n, ctx.endpoints, dstOrds);
-        let skipped = 0;
-        for (let k = 0; k < n; k++) {
-          const r = from + k;
-          let bb: BucketBuffer | undefined;
-          try {
-            const type = spec.fixedType ?? typeOf!(r);
-            const src = srcOrds[k];
-            if (src < 0) throw endpointMissing(at(r), keyText(startData, r), spec.startColumn, spec.startSpace, 'start');
-            const dst = dstOrds[k];
-            if (dst < 0) throw endpointMissing(at(r), keyText(endData, r), spec.endColumn, spec.endSpace, 'end');
-            const srcRow = startIndex.rowOf(src);
-            const group: Group = groupFor(type, startIndex.tableOf(src), endIndex.tableOf(dst));
-            const bucket = group.part.partOf[srcRow >>> group.part.blockShift];
-            bb = group.buckets[bucket];
-            if (bb === undefined) group.buckets[bucket] = bb = new BucketBuffer(spec.propTypes, spec.quote, arrayDelimiter);
-            const append = appendersOf(bb);
-            for (let p = 0; p < append.length; p++) {
-              if (!append[p](r)) {
-                const c = spec.propColumns[p];
-                throw valueCastError(at(r), text.value(batch, r, c), c, spec.propNames[p], spec.propTypes[p]);
-              }
+      const n = to - from;
+      resolveArrowColumn(startIndex, startData, from, n, ctx.endpoints, srcOrds);
+      resolveArrowColumn(endIndex, endData, from, n, ctx.endpoints, dstOrds);
+      let skipped = 0;
+      for (let k = 0; k < n; k++) {
+        const r = from + k;
+        let bb: BucketBuffer | undefined;
+        try {
+          const type = spec.fixedType ?? typeOf!(r);
+          const src = srcOrds[k];
+          if (src < 0) throw endpointMissing(at(r), keyText(startData, r), spec.startColumn, spec.startSpace, 'start');
+          const dst = dstOrds[k];
+          if (dst < 0) throw endpointMissing(at(r), keyText(endData, r), spec.endColumn, spec.endSpace, 'end');
+          const srcRow = startIndex.rowOf(src);
+          const group: Group = groupFor(type, startIndex.tableOf(src), endIndex.tableOf(dst));
+          const bucket = group.part.partOf[srcRow >>> group.part.blockShift];
+          bb = group.buckets[bucket];
+          if (bb === undefined) group.buckets[bucket] = bb = new BucketBuffer(spec.propTypes, spec.quote, arrayDelimiter);
+          const append = appendersOf(bb);
+          for (let q = 0; q < append.length; q++) {
+            if (!append[q](r)) {
+              const c = spec.propColumns[q];
+              throw valueCastError(at(r), text.value(batch, r, c), c, spec.propNames[q], spec.propTypes[q]);
             }
-            if (bb.firstRow < 0) bb.firstRow = scanned + r;
-            bb.src.push(srcRow);
-            bb.dst.push(endIndex.rowOf(dst));
-          } catch (err) {
-            if (!tolerant || !(err instanceof ImportError)) throw err;
-            // Undo the columns appended before the bad value: the buffer holds whole rows only.
-            if (bb !== undefined) for (const p of bb.props) p.truncate(bb.src.length);
-            rejectRow(err);
-            skipped++;
           }
+          if (bb.firstRow < 0) bb.firstRow = scanned + k;
+          bb.src.push(srcRow);
+          bb.dst.push(endIndex.rowOf(dst));
+        } catch (err) {
+          if (!tolerant || !(err instanceof ImportError)) throw err;
+          // Undo the columns appended before the bad value: the buffer holds whole rows only.
+          if (bb !== undefined) for (const q of bb.props) q.truncate(bb.src.length);
+          rejectRow(err);
+          skipped++;
         }
-        report.rows += n - skipped;
-        buffered += n;
       }
-      scanned += rows;
-      // The appenders hold the batch's buffers: dropped with it, or every buffer would keep its last batch alive.
+      // The appenders hold the piece's buffers: dropped with it, or every buffer would keep its last piece alive.
       for (const g of groups.values()) {
         for (const bb of g.buckets) {
           if (bb === undefined) continue;
@@ -129,16 +122,19 @@ export async function runArrowRelRange(
           bb.readersOf = undefined;
         }
       }
-      // Record batch bodies are read into fresh buffers outside the JS heap, which V8 frees only when it collects:
-      // collect every COLLECT_BYTES read, or a worker would hold hundreds of MB of batches already done.
-      sinceCollect += units[u].bytes;
+      report.rows += n - skipped;
+      buffered += n;
+      scanned += n;
+      report.next = p.fileRow + n;
+      report.lines = scanned;
+      onBatch?.(n, p.bytes);
+      // Record batch bodies and slices are read into fresh buffers outside the JS heap, which V8 frees only when it
+      // collects: collect every COLLECT_BYTES read, or a worker would hold hundreds of MB of pieces already done.
+      sinceCollect += p.bytes;
       if (sinceCollect >= COLLECT_BYTES) {
         reclaim('major');
         sinceCollect = 0;
       }
-      report.next = u + 1;
-      report.lines = scanned;
-      onBatch?.(rows, units[u].bytes);
     }
   } catch (err) {
     const e = err instanceof DamagedArrowData ? unreadableColumnar(spec.path, 'Arrow IPC', err) : err;

@@ -2,7 +2,8 @@ import { stat, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { InputGroup, StreamingConfig } from '../config/streaming-config.js';
 import { checkGroupFields } from '../input/convert-columnar.js';
-import { openArrowSource } from '../input/arrow-source.js';
+import { type ArrowUnit, openArrowSource } from '../input/arrow-source.js';
+import { sliceable } from '../input/arrow-slices.js';
 import { headerFields, headerLine } from '../input/arrow-to-text.js';
 import { nativeReadProblem } from '../input/arrow-native.js';
 import { layoutFile } from '../schema/file-layout.js';
@@ -61,10 +62,12 @@ export interface DecodedInput {
 
 /** An Arrow IPC file read in place: its record batches' rows and stored bytes. */
 export interface NativeArrowInput {
-  units: { rows: number; bytes: number }[];
+  units: ArrowUnit[];
   rows: number;
-  /** Stored bytes of all record batches (what the relationship phase's progress counts). */
+  /** Stored bytes of all record batches (what the load's progress counts). */
   bytes: number;
+  /** True when every batch can be read in row slices (uncompressed, flat columns: see input/arrow-slices.ts). */
+  sliced: boolean;
 }
 
 /**
@@ -216,7 +219,11 @@ async function nativeLayout(path: string, kind: InputGroup['kind'], idTypeKnown:
     } catch {
       return undefined;
     }
-    return { fields, input: { units, rows: units.reduce((n, u) => n + u.rows, 0), bytes: units.reduce((n, u) => n + u.bytes, 0) } };
+    const input = {
+      units, rows: units.reduce((n, u) => n + u.rows, 0), bytes: units.reduce((n, u) => n + u.bytes, 0),
+      sliced: sliceable(source.schema) && units.every((u) => !u.compressed),
+    };
+    return { fields, input };
   } finally {
     await source.close();
   }

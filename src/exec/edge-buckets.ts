@@ -21,9 +21,9 @@ export class BucketBuffer {
   readonly props: ColumnBuilder[];
   /** Row (within the range) of the first edge kept since the last flush, or -1. */
   firstRow = -1;
-  /** For Arrow files read in place: appenders from the current record batch's columns into `props`, and that batch. */
+  /** For Arrow files read in place: appenders from the current piece's columns into `props`, and that piece's number. */
   readers: ((i: number) => boolean)[] | undefined;
-  readersOf: object | undefined;
+  readersOf: number | undefined;
   constructor(types: PropertyType[], quote: number, arrayDelimiter: number) {
     this.props = types.map((t) => createColumnBuilder(t, quote, arrayDelimiter));
   }

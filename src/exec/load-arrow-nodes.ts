@@ -1,4 +1,4 @@
-import { type Data, type RecordBatch, Type } from 'apache-arrow';
+import { Type } from 'apache-arrow';
 import { ImportError } from '../errors/import-error.js';
 import { openArrowSource, unreadableColumnar } from '../input/arrow-source.js';
 import { DamagedArrowData, halves, int64Words, intHalves, isValidAt, propertyAppender, utf8Span } from '../input/arrow-native.js';
@@ -6,12 +6,15 @@ import { int64Out, parseInt64 } from '../input/value-parsers.js';
 import { idColumnSpec } from '../schema/file-layout.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import type { Int64ColumnBuilder } from '../store/column-builders.js';
+import { arrowPieces } from './arrow-pieces.js';
 import { RowText, asciiInto, int64Text, keyText } from './arrow-row-text.js';
 import { toleratesBadRows } from './bad-rows.js';
 import { type BatchProgress, type NodeSinks, routeColumns } from './load-nodes.js';
 import { reclaim } from './reclaim.js';
 import { type RowAt, idDuplicate, idMissing, idNotInteger, valueCastError } from './row-errors.js';
 
+/** Rows read at a time: a record batch of any size is loaded in pieces of at most this many rows. */
+const PIECE_ROWS = 1 << 16;
 /** Record batch bytes read between two collections (their bodies live outside the JS heap until V8 collects). */
 const COLLECT_BYTES = 32 << 20;
 
@@ -37,19 +40,13 @@ export async function loadArrowNodeFile(file: InputFile, fileIndex: number, sink
   const scratch = { bytes: new Uint8Array(64) };
   const span = { s: 0, e: 0 };
   let loaded = 0;
-  let rowBase = 0;
   let bytesDone = 0;
   let sinceCollect = 0;
   const source = await openArrowSource(file.path);
   try {
-    for (let u = 0; u < units.length; u++) {
-      let batch: RecordBatch | undefined;
-      for await (const b of source.unit(u)) batch = b;
-      const rows = batch?.numRows ?? 0;
-      if (batch === undefined || rows !== units[u].rows) {
-        throw new ImportError('GI_COLUMNAR_UNREADABLE', `record batch ${u} holds ${rows} rows, and its header said ${units[u].rows}`, { file: file.path });
-      }
-      const columns = batch.data.children as Data[];
+    for await (const piece of arrowPieces(file.path, source, source.schema, units, file.native!.sliced, 0, file.native!.rows, PIECE_ROWS)) {
+      const { batch, columns, from, to } = piece;
+      const rows = to - from;
       const ids = hasId ? columns[idCol] : undefined;
       const intIds = ids?.typeId === Type.Int;
       const words = ids === undefined ? undefined : int64Words(ids);
@@ -58,9 +55,9 @@ export async function loadArrowNodeFile(file: InputFile, fileIndex: number, sink
       route.target.forEach((p, c) => {
         if (p >= 0) fed.push({ c, p, append: propertyAppender(columns[c], writer.properties[p]) });
       });
-      const at = (r: number): RowAt => ({ file: file.path, line: file.dataLine + rowBase + r, raw: text.row(batch, r) });
+      const at = (r: number): RowAt => ({ file: file.path, line: file.dataLine + piece.fileRow - from + r, raw: text.row(batch, r) });
       let skipped = 0;
-      for (let r = 0; r < rows; r++) {
+      for (let r = from; r < to; r++) {
         const row = writer.rowCount;
         try {
           let key: Uint8Array = scratch.bytes;
@@ -122,11 +119,10 @@ export async function loadArrowNodeFile(file: InputFile, fileIndex: number, sink
         }
       }
       loaded += rows - skipped;
-      rowBase += rows;
-      bytesDone += units[u].bytes;
+      bytesDone += piece.bytes;
       await writer.drain();
       progress(rows, bytesDone);
-      sinceCollect += units[u].bytes;
+      sinceCollect += piece.bytes;
       if (sinceCollect >= COLLECT_BYTES) {
         reclaim('major');
         sinceCollect = 0;

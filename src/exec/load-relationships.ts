@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type ErrorCode, ImportError, type ImportErrorJSON } from '../errors/import-error.js';
 import type { Partitioning } from '../plan/partitioning.js';
-import { type ByteRange, type RangeExtent, nativeRanges, rangeBytesFor, splitRanges, startedRight, verifyRangeChain } from '../plan/split-ranges.js';
+import { type ByteRange, type RangeExtent, nativeRangeRows, nativeRanges, rangeBytesFor, splitRanges, startedRight, verifyRangeChain } from '../plan/split-ranges.js';
 import type { GraphSchema } from '../schema/graph-schema.js';
 import type { InferredKind } from '../schema/infer-types.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
@@ -25,6 +25,8 @@ export interface RelPhaseOptions {
   /** Total CSR partitions and relationship bytes: large inputs get larger ranges (see rangeBytesFor). */
   partitionCount: number;
   relationshipBytes: number;
+  /** Relationship rows, counted or estimated (sizes the ranges of Arrow files read in place). */
+  relationshipRows: number;
   threads: number;
   batchRows: number;
   arrayDelimiter: number;
@@ -67,7 +69,7 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
     specs[i] = relFileSpec(file, i, o.schema, o.verifyKinds[i]);
     if (o.skipHeaders && file.headerText !== '') specs[i].header = Buffer.from(file.headerText);
     // An Arrow file read in place is cut into runs of record batches; a text file into byte ranges.
-    const own = file.native !== undefined ? nativeRanges(i, file.native.units, o.batchRows, ranges.length)
+    const own = file.native !== undefined ? nativeRanges(i, file.native, nativeRangeRows(o.batchRows, o.relationshipRows, o.partitionCount), ranges.length)
       : splitRanges(i, file.dataStart, file.size, rangeBytesFor(o.batchRows, o.bytesPerRow[i] ?? 64, o.relationshipBytes, o.partitionCount), ranges.length);
     for (const r of own) ranges.push(r);
   });
@@ -176,7 +178,7 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
       }, extentOf(file).start);
       const last = reports[own[own.length - 1].id]!;
       if (last.next < extentOf(file).end) {
-        const unit = file.native !== undefined ? 'record batch' : 'byte';
+        const unit = file.native !== undefined ? 'row' : 'byte';
         throw new ImportError('GI_RANGE_MISMATCH', `ranges of ${file.path} ended at ${unit} ${last.next} of ${extentOf(file).end}`, { file: file.path });
       }
     }
@@ -203,7 +205,7 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
 
 /** Where a file's ranges must start and end: data bytes of a text file, record batches of an Arrow file read in place. */
 function extentOf(file: InputFile): { start: number; end: number } {
-  return file.native !== undefined ? { start: 0, end: file.native.units.length } : { start: file.dataStart, end: file.size };
+  return file.native !== undefined ? { start: 0, end: file.native.rows } : { start: file.dataStart, end: file.size };
 }
 
 function relFileSpec(file: InputFile, fileIndex: number, schema: GraphSchema, verify: (InferredKind | null)[] | undefined): RelFileSpec {
@@ -234,6 +236,6 @@ function relFileSpec(file: InputFile, fileIndex: number, schema: GraphSchema, ve
     propNames: propColumns.map((c) => (layout.columns[c] as { name: string }).name),
     propTypes: propColumns.map((c) => types[c]!),
     verifyKinds: propColumns.map((c) => verify?.[c] ?? null),
-    ...(file.native === undefined ? {} : { native: { units: file.native.units } }),
+    ...(file.native === undefined ? {} : { native: { units: file.native.units, sliced: file.native.sliced } }),
   };
 }

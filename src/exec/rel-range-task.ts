@@ -9,7 +9,7 @@ import type { ByteRange, RangeExtent } from '../plan/split-ranges.js';
 import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
 import type { PropertyType } from '../schema/types.js';
 import { appendField } from './append-field.js';
-import type { ColumnarSource } from '../input/arrow-source.js';
+import type { ArrowUnit, ColumnarSource } from '../input/arrow-source.js';
 import { runArrowRelRange } from './arrow-rel-range.js';
 import { BucketBuffer, FLUSH_ROWS, type Group, encodeBlocks, groupLookup, rangeGroups } from './edge-buckets.js';
 import { IdIndex, type SharedIdIndex } from './id-index.js';
@@ -50,7 +50,7 @@ export interface RelFileSpec {
   /** The header line's bytes, when repeated headers are passed over (--auto-skip-subsequent-headers). */
   header?: Uint8Array;
   /** An Arrow IPC file read in place (`path` is the Arrow file): its record batches' rows and stored bytes. */
-  native?: { units: { rows: number; bytes: number }[] };
+  native?: { units: ArrowUnit[]; sliced: boolean };
 }
 
 /** Everything a relationship task reads; shared by all tasks of an import. */

@@ -113,7 +113,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     clock.start('relationships', { totalBytes: sumBytes(files, 'relationship'), files: dataFiles(files, 'relationship') });
     const rel = await loadRelationships({
       files, schema, indexes, verifyKinds: prepared.verifyKinds, bytesPerRow: prepared.bytesPerRow, partitions: srcPartitions,
-      partitionCount: memory.plan.partitions, relationshipBytes: sumBytes(files, 'relationship'),
+      partitionCount: memory.plan.partitions, relationshipBytes: sumBytes(files, 'relationship'), relationshipRows: memory.engine.estimatedRelationships,
       threads, batchRows: config.batchSize, arrayDelimiter, spillDir, signal: options.signal, pool, rejects: log, rejectsDir,
       skipHeaders: config.autoSkipSubsequentHeaders,
       onBatch: (rows, bytes, file) => {

@@ -1,5 +1,6 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { Message, MessageHeader, type RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow';
+import { type Data, type RecordBatch, RecordBatchReader, type Schema, type Vector } from 'apache-arrow';
+import { type BatchHeader, parseBatchHeader, readSlice } from './arrow-slices.js';
 import { ImportError, toImportError } from '../errors/import-error.js';
 import { registerArrowCodecs } from './arrow-codecs.js';
 
@@ -25,8 +26,20 @@ export interface ColumnarSource {
    * Rows and stored bytes (message and body) of each unit, read from the units' metadata only: an Arrow IPC file's;
    * undefined for other sources.
    */
-  unitLayout?(): Promise<{ rows: number; bytes: number }[]>;
+  unitLayout?(): Promise<ArrowUnit[]>;
+  /**
+   * Rows [from, to) of unit `i` of an Arrow IPC file, as columns read from only their bytes in the file (see
+   * arrow-slices.ts); for uncompressed batches of a sliceable schema only.
+   */
+  slice?(i: number, from: number, to: number): Promise<Data[]>;
   close(): Promise<void>;
+}
+
+/** A record batch of an Arrow IPC file: its rows, stored bytes (message and body), and whether it is compressed. */
+export interface ArrowUnit {
+  rows: number;
+  bytes: number;
+  compressed: boolean;
 }
 
 /** The error for a file that is not what its format promises, naming the file and the reader's complaint. */
@@ -94,6 +107,8 @@ export async function openArrowSource(path: string): Promise<ColumnarSource> {
     }
   };
   let unitBytes = 0;
+  // Message headers of the batches sliced so far: a worker reads a batch in many slices.
+  const headers: Promise<BatchHeader>[] = [];
   try {
     const footer = (r as unknown as { footer?: { numRecordBatches: number; getRecordBatch(i: number): { bodyLength: number | bigint } | null } }).footer;
     if (r.isFile() && footer !== undefined) {
@@ -123,6 +138,10 @@ export async function openArrowSource(path: string): Promise<ColumnarSource> {
       }
     },
     unitLayout: r.isFile() ? () => read(() => batchLayout(fh, (r as unknown as { footer: Footer }).footer, size)) : undefined,
+    slice: r.isFile() ? async (i, from, to) => {
+      const header = (headers[i] ??= read(() => batchHeader(fh, (r as unknown as { footer: Footer }).footer, size, i)));
+      return readSlice(fh, r.schema, await header, (r as unknown as { dictionaries: Map<number, Vector> }).dictionaries, from, to);
+    } : undefined,
     close: () => fh.close(),
   };
 }
@@ -132,29 +151,24 @@ interface Footer {
   getRecordBatch(i: number): { offset: number | bigint; metaDataLength: number; bodyLength: number | bigint } | null;
 }
 
-/** Each record batch's rows (from its message header, without reading its body) and stored bytes. */
-async function batchLayout(handle: FileHandle, footer: Footer, size: number): Promise<{ rows: number; bytes: number }[]> {
-  const out: { rows: number; bytes: number }[] = [];
-  let buf = Buffer.alloc(512);
+/** The message header of record batch `i` (rows, compression, buffer regions), read without its body. */
+async function batchHeader(handle: FileHandle, footer: Footer, size: number, i: number): Promise<BatchHeader> {
+  const block = footer.getRecordBatch(i)!;
+  const offset = Number(block.offset);
+  const metaLength = block.metaDataLength;
+  const bodyLength = Number(block.bodyLength);
+  if (offset < 0 || metaLength < 8 || offset + metaLength + bodyLength > size) throw new Error(`record batch ${i} lies outside the file`);
+  const buf = Buffer.alloc(metaLength);
+  await handle.read(buf, 0, metaLength, offset);
+  return parseBatchHeader(buf, offset, metaLength, bodyLength, i);
+}
+
+/** Each record batch's rows (from its message header, without reading its body), stored bytes and compression. */
+async function batchLayout(handle: FileHandle, footer: Footer, size: number): Promise<ArrowUnit[]> {
+  const out: ArrowUnit[] = [];
   for (let i = 0; i < footer.numRecordBatches; i++) {
-    const block = footer.getRecordBatch(i)!;
-    const offset = Number(block.offset);
-    const metaLength = block.metaDataLength;
-    if (offset < 0 || metaLength < 8 || offset + metaLength > size) throw new Error(`record batch ${i} lies outside the file`);
-    if (buf.length < metaLength) buf = Buffer.alloc(metaLength);
-    await handle.read(buf, 0, metaLength, offset);
-    // A message starts with its length, after a 0xFFFFFFFF continuation marker (files from Arrow >= 0.15).
-    let at = 4;
-    let length = buf.readInt32LE(0);
-    if (length === -1) {
-      length = buf.readInt32LE(4);
-      at = 8;
-    }
-    if (length <= 0 || at + length > metaLength) throw new Error(`record batch ${i} has a damaged message header`);
-    const message = Message.decode(buf.subarray(at, at + length));
-    if (message.headerType !== MessageHeader.RecordBatch) throw new Error(`block ${i} of the footer is not a record batch`);
-    const header = message.header() as { length: number | bigint };
-    out.push({ rows: Number(header.length), bytes: metaLength + Number(block.bodyLength) });
+    const h = await batchHeader(handle, footer, size, i);
+    out.push({ rows: h.rows, bytes: h.bodyStart - Number(footer.getRecordBatch(i)!.offset) + h.bodyLength, compressed: h.compressed });
   }
   return out;
 }

@@ -6,7 +6,7 @@ import { TARGET_LOAD, TIGHT_LOAD } from '../exec/id-index.js';
 import type { PreparedImport } from '../exec/prepare-import.js';
 import { CSR_BYTES_PER_EDGE, type MemoryPlan, fitsBudget, idIndexBytes, planMemory } from './memory-plan.js';
 import type { EnginePlan } from './plan-import.js';
-import { nativeRanges, rangeBytesFor } from './split-ranges.js';
+import { nativeRangeRows, nativeRanges, rangeBytesFor } from './split-ranges.js';
 import { dataBytes } from '../schema/resolve-inputs.js';
 
 /**
@@ -37,9 +37,12 @@ export function planEngine(
     files.forEach((f, i) => {
       if (f.kind !== 'relationship') return;
       if (f.native !== undefined) {
-        // A worker holds a record batch as read (and inflated, when compressed) while it takes its rows.
-        for (const u of f.native.units) rangeBytes = Math.max(rangeBytes, 2 * u.bytes);
-        ranges += nativeRanges(i, f.native.units, config.batchSize, 0).length;
+        // A worker holds a slice of about --batch-size rows, or (batches that cannot be sliced) a whole record
+        // batch as read and inflated.
+        const perRow = f.native.bytes / Math.max(1, f.native.rows);
+        const held = f.native.sliced ? 2 * config.batchSize * perRow : 2 * Math.max(0, ...f.native.units.map((u) => u.bytes));
+        rangeBytes = Math.max(rangeBytes, Math.min(held, 2 * f.native.bytes));
+        ranges += nativeRanges(i, f.native, nativeRangeRows(config.batchSize, edges, partitions), 0).length;
         return;
       }
       const data = Math.max(0, f.size - f.dataStart);

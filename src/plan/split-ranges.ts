@@ -53,24 +53,38 @@ export function splitRanges(fileIndex: number, dataStart: number, size: number, 
 }
 
 /**
- * Ranges of an Arrow IPC file read in place: runs of consecutive record batches of about `batchRows` rows (a batch
- * is never split), as ByteRanges whose start and stopAt are batch numbers. Numbered from `firstId`.
+ * Ranges of an Arrow IPC file read in place, as ByteRanges whose start and stopAt are file rows: cut every
+ * `rowsPerRange` rows when its batches can be read in slices (`sliced`), else runs of whole record batches of about
+ * that many rows. Numbered from `firstId`.
  */
-export function nativeRanges(fileIndex: number, units: { rows: number }[], batchRows: number, firstId: number): ByteRange[] {
+export function nativeRanges(fileIndex: number, native: { units: { rows: number }[]; sliced: boolean }, rowsPerRange: number, firstId: number): ByteRange[] {
   const out: ByteRange[] = [];
-  let start = 0;
-  let rows = 0;
-  for (let u = 0; u < units.length; u++) {
-    rows += units[u].rows;
-    if (rows >= batchRows || u === units.length - 1) {
-      out.push({ id: firstId + out.length, fileIndex, start, stopAt: u + 1, first: start === 0 });
-      start = u + 1;
-      rows = 0;
+  const push = (start: number, stopAt: number): void => {
+    out.push({ id: firstId + out.length, fileIndex, start, stopAt, first: start === 0 });
+  };
+  const total = native.units.reduce((n, u) => n + u.rows, 0);
+  if (native.sliced) {
+    for (let start = 0; start < total; start += rowsPerRange) push(start, Math.min(total, start + rowsPerRange));
+  } else {
+    let start = 0;
+    let end = 0;
+    for (const u of native.units) {
+      end += u.rows;
+      if (end - start >= rowsPerRange) {
+        push(start, end);
+        start = end;
+      }
     }
+    if (end > start) push(start, end);
   }
-  // A file without record batches still has its one (empty) range, as an empty text file does.
-  if (out.length === 0) out.push({ id: firstId, fileIndex, start: 0, stopAt: 0, first: true });
+  // A file without rows still has its one (empty) range, as an empty text file does.
+  if (out.length === 0) push(0, 0);
   return out;
+}
+
+/** Rows per range of an Arrow file read in place: about `batchRows`, more when ranges x partitions would pass TARGET_BLOCKS. */
+export function nativeRangeRows(batchRows: number, relationshipRows: number, partitions: number): number {
+  return Math.max(1, batchRows, Math.ceil((relationshipRows * partitions) / TARGET_BLOCKS));
 }
 
 /** What a task found in its range: where its rows began and ended, and how many lines it read. */
