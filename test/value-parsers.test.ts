@@ -333,6 +333,49 @@ describe('parseDatetime', () => {
     expect(run64(parseDatetime, '9999-12-31T23:59:59.999999Z')).toBe(micros('9999-12-31T23:59:59.999Z', 999));
   });
 
+  it('agrees with a plain reading of ISO 8601 on generated date-times, fast shapes and general ones alike', () => {
+    // The oracle: the grammar as a regular expression and the arithmetic in BigInt, written apart from the parser
+    // (whose common shapes take a path without either).
+    const RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+    const oracle = (text: string): bigint | null => {
+      const m = RE.exec(text.replace(/^[ \t]+|[ \t]+$/g, ''));
+      if (m === null) return null;
+      const [, ys, mos, ds, hs = '0', mis = '0', ss = '0', fs = '', zone] = m;
+      const [y, mo, d, h, mi, sec] = [ys, mos, ds, hs, mis, ss].map(Number);
+      const dim = [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+      if (mo < 1 || mo > 12 || d < 1 || d > dim[mo - 1] || h > 23 || mi > 59 || sec > 60) return null;
+      if (/[1-9]/.test(fs.slice(6))) return null;
+      let offset = 0;
+      if (zone !== undefined && zone.toUpperCase() !== 'Z') {
+        const digits = zone.replace(':', '');
+        const oh = Number(digits.slice(1, 3));
+        const om = digits.length > 3 ? Number(digits.slice(3, 5)) : 0;
+        if (oh > 23 || om > 59) return null;
+        offset = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om);
+      }
+      const seconds = BigInt(daysFromCivil(y, mo, d)) * 86400n + BigInt(h * 3600 + mi * 60 + sec - offset * 60);
+      return seconds * 1000000n + BigInt(fs.padEnd(6, '0').slice(0, 6));
+    };
+    const num = (digits: number, max: number) => fc.integer({ min: 0, max }).map((v) => String(v).padStart(digits, '0'));
+    const text = fc.tuple(
+      num(4, 9999), num(2, 13), num(2, 31),
+      fc.option(fc.tuple(fc.constantFrom('T', 't', ' ', 'x'), num(2, 25), num(2, 61),
+        fc.option(fc.tuple(num(2, 61), fc.option(fc.stringMatching(/^[0-9]{1,10}$/))))), { nil: undefined }),
+      fc.constantFrom('', 'Z', 'z', '+05:30', '-0800', '+01', ' Z', '+24:00'),
+    ).map(([y, mo, d, time, zone]) => {
+      let t = `${y}-${mo}-${d}`;
+      if (time !== undefined) {
+        const [sep, h, mi, rest] = time;
+        t += `${sep}${h}:${mi}`;
+        if (rest !== null) t += `:${rest[0]}${rest[1] === null ? '' : `.${rest[1]}`}`;
+      }
+      return t + zone;
+    });
+    fc.assert(fc.property(text, (t) => {
+      expect(run64(parseDatetime, t), t).toBe(oracle(t));
+    }), { numRuns: 5000 });
+  });
+
   it('refuses malformed or impossible date-times', () => {
     for (const bad of [
       '', '2024-01-15T', '2024-01-15T10', '2024-01-15T1:30', '2024-02-30T00:00:00Z', '2023-02-29T00:00:00',

@@ -152,11 +152,14 @@ export function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
+/** Days per month of a common year (February's leap day is added in validDay). */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function validDay(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1) return false;
-  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
-  return d <= days;
+  if (d <= MONTH_DAYS[m - 1]) return true;
+  // Only February 29 is left to check (one table, not an array per call: this runs for every date value).
+  return m === 2 && d === 29 && ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0);
 }
 
 /** Parses YYYY-MM-DD to days since the epoch; NaN when malformed or not a calendar day. */
@@ -180,6 +183,8 @@ const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?
  */
 export function parseDatetime(buf: Uint8Array, s: number, e: number): boolean {
   trim(buf, s, e);
+  const fast = fastDatetime(buf, trimmed.s, trimmed.e);
+  if (fast !== undefined) return fast;
   const text = Buffer.from(buf.buffer, buf.byteOffset + trimmed.s, trimmed.e - trimmed.s).toString('latin1');
   const m = DATETIME_RE.exec(text);
   if (m === null) return false;
@@ -199,5 +204,62 @@ export function parseDatetime(buf: Uint8Array, s: number, e: number): boolean {
   const micros = BigInt(seconds) * 1000000n + BigInt((fs + '000000').slice(0, 6));
   int64Out.lo = Number(BigInt.asIntN(32, micros));
   int64Out.hi = Number(BigInt.asIntN(32, micros >> 32n));
+  return true;
+}
+
+const COLON = 0x3a;
+/** Seconds from the epoch within which microseconds stay below 2^53 (years 1685-2255): exact as doubles. */
+const SAFE_SECONDS = 9e9;
+
+/**
+ * parseDatetime's common shapes without the regular expression, a string and BigInts (a value cost over 1 µs that
+ * way): `YYYY-MM-DD`, optionally `[Tt ]HH:MM`, `:SS` and `.fraction`, optionally `Z`, within the years whose
+ * microseconds a double holds exactly. The same result as the general path; undefined for any other text (zone
+ * offsets, spaces before the zone, ...), which the general path then decides.
+ */
+function fastDatetime(buf: Uint8Array, s: number, e: number): boolean | undefined {
+  if (e > s && (buf[e - 1] === 0x5a || buf[e - 1] === 0x7a)) e--; // Z or z
+  const n = e - s;
+  if (n < 10 || buf[s + 4] !== MINUS || buf[s + 7] !== MINUS) return undefined;
+  const y = digitsAt(buf, s, 4);
+  const mo = digitsAt(buf, s + 5, 2);
+  const d = digitsAt(buf, s + 8, 2);
+  if (y < 0 || mo < 0 || d < 0) return undefined;
+  let h = 0;
+  let mi = 0;
+  let sec = 0;
+  let micros = 0;
+  if (n > 10) {
+    const sep = buf[s + 10];
+    if ((sep !== 0x54 && sep !== 0x74 && sep !== SPACE) || n < 16 || buf[s + 13] !== COLON) return undefined;
+    h = digitsAt(buf, s + 11, 2);
+    mi = digitsAt(buf, s + 14, 2);
+    if (h < 0 || mi < 0) return undefined;
+    if (n > 16) {
+      if (n < 19 || buf[s + 16] !== COLON) return undefined;
+      sec = digitsAt(buf, s + 17, 2);
+      if (sec < 0) return undefined;
+      if (n > 19) {
+        const digits = n - 20;
+        if (buf[s + 19] !== DOT || digits < 1 || digits > 9) return undefined;
+        const frac = digitsAt(buf, s + 20, digits);
+        if (frac < 0) return undefined;
+        if (digits <= 6) micros = frac * 10 ** (6 - digits);
+        else {
+          // Sub-microsecond digits must be zeros: the store keeps microseconds, and a value is refused, not rounded.
+          const scale = 10 ** (digits - 6);
+          if (frac % scale !== 0) return false;
+          micros = frac / scale;
+        }
+      }
+    }
+  }
+  if (!validDay(y, mo, d) || h > 23 || mi > 59 || sec > 60) return false;
+  const seconds = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+  if (seconds >= SAFE_SECONDS || seconds <= -SAFE_SECONDS) return undefined;
+  const v = seconds * 1_000_000 + micros;
+  const hi = Math.floor(v / TWO_32);
+  int64Out.lo = (v - hi * TWO_32) | 0;
+  int64Out.hi = hi;
   return true;
 }
