@@ -1,7 +1,7 @@
 import { type Data, Type } from 'apache-arrow';
 import { ImportError } from '../errors/import-error.js';
 import { type ColumnarSource, openArrowSource, unreadableColumnar } from '../input/arrow-source.js';
-import { DamagedArrowData, halves, int64Words, intHalves, isValidAt, propertyAppender, utf8Span } from '../input/arrow-native.js';
+import { DamagedArrowData, firstInvalidUtf8Value, halves, int64Words, intHalves, isValidAt, propertyAppender, utf8Span } from '../input/arrow-native.js';
 import { int64Out, parseInt64 } from '../input/value-parsers.js';
 import type { ByteRange } from '../plan/split-ranges.js';
 import { arrowPieces } from './arrow-pieces.js';
@@ -11,7 +11,7 @@ import { reclaim } from './reclaim.js';
 import type { EndpointScratch } from './resolve-endpoints.js';
 import { type BadRowPolicy, dispositionOf, rejectRecord, toleratesBadRows, tooManyBadRows } from './bad-rows.js';
 import type { BlockMeta, BlockSink, RangeReport, RelFileSpec, RelTaskContext } from './rel-range-task.js';
-import { type RowAt, endpointMissing, valueCastError } from './row-errors.js';
+import { type RowAt, endpointMissing, valueCastError, valueNotUtf8 } from './row-errors.js';
 import { RowText, asciiInto, int64Text, keyText } from './arrow-row-text.js';
 
 /**
@@ -79,6 +79,8 @@ export async function runArrowRelRange(
         return bb.readers!;
       };
       const n = to - from;
+      // Text is checked as UTF-8 when read; string values read in place are too (the first bad one stops the row).
+      const badUtf8 = firstInvalidUtf8Value(columns, from, to);
       resolveArrowColumn(startIndex, startData, from, n, ctx.endpoints, srcOrds);
       resolveArrowColumn(endIndex, endData, from, n, ctx.endpoints, dstOrds);
       let skipped = 0;
@@ -86,6 +88,7 @@ export async function runArrowRelRange(
         const r = from + k;
         let bb: BucketBuffer | undefined;
         try {
+          if (r === badUtf8?.row) throw valueNotUtf8(at(r), badUtf8.column);
           const type = spec.fixedType ?? typeOf!(r);
           const src = srcOrds[k];
           if (src < 0) throw endpointMissing(at(r), keyText(startData, r), spec.startColumn, spec.startSpace, 'start');

@@ -68,6 +68,9 @@ export interface NativeArrowInput {
   bytes: number;
   /** True when every batch can be read in row slices (uncompressed, flat columns: see input/arrow-slices.ts). */
   sliced: boolean;
+  /** The file's size and modification time before its layout was read (see checkInputsUnchanged). */
+  size: number;
+  mtimeMs: number;
 }
 
 /**
@@ -196,7 +199,9 @@ function checkGroups(firstOf: Map<string, string>, fieldsOf: Map<string, string[
  */
 async function nativeLayout(path: string, kind: InputGroup['kind'], idTypeKnown: boolean): Promise<{ fields: string[]; input: NativeArrowInput } | undefined> {
   let source;
+  let before;
   try {
+    before = await stat(path);
     source = await openArrowSource(path);
   } catch {
     // Unreadable: the conversion opens it again and reports why, as it does for every Arrow input.
@@ -222,6 +227,8 @@ async function nativeLayout(path: string, kind: InputGroup['kind'], idTypeKnown:
     const input = {
       units, rows: units.reduce((n, u) => n + u.rows, 0), bytes: units.reduce((n, u) => n + u.bytes, 0),
       sliced: sliceable(source.schema) && units.every((u) => !u.compressed),
+      size: before.size,
+      mtimeMs: before.mtimeMs,
     };
     return { fields, input };
   } finally {

@@ -1,7 +1,7 @@
 import { Type } from 'apache-arrow';
 import { ImportError } from '../errors/import-error.js';
 import { openArrowSource, unreadableColumnar } from '../input/arrow-source.js';
-import { DamagedArrowData, halves, int64Words, intHalves, isValidAt, propertyAppender, utf8Span } from '../input/arrow-native.js';
+import { DamagedArrowData, firstInvalidUtf8Value, halves, int64Words, intHalves, isValidAt, propertyAppender, utf8Span } from '../input/arrow-native.js';
 import { int64Out, parseInt64 } from '../input/value-parsers.js';
 import { idColumnSpec } from '../schema/file-layout.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
@@ -11,7 +11,7 @@ import { RowText, asciiInto, int64Text, keyText } from './arrow-row-text.js';
 import { toleratesBadRows } from './bad-rows.js';
 import { type BatchProgress, type NodeSinks, routeColumns } from './load-nodes.js';
 import { reclaim } from './reclaim.js';
-import { type RowAt, idDuplicate, idMissing, idNotInteger, valueCastError } from './row-errors.js';
+import { type RowAt, idDuplicate, idMissing, idNotInteger, valueCastError, valueNotUtf8 } from './row-errors.js';
 
 /** Rows read at a time: a record batch of any size is loaded in pieces of at most this many rows. */
 const PIECE_ROWS = 1 << 16;
@@ -57,9 +57,12 @@ export async function loadArrowNodeFile(file: InputFile, fileIndex: number, sink
       });
       const at = (r: number): RowAt => ({ file: file.path, line: file.dataLine + piece.fileRow - from + r, raw: text.row(batch, r) });
       let skipped = 0;
+      // Text is checked as UTF-8 when read; string values read in place are too (the first bad one stops the row).
+      const badUtf8 = firstInvalidUtf8Value(columns, from, to);
       for (let r = from; r < to; r++) {
         const row = writer.rowCount;
         try {
+          if (r === badUtf8?.row) throw valueNotUtf8(at(r), badUtf8.column);
           let key: Uint8Array = scratch.bytes;
           let ks = 0;
           let ke = 0;

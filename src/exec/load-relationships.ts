@@ -171,7 +171,8 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
       }, (i, lineAtScanStart) => {
         const rep = reports[own[i].id]!;
         lineAt[own[i].id] = lineAtScanStart;
-        const absolute = (e: ImportErrorJSON): ImportErrorJSON => ({ ...e, line: lineAtScanStart + (e.line ?? 0) });
+        // An error without a line (a damaged file) keeps none.
+        const absolute = (e: ImportErrorJSON): ImportErrorJSON => (e.line === undefined ? e : { ...e, line: lineAtScanStart + e.line });
         // In file order: the first range that takes the count past the limit fails the import, naming the first bad row.
         o.rejects.addCounted(rep.counted, rep.firstCounted === undefined ? undefined : absolute(rep.firstCounted));
         if (rep.error !== undefined) throw ImportError.fromJSON(absolute(rep.error));

@@ -103,6 +103,14 @@ export function idDuplicate(at: RowAt, id: string, column: number, space: string
   });
 }
 
+/** A value of an Arrow string column (column `column`, 0-based) that is not UTF-8. */
+export function valueNotUtf8(at: RowAt, column: number): ImportError {
+  return new ImportError('GI_INVALID_UTF8', 'a string value is not valid UTF-8', {
+    file: at.file, line: at.line, column: column + 1, raw: at.raw,
+    hint: 'write the column as UTF-8 (Arrow strings must be UTF-8); binary data belongs in a binary column, named ...:IGNORE',
+  });
+}
+
 /** A relationship endpoint that names no node of its ID space. */
 export function endpointNotFoundError(p: RowPosition, column: number, space: string, which: 'start' | 'end'): ImportError {
   return endpointMissing(rowAt(p), rawField(p, p.batch.scan.rowField[p.row] + column), column, space, which);

@@ -9,6 +9,7 @@ import type { Data } from 'apache-arrow';
 import { openArrowSource, unreadableColumnar } from '../input/arrow-source.js';
 import { DamagedArrowData } from '../input/arrow-native.js';
 import { resolveArrowColumn } from './arrow-rel-range.js';
+import { unitStarts } from './arrow-pieces.js';
 
 /** Windows read per relationship file, and their size: ~2 MiB spread over the whole file. */
 const WINDOWS = 32;
@@ -75,28 +76,42 @@ export async function sampleEndpoints(files: InputFile[], indexes: Map<string, I
 /** Rows read from each sampled record batch of an Arrow file read in place. */
 const BATCH_SAMPLE_ROWS = 2048;
 
-/** Samples the endpoints of an Arrow file read in place: the first rows of up to WINDOWS batches spread over it. */
+/**
+ * Samples the endpoints of an Arrow file read in place: WINDOWS runs of rows spread over the file, read as slices
+ * (only their bytes) when its batches allow it, else the first rows of WINDOWS record batches spread over it.
+ */
 async function sampleArrowFile(file: InputFile, startIndex: IdIndex, endIndex: IdIndex, sample: EndpointSample): Promise<void> {
   const { layout } = file;
-  const units = file.native!.units.length;
-  const picks = new Set(Array.from({ length: Math.min(WINDOWS, units) }, (_, w) => Math.floor((units * w) / Math.min(WINDOWS, units))));
+  const { units, rows, sliced } = file.native!;
   const scratch = new EndpointScratch(BATCH_SAMPLE_ROWS);
   const src = new Int32Array(BATCH_SAMPLE_ROWS);
   const dst = new Int32Array(BATCH_SAMPLE_ROWS);
+  const take = (columns: Data[], from: number, n: number): void => {
+    resolveArrowColumn(startIndex, columns[layout.startColumn], from, n, scratch, src);
+    resolveArrowColumn(endIndex, columns[layout.endColumn], from, n, scratch, dst);
+    for (let r = 0; r < n; r++) {
+      if (src[r] < 0 || dst[r] < 0) continue;
+      sample.sources[startIndex.tableOf(src[r])].push(startIndex.rowOf(src[r]));
+      sample.targets[endIndex.tableOf(dst[r])].push(endIndex.rowOf(dst[r]));
+      sample.edges++;
+    }
+  };
+  const starts = unitStarts(units);
   const source = await openArrowSource(file.path);
   try {
-    for (const u of picks) {
-      for await (const batch of source.unit(u)) {
-        const n = Math.min(BATCH_SAMPLE_ROWS, batch.numRows);
-        const columns = batch.data.children as Data[];
-        resolveArrowColumn(startIndex, columns[layout.startColumn], 0, n, scratch, src);
-        resolveArrowColumn(endIndex, columns[layout.endColumn], 0, n, scratch, dst);
-        for (let r = 0; r < n; r++) {
-          if (src[r] < 0 || dst[r] < 0) continue;
-          sample.sources[startIndex.tableOf(src[r])].push(startIndex.rowOf(src[r]));
-          sample.targets[endIndex.tableOf(dst[r])].push(endIndex.rowOf(dst[r]));
-          sample.edges++;
-        }
+    if (sliced) {
+      for (let w = 0; w < WINDOWS && rows > 0; w++) {
+        const at = Math.floor((rows * w) / WINDOWS);
+        let u = 0;
+        while (starts[u + 1] <= at) u++;
+        const from = at - starts[u];
+        const to = Math.min(units[u].rows, from + BATCH_SAMPLE_ROWS);
+        take(await source.slice!(u, from, to), 0, to - from);
+      }
+    } else {
+      const picks = new Set(Array.from({ length: Math.min(WINDOWS, units.length) }, (_, w) => Math.floor((units.length * w) / Math.min(WINDOWS, units.length))));
+      for (const u of picks) {
+        for await (const batch of source.unit(u)) take(batch.data.children as Data[], 0, Math.min(BATCH_SAMPLE_ROWS, batch.numRows));
       }
     }
   } catch (err) {

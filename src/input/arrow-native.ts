@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import { type Data, type DataType, type Field, type Schema, DateUnit, Precision, TimeUnit, Type } from 'apache-arrow';
+import { daysFromCivil } from './value-parsers.js';
 import type { FileLayout } from '../schema/file-layout.js';
 import type { PropertyType } from '../schema/types.js';
 import { type ColumnBuilder, FixedBuilder, Int64LikeBuilder, Utf8ColumnBuilder } from '../store/column-builders.js';
@@ -27,11 +29,11 @@ export function nativeReadProblem(schema: Schema, layout: FileLayout, idTypeKnow
       // space is decided the same way.
       const declared = spec.type !== undefined || idTypeKnown;
       const intIds = type.typeId === Type.Int && !((type as unknown as IntShape).bitWidth === 64 && !(type as unknown as IntShape).isSigned);
-      if (!(intIds || ((isUtf8(type) || type.typeId === Type.Int) && declared))) return `ID column ${c + 1} has type ${String(type)}`;
+      if (!(intIds || ((isUtf8Type(type) || type.typeId === Type.Int) && declared))) return `ID column ${c + 1} has type ${String(type)}`;
     } else if (spec.kind === 'start' || spec.kind === 'end') {
       if (!isIdType(type)) return `endpoint column ${c + 1} has type ${String(type)}`;
     } else if (spec.kind === 'type' && layout.kind === 'relationship') {
-      if (!isUtf8(type)) return `:TYPE column ${c + 1} has type ${String(type)}`;
+      if (!isUtf8Type(type)) return `:TYPE column ${c + 1} has type ${String(type)}`;
     } else if (spec.kind === 'property') {
       const mapped = propertyTypeOf(type);
       // A declared type other than the Arrow type's own (`since:int` on an int64 column) needs the text's checks.
@@ -50,12 +52,12 @@ function sameType(a: PropertyType, b: PropertyType): boolean {
   return a.base === b.base && a.array === b.array;
 }
 
-function isUtf8(type: DataType): boolean {
+function isUtf8Type(type: DataType): boolean {
   return type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8;
 }
 
 function isIdType(type: DataType): boolean {
-  return type.typeId === Type.Int || isUtf8(type);
+  return type.typeId === Type.Int || isUtf8Type(type);
 }
 
 /** Types whose values are appended from their buffers without text (see propertyAppender). */
@@ -64,7 +66,7 @@ function isDirect(type: DataType): boolean {
     case Type.Int: case Type.Bool: case Type.Utf8: case Type.LargeUtf8: case Type.Timestamp: return true;
     case Type.Float: return (type as unknown as { precision: Precision }).precision !== Precision.HALF;
     case Type.Date: return (type as unknown as { unit: DateUnit }).unit === DateUnit.DAY;
-    case Type.Dictionary: return isUtf8((type as unknown as { dictionary: DataType }).dictionary);
+    case Type.Dictionary: return isUtf8Type((type as unknown as { dictionary: DataType }).dictionary);
     default: return false;
   }
 }
@@ -111,7 +113,10 @@ export function int64Words(data: Data): Int32Array | undefined {
   return new Int32Array(v.buffer, v.byteOffset, v.length * 2);
 }
 
-/** Buffers of a column that contradict each other: the file is damaged (reported as GI_COLUMNAR_UNREADABLE). */
+/**
+ * Buffers of a column that contradict each other: the file is damaged (reported as GI_COLUMNAR_UNREADABLE). The text
+ * conversion (arrow-to-text.ts) throws it too, also when it renders a bad row read in place for a message.
+ */
 export class DamagedArrowData extends Error {}
 
 /** Start and end of value `i` of a UTF-8 column in `data.values`; throws DamagedArrowData for offsets outside it. */
@@ -131,8 +136,72 @@ export function utf8Span(data: Data, i: number, out: { s: number; e: number }): 
 
 const span = { s: 0, e: 0 };
 const MICROS_PER: Record<number, bigint> = { [TimeUnit.SECOND]: 1_000_000n, [TimeUnit.MILLISECOND]: 1000n };
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
+/** Days from the epoch of 0000-01-01 and 9999-12-31: the dates the text form (four-digit years) holds. */
+const FIRST_DAY = daysFromCivil(0, 1, 1);
+const LAST_DAY = daysFromCivil(9999, 12, 31);
+/** Microseconds from the epoch of 0000-01-01T00:00:00 and 9999-12-31T23:59:59.999999. */
+const FIRST_MICROS = BigInt(FIRST_DAY) * 86_400_000_000n;
+const LAST_MICROS = BigInt(LAST_DAY + 1) * 86_400_000_000n - 1n;
+const TWO_32 = 4294967296;
+
+/** True when int64 microseconds (as halves) fall in the years 0000-9999; exact at the bounds. */
+function inYears(lo: number, hi: number): boolean {
+  const approx = hi * TWO_32 + (lo >>> 0);
+  // Far from either bound, the double is exact enough; near one, decide in BigInt.
+  if (approx > Number(FIRST_MICROS) + 1e6 && approx < Number(LAST_MICROS) - 1e6) return true;
+  const v = (BigInt(hi) << 32n) | BigInt(lo >>> 0);
+  return v >= FIRST_MICROS && v <= LAST_MICROS;
+}
+
+/** The first row (and its column) in [from, to) whose value in any string column is not UTF-8, or undefined. */
+export function firstInvalidUtf8Value(columns: Data[], from: number, to: number): { row: number; column: number } | undefined {
+  let found: { row: number; column: number } | undefined;
+  columns.forEach((data, column) => {
+    const row = firstInvalidUtf8Row(data, from, found === undefined ? to : found.row);
+    if (row >= 0 && (found === undefined || row < found.row)) found = { row, column };
+  });
+  return found;
+}
+
+/**
+ * The first row in [from, to) whose value in a string column (utf8, large_utf8, or a dictionary of them) is not
+ * UTF-8, or -1 (also for other types). The text form is checked byte by byte when it is read; values read in place
+ * get the same check, with Node's native validator over the whole slice first.
+ */
+export function firstInvalidUtf8Row(data: Data, from: number, to: number): number {
+  const type = data.type;
+  if (type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8) {
+    if (to <= from) return -1;
+    const bytes = data.values as Uint8Array;
+    utf8Span(data, from, span);
+    const s = span.s;
+    utf8Span(data, to - 1, span);
+    if (isUtf8(bytes.subarray(s, span.e))) return -1;
+    for (let r = from; r < to; r++) {
+      if (!isValidAt(data, r)) continue;
+      utf8Span(data, r, span);
+      if (!isUtf8(bytes.subarray(span.s, span.e))) return r;
+    }
+    return -1;
+  }
+  if (type.typeId === Type.Dictionary && isUtf8Type((type as unknown as { dictionary: DataType }).dictionary)) {
+    const chunks = data.dictionary!.data as Data[];
+    if (chunks.every((d) => d.length === 0 || firstInvalidUtf8Row(d, 0, d.length) < 0)) return -1;
+    const keys = data.values as Int32Array;
+    for (let r = from; r < to; r++) {
+      if (!isValidAt(data, r)) continue;
+      let at = Number(keys[r]);
+      for (const d of chunks) {
+        if (at < d.length) {
+          if (firstInvalidUtf8Row(d, at, at + 1) >= 0) return r;
+          break;
+        }
+        at -= d.length;
+      }
+    }
+  }
+  return -1;
+}
 
 /**
  * Appends value `i` of an Arrow column (`data`, of a type nativeReadProblem accepted) to `builder`, a builder of
@@ -191,8 +260,11 @@ export function propertyAppender(data: Data, builder: ColumnBuilder): (i: number
     case Type.Date: {
       const b = builder as FixedBuilder<Int32Array>;
       const values = data.values as Int32Array;
+      // The text form has four-digit years: a date outside 0000-9999 is refused, as its text would be.
       return withNulls((i) => {
-        b.appendValue(values[i]);
+        const v = values[i];
+        if (v < FIRST_DAY || v > LAST_DAY) return false;
+        b.appendValue(v);
         return true;
       });
     }
@@ -202,7 +274,10 @@ export function propertyAppender(data: Data, builder: ColumnBuilder): (i: number
       if (unit === TimeUnit.MICROSECOND) {
         const words = int64Words(data)!;
         return withNulls((i) => {
-          b.appendHalves(words[2 * i], words[2 * i + 1]);
+          const lo = words[2 * i];
+          const hi = words[2 * i + 1];
+          if (!inYears(lo, hi)) return false;
+          b.appendHalves(lo, hi);
           return true;
         });
       }
@@ -215,8 +290,8 @@ export function propertyAppender(data: Data, builder: ColumnBuilder): (i: number
           us = v / 1000n;
         } else {
           us = v * MICROS_PER[unit];
-          if (us < INT64_MIN || us > INT64_MAX) return false;
         }
+        if (us < FIRST_MICROS || us > LAST_MICROS) return false;
         b.appendHalves(Number(us & 0xffffffffn) | 0, Number(us >> 32n) | 0);
         return true;
       });

@@ -2,6 +2,7 @@ import { type Data, type DataType, type Field, type RecordBatch, type Schema, ty
 import { ImportError } from '../errors/import-error.js';
 import { formatType } from '../schema/types.js';
 import { isDateMillis, propertyTypeOf, unsupportedType } from './arrow-types.js';
+import { DamagedArrowData } from './arrow-native.js';
 import { TextOut } from './text-out.js';
 
 /**
@@ -15,8 +16,6 @@ import { TextOut } from './text-out.js';
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** Buffers of a column that contradict each other: the file is damaged (reported as GI_COLUMNAR_UNREADABLE). */
-class DamagedData extends Error {}
 
 /** A value the CSV form cannot carry (a list element holding the array delimiter, ...): fails the row. */
 class Unrepresentable {
@@ -300,7 +299,7 @@ function rawWriter(data: Data, type: DataType): RawWriter {
         const s = big ? Number(off[i]) : (off as Int32Array)[i];
         const e = big ? Number(off[i + 1]) : (off as Int32Array)[i + 1];
         // Offsets come from the file: damaged ones must not make the writer copy (or allocate) wild ranges.
-        if (!(s >= 0 && s <= e && e <= bytes.length)) throw new DamagedData(`string offsets ${s}..${e} outside the ${bytes.length} data bytes`);
+        if (!(s >= 0 && s <= e && e <= bytes.length)) throw new DamagedArrowData(`string offsets ${s}..${e} outside the ${bytes.length} data bytes`);
         out.bytes(bytes, s, e);
         return true;
       };

@@ -40,7 +40,7 @@ export function planEngine(
         // A worker holds a slice of about --batch-size rows, or (batches that cannot be sliced) a whole record
         // batch as read and inflated.
         const perRow = f.native.bytes / Math.max(1, f.native.rows);
-        const held = f.native.sliced ? 2 * config.batchSize * perRow : 2 * Math.max(0, ...f.native.units.map((u) => u.bytes));
+        const held = f.native.sliced ? 2 * config.batchSize * perRow : 2 * f.native.units.reduce((m, u) => Math.max(m, u.bytes), 0);
         rangeBytes = Math.max(rangeBytes, Math.min(held, 2 * f.native.bytes));
         ranges += nativeRanges(i, f.native, nativeRangeRows(config.batchSize, edges, partitions), 0).length;
         return;

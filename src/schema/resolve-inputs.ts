@@ -38,9 +38,9 @@ export interface InputFile {
   headerText: string;
   /**
    * An Arrow IPC relationship file read in place (see input/arrow-native.ts): `dataPath` holds only its header line,
-   * the rows are read from `path`'s record batches. `mtimeMs` is the Arrow file's (see checkInputsUnchanged).
+   * the rows are read from `path`'s record batches, as they were when their layout was read (size, mtimeMs).
    */
-  native?: NativeArrowInput & { mtimeMs: number };
+  native?: NativeArrowInput;
 }
 
 /** Bytes of a file's data: its rows' text, or an Arrow file's record batches when it is read in place. */
@@ -99,7 +99,7 @@ export async function resolveInputs(config: StreamingConfig, decoded: ReadonlyMa
         quote: head.quote,
         quoteSource,
         headerText: first.headerText,
-        ...(native === undefined ? {} : { native: { ...native, mtimeMs: stored!.mtimeMs } }),
+        ...(native === undefined ? {} : { native }),
       });
     }
   }
@@ -139,7 +139,7 @@ export async function checkInputsUnchanged(files: InputFile[]): Promise<void> {
   for (const f of files) {
     if (f.dataPath !== f.path && f.native === undefined) continue;
     // An Arrow file read in place is checked as stored; its header-only text file is ours.
-    const size = f.native !== undefined ? f.storedSize : f.size;
+    const size = f.native?.size ?? f.size;
     const mtimeMs = f.native?.mtimeMs ?? f.mtimeMs;
     let now: { size: number; mtimeMs: number };
     try {
