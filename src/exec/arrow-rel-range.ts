@@ -9,7 +9,7 @@ import { BucketBuffer, FLUSH_ROWS, type Group, encodeBlocks, groupLookup, rangeG
 import type { IdIndex } from './id-index.js';
 import { reclaim } from './reclaim.js';
 import type { EndpointScratch } from './resolve-endpoints.js';
-import { type BadRowPolicy, dispositionOf, rejectRecord, toleratesBadRows, tooManyBadRows } from './bad-rows.js';
+import { rangeRowRejecter, toleratesBadRows } from './bad-rows.js';
 import type { BlockMeta, BlockSink, RangeReport, RelFileSpec, RelTaskContext } from './rel-range-task.js';
 import { type RowAt, endpointMissing, valueCastError, valueNotUtf8 } from './row-errors.js';
 import { RowText, asciiInto, int64Text, keyText } from './arrow-row-text.js';
@@ -37,7 +37,7 @@ export async function runArrowRelRange(
   const policy = ctx.init.policy;
   const tolerant = toleratesBadRows(policy);
   const recordsFrom = sink.rejects?.offset ?? 0;
-  const rejectRow = rowRejecter(policy, report, sink);
+  const rejectRow = rangeRowRejecter(policy, report, sink.rejects);
   const startIndex = ctx.indexes.get(spec.startSpace)!;
   const endIndex = ctx.indexes.get(spec.endSpace)!;
   const { srcOrds, dstOrds } = ctx;
@@ -148,21 +148,6 @@ export async function runArrowRelRange(
   if (sink.rejects !== undefined) report.records = { path: sink.rejects.path, start: recordsFrom, end: sink.rejects.offset };
   report.durationMs = performance.now() - started;
   return report;
-}
-
-/** Tallies a row the policy lets the range skip (and records it); throws when it may not be skipped. */
-function rowRejecter(policy: BadRowPolicy, report: RangeReport, sink: BlockSink): (err: ImportError) => void {
-  return (err) => {
-    const how = dispositionOf(policy, err.code);
-    if (how === 'fail') throw err;
-    report.rejected[err.code] = (report.rejected[err.code] ?? 0) + 1;
-    if (how === 'count') {
-      report.counted++;
-      report.firstCounted ??= err.toJSON();
-      if (report.counted > policy.maxCount) throw tooManyBadRows(report.counted, policy.limitText, report.firstCounted);
-    }
-    sink.rejects?.write(rejectRecord(err.toJSON()));
-  };
 }
 
 /** The Arrow file of a spec, opened once per task context (a worker reads many ranges of it). */

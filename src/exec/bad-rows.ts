@@ -75,6 +75,32 @@ export function rejectRecord(e: ImportErrorJSON): RejectRecord {
   };
 }
 
+/** What a range task tallies of the rows it skipped (see RangeReport). */
+export interface RangeTally {
+  rejected: SkippedCounts;
+  counted: number;
+  firstCounted?: ImportErrorJSON;
+}
+
+/**
+ * For a range task: a function that tallies a row the policy lets the range skip (and records it in `rejects`), and
+ * throws when it may not be skipped, or when this range alone passes the limit (the import fails whatever the other
+ * ranges hold).
+ */
+export function rangeRowRejecter(policy: BadRowPolicy, tally: RangeTally, rejects: RejectSpill | undefined): (err: ImportError) => void {
+  return (err) => {
+    const how = dispositionOf(policy, err.code);
+    if (how === 'fail') throw err;
+    tally.rejected[err.code] = (tally.rejected[err.code] ?? 0) + 1;
+    if (how === 'count') {
+      tally.counted++;
+      tally.firstCounted ??= err.toJSON();
+      if (tally.counted > policy.maxCount) throw tooManyBadRows(tally.counted, policy.limitText, tally.firstCounted);
+    }
+    rejects?.write(rejectRecord(err.toJSON()));
+  };
+}
+
 /** The error an import fails with when it rejected more rows than --max-bad-rows allows. */
 export function tooManyBadRows(counted: number, limit: string, first: ImportErrorJSON | undefined): ImportError {
   const example = first === undefined ? '' : `; the first: ${ImportError.fromJSON(first).message}`;

@@ -16,7 +16,7 @@ import { IdIndex, type SharedIdIndex } from './id-index.js';
 import { castError, endpointNotFoundError, fieldCountError, inferenceRestart } from './row-errors.js';
 import { EndpointScratch, resolveColumn } from './resolve-endpoints.js';
 import { isRepeatedHeader } from '../input/repeated-header.js';
-import { type BadRowPolicy, type RejectSpill, type SkippedCounts, dispositionOf, rejectRecord, toleratesBadRows, tooManyBadRows } from './bad-rows.js';
+import { type BadRowPolicy, type RejectSpill, type SkippedCounts, rangeRowRejecter, toleratesBadRows } from './bad-rows.js';
 
 /** What a task needs to know about one relationship file (plain data: it is posted to worker threads). */
 export interface RelFileSpec {
@@ -182,19 +182,7 @@ export async function runRelRange(
   // Row checks per batch take the masked path when a row may be passed over instead of failing the range.
   const masked = tolerant || header !== undefined;
   const recordsFrom = sink.rejects?.offset ?? 0;
-  /** Tallies a row the policy lets the range skip (and records it); throws when it may not be skipped. */
-  const rejectRow = (err: ImportError): void => {
-    const how = dispositionOf(policy, err.code);
-    if (how === 'fail') throw err;
-    report.rejected[err.code] = (report.rejected[err.code] ?? 0) + 1;
-    if (how === 'count') {
-      report.counted++;
-      report.firstCounted ??= err.toJSON();
-      // This range alone passes the limit: the import fails whatever the other ranges hold.
-      if (report.counted > policy.maxCount) throw tooManyBadRows(report.counted, policy.limitText, report.firstCounted);
-    }
-    sink.rejects?.write(rejectRecord(err.toJSON()));
-  };
+  const rejectRow = rangeRowRejecter(policy, report, sink.rejects);
   const startIndex = ctx.indexes.get(spec.startSpace)!;
   const endIndex = ctx.indexes.get(spec.endSpace)!;
   const endpoints = ctx.endpoints;
