@@ -366,6 +366,20 @@ describe('Arrow IPC relationship files read in place', () => {
     expect(await storeDifferences(join(dir, 'skip-arrow.db'), join(dir, 'skip-arrows.db'))).toEqual([]);
   });
 
+  it('needs no --quote next to CSV files quoted with another character (nothing is converted)', async () => {
+    const dir = fresh('quote');
+    await mkdir(dir);
+    const nodes = join(dir, 'P.csv');
+    await writeFile(nodes, "id:ID(P),name\n1,'a, b'\n2,'c'\n3,'d, e'\n");
+    const { file, stream } = await writeBoth(dir, 'R', new Table({ ':START_ID(P)': makeVector(BigInt64Array.from([1n, 2n])), ':END_ID(P)': makeVector(BigInt64Array.from([2n, 3n])) }), [2]);
+    const events = await importFiles([nodes, file], join(dir, 'file.db'));
+    expect(events.find((e) => e.type === 'plan')).toMatchObject({ plan: { quote: "'" } });
+    // A converted stream's text is written with the default quote, so there the user must choose one.
+    expect(await failure([nodes, stream], join(dir, 'stream.db'))).toMatchObject({ code: 'GI_INVALID_OPTION' });
+    await importFiles([nodes, stream], join(dir, 'stream.db'), { quote: "'" });
+    expect(await storeDifferences(join(dir, 'file.db'), join(dir, 'stream.db'))).toEqual([]);
+  });
+
   it('converts a file with a column no in-place reader takes (a list), with the same result', async () => {
     const dir = fresh('list');
     await mkdir(dir);

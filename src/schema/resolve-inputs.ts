@@ -59,7 +59,8 @@ export async function resolveInputs(config: StreamingConfig, decoded: ReadonlyMa
   // Converted Arrow/Parquet text is in the import's dialect already (see decodeInputs): only CSV inputs say which
   // quote the import uses.
   const { quote, quoteSource } = importQuote(config, [...probes.entries()].filter(([path]) => !columnar(path)).map(([, p]) => p));
-  const converted = [...decoded.entries()].find(([, d]) => d.columnar)?.[0];
+  // (An Arrow file read in place has no converted rows: only its header line, read with the quote it was written with.)
+  const converted = [...decoded.entries()].find(([, d]) => d.columnar && d.native === undefined)?.[0];
   if (converted !== undefined && quote !== config.quote) {
     throw new ImportError('GI_INVALID_OPTION', `the CSV inputs quote fields with ${quote}, and the Arrow/Parquet inputs were converted with ${config.quote}`, {
       file: converted, hint: `pass --quote "${quote}" so that every input is read with one quote character`,
@@ -69,13 +70,13 @@ export async function resolveInputs(config: StreamingConfig, decoded: ReadonlyMa
     const forced = spec.kind === 'auto' ? undefined : spec.kind;
     // Converted text is written with the --delimiter, or a comma: not detected.
     const delimiterOf = (path: string): string | undefined => config.delimiter ?? (columnar(path) ? ',' : undefined);
-    const headOpts = { quote };
-    const first = await readFileHead(spec.files[0], { ...headOpts, delimiter: delimiterOf(spec.files[0]), hasHeader: true, probe: probes.get(spec.files[0]) });
+    const quoteOf = (path: string): string => (decoded.get(path)?.native !== undefined ? config.quote : quote);
+    const first = await readFileHead(spec.files[0], { quote: quoteOf(spec.files[0]), delimiter: delimiterOf(spec.files[0]), hasHeader: true, probe: probes.get(spec.files[0]) });
     const layout = layoutFile(first.fields, first.path, forced);
     const heads: FileHead[] = [first];
     for (const path of spec.files.slice(1)) {
       // neo4j-admin convention: only a group's first file has a header; the others hold data only.
-      heads.push(await readFileHead(path, { ...headOpts, delimiter: delimiterOf(path) ?? first.delimiter, hasHeader: false, probe: probes.get(path) }));
+      heads.push(await readFileHead(path, { quote: quoteOf(path), delimiter: delimiterOf(path) ?? first.delimiter, hasHeader: false, probe: probes.get(path) }));
     }
     for (const head of heads) {
       const native = decoded.get(head.path)?.native;
