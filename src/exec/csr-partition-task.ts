@@ -116,10 +116,20 @@ export function runCsrPartition(init: CsrInit, task: CsrTask, fds: Map<number, n
   return { id: task.id, degrees, dst, segmentRows, segments, records, counts };
 }
 
+/** Keys fewer than the range width >> this take the comparison sort in countingSort. */
+const SPARSE_SHIFT = 4;
+
 /** Stable counting sort of `keys` (all in [lo, lo + width)): the permutation, and the count per key. */
 export function countingSort(keys: Uint32Array, lo: number, width: number): { perm: Uint32Array; degrees: Uint32Array } {
   const degrees = new Uint32Array(width);
   for (let i = 0; i < keys.length; i++) degrees[keys[i] - lo]++;
+  if (keys.length < width >>> SPARSE_SHIFT) {
+    // Few keys over a wide range (a large node table with few relationships: 20M nodes, 1000 edges): a comparison
+    // sort of the keys, instead of a second array as wide as the range (80 MB at 20M nodes). Ties keep their
+    // order, so the permutation is the counting sort's.
+    const order = Array.from({ length: keys.length }, (_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b);
+    return { perm: Uint32Array.from(order), degrees };
+  }
   const cursor = new Uint32Array(width);
   let sum = 0;
   for (let k = 0; k < width; k++) {
