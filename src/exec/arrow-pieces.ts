@@ -1,6 +1,7 @@
 import { type Data, RecordBatch, type Schema, Struct, makeData } from 'apache-arrow';
 import { ImportError } from '../errors/import-error.js';
 import type { ArrowUnit, ColumnarSource } from '../input/arrow-source.js';
+import { firstInvalidUtf8Value } from '../input/arrow-native.js';
 
 /** Rows [from, to) of one record batch of an Arrow file read in place, and where they are. */
 export interface ArrowPiece {
@@ -14,6 +15,11 @@ export interface ArrowPiece {
   fileRow: number;
   /** The rows' share of their record batch's stored bytes (what progress counts). */
   bytes: number;
+  /**
+   * The first row (and column) whose string value is not UTF-8, or undefined. Text is checked as UTF-8 when it is
+   * read; rows read in place get the same check here, once for every loader.
+   */
+  badUtf8: { row: number; column: number } | undefined;
 }
 
 /** File row of the first row of each unit, and the total after the last. */
@@ -44,7 +50,7 @@ export async function* arrowPieces(
         const to = Math.min(b, from + maxRows);
         const columns = await source.slice!(u, from, to);
         const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: to - from, nullCount: 0, children: columns }));
-        yield { batch, columns, from: 0, to: to - from, fileRow: starts[u] + from, bytes: share(to) - share(from) };
+        yield { batch, columns, from: 0, to: to - from, fileRow: starts[u] + from, bytes: share(to) - share(from), badUtf8: firstInvalidUtf8Value(columns, 0, to - from) };
       }
       continue;
     }
@@ -56,7 +62,7 @@ export async function* arrowPieces(
     const columns = batch.data.children as Data[];
     for (let from = a; from < b; from += maxRows) {
       const to = Math.min(b, from + maxRows);
-      yield { batch, columns, from, to, fileRow: starts[u] + from, bytes: share(to) - share(from) };
+      yield { batch, columns, from, to, fileRow: starts[u] + from, bytes: share(to) - share(from), badUtf8: firstInvalidUtf8Value(columns, from, to) };
     }
   }
 }

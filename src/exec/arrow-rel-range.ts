@@ -1,7 +1,7 @@
 import { type Data, Type } from 'apache-arrow';
 import { ImportError } from '../errors/import-error.js';
 import { type ColumnarSource, openArrowSource, unreadableColumnar } from '../input/arrow-source.js';
-import { DamagedArrowData, firstInvalidUtf8Value, halves, int64Words, intHalves, isValidAt, propertyAppender, utf8Span } from '../input/arrow-native.js';
+import { DamagedArrowData, halves, int64Words, intHalves, isValidAt, propertyAppender, utf8Span } from '../input/arrow-native.js';
 import { int64Out, parseInt64 } from '../input/value-parsers.js';
 import type { ByteRange } from '../plan/split-ranges.js';
 import { arrowPieces } from './arrow-pieces.js';
@@ -12,7 +12,8 @@ import type { EndpointScratch } from './resolve-endpoints.js';
 import { rangeRowRejecter, toleratesBadRows } from './bad-rows.js';
 import type { BlockMeta, BlockSink, RangeReport, RelFileSpec, RelTaskContext } from './rel-range-task.js';
 import { type RowAt, endpointMissing, valueCastError, valueNotUtf8 } from './row-errors.js';
-import { RowText, asciiInto, int64Text, keyText } from './arrow-row-text.js';
+import { RowText, keyText, writeIntKey } from './arrow-row-text.js';
+import { TextOut } from '../input/text-out.js';
 
 /**
  * The relationship task for a range of an Arrow IPC file read in place (see input/arrow-native.ts): its record
@@ -51,8 +52,6 @@ export async function runArrowRelRange(
   const text = new RowText(spec.path, { delimiter: spec.delimiter, quote: spec.quote, arrayDelimiter });
   try {
     const source = await arrowSourceOf(ctx, spec);
-    // A flush empties the buffers, whose appenders read the columns of a piece: after one, each is made anew.
-    let piece = 0;
     for await (const p of arrowPieces(spec.path, source, source.schema, units, spec.native!.sliced, range.start, range.stopAt, chunk)) {
       if (shouldStop()) {
         report.stopped = true;
@@ -64,23 +63,15 @@ export async function runArrowRelRange(
         buffered = 0;
       }
       const { batch, columns, from, to } = p;
-      const token = ++piece;
       const startData = columns[spec.startColumn];
       const endData = columns[spec.endColumn];
       const typeOf = spec.typeColumn >= 0 ? typeReader(columns[spec.typeColumn], spec.fallbackType) : undefined;
       const lineOf = scanned - from;
       const at = (r: number): RowAt => ({ file: spec.path, line: lineOf + r, raw: text.row(batch, r) });
       // Appenders are made per buffer (each writes into one builder), on the buffer's first edge of this piece.
-      const appendersOf = (bb: BucketBuffer): ((i: number) => boolean)[] => {
-        if (bb.readersOf !== token) {
-          bb.readers = spec.propColumns.map((c, k) => propertyAppender(columns[c], bb.props[k]));
-          bb.readersOf = token;
-        }
-        return bb.readers!;
-      };
+      const appendersOf = (bb: BucketBuffer): ((i: number) => boolean)[] =>
+        (bb.readers ??= spec.propColumns.map((c, k) => propertyAppender(columns[c], bb.props[k])));
       const n = to - from;
-      // Text is checked as UTF-8 when read; string values read in place are too (the first bad one stops the row).
-      const badUtf8 = firstInvalidUtf8Value(columns, from, to);
       resolveArrowColumn(startIndex, startData, from, n, ctx.endpoints, srcOrds);
       resolveArrowColumn(endIndex, endData, from, n, ctx.endpoints, dstOrds);
       let skipped = 0;
@@ -88,7 +79,7 @@ export async function runArrowRelRange(
         const r = from + k;
         let bb: BucketBuffer | undefined;
         try {
-          if (r === badUtf8?.row) throw valueNotUtf8(at(r), badUtf8.column);
+          if (r === p.badUtf8?.row) throw valueNotUtf8(at(r), p.badUtf8.column);
           const type = spec.fixedType ?? typeOf!(r);
           const src = srcOrds[k];
           if (src < 0) throw endpointMissing(at(r), keyText(startData, r), spec.startColumn, spec.startSpace, 'start');
@@ -118,13 +109,7 @@ export async function runArrowRelRange(
         }
       }
       // The appenders hold the piece's buffers: dropped with it, or every buffer would keep its last piece alive.
-      for (const g of groups.values()) {
-        for (const bb of g.buckets) {
-          if (bb === undefined) continue;
-          bb.readers = undefined;
-          bb.readersOf = undefined;
-        }
-      }
+      for (const g of groups.values()) for (const bb of g.buckets) if (bb !== undefined) bb.readers = undefined;
       report.rows += n - skipped;
       buffered += n;
       scanned += n;
@@ -158,6 +143,8 @@ async function arrowSourceOf(ctx: RelTaskContext, spec: RelFileSpec): Promise<Co
 }
 
 const span = { s: 0, e: 0 };
+/** Where an integer endpoint's digits are written to be looked up in a string ID space. */
+const keyOut = new TextOut(32);
 /** Record batch bytes read between two collections (see runArrowRelRange). */
 const COLLECT_BYTES = 32 << 20;
 
@@ -167,7 +154,7 @@ const COLLECT_BYTES = 32 << 20;
  */
 export function resolveArrowColumn(index: IdIndex, data: Data, from: number, n: number, scratch: EndpointScratch, out: Int32Array): void {
   const isInt = data.typeId === Type.Int;
-  const { lo, hi, odd, text } = scratch;
+  const { lo, hi, odd } = scratch;
   if (index.kind === 'int') {
     let odds = 0;
     const words = isInt ? int64Words(data) : undefined;
@@ -193,8 +180,9 @@ export function resolveArrowColumn(index: IdIndex, data: Data, from: number, n: 
       const bytes = data.values as Uint8Array;
       for (let k = 0; k < n; k++) {
         const r = from + k;
-        if (isValidAt(data, r)) utf8Span(data, r, span);
-        if (isValidAt(data, r) && span.e > span.s && parseInt64(bytes, span.s, span.e)) {
+        const valid = isValidAt(data, r);
+        if (valid) utf8Span(data, r, span);
+        if (valid && span.e > span.s && parseInt64(bytes, span.s, span.e)) {
           lo[k] = int64Out.lo;
           hi[k] = int64Out.hi;
         } else {
@@ -210,7 +198,6 @@ export function resolveArrowColumn(index: IdIndex, data: Data, from: number, n: 
   }
   if (isInt) {
     const words = int64Words(data);
-    const signed = (data.type as unknown as { isSigned: boolean }).isSigned;
     for (let k = 0; k < n; k++) {
       const r = from + k;
       if (!isValidAt(data, r)) {
@@ -218,10 +205,8 @@ export function resolveArrowColumn(index: IdIndex, data: Data, from: number, n: 
         continue;
       }
       // A string ID space holds integer-looking IDs as their digits: the key is the value's decimal text.
-      intHalves(data, words, r);
-      const digits = int64Text(halves.lo, halves.hi, signed);
-      const m = asciiInto(text, digits);
-      out[k] = index.lookupString(text.bytes, 0, m);
+      writeIntKey(data, words, r, keyOut);
+      out[k] = index.lookupString(keyOut.buf, 0, keyOut.pos);
     }
     return;
   }

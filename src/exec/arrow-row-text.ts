@@ -9,26 +9,25 @@ import { TextOut } from '../input/text-out.js';
 
 const span = { s: 0, e: 0 };
 
-/** Decimal text of an int64 given as halves (unsigned when the column is uint64). */
-export function int64Text(lo: number, hi: number, signed: boolean): string {
-  const v = (BigInt(hi) << 32n) | BigInt(lo >>> 0);
-  return (signed ? BigInt.asIntN(64, v) : BigInt.asUintN(64, v)).toString();
-}
-
-/** Writes ASCII `text` into `scratch.bytes` (grown as needed); returns its length. */
-export function asciiInto(scratch: { bytes: Uint8Array }, text: string): number {
-  if (scratch.bytes.length < text.length) scratch.bytes = new Uint8Array(text.length * 2);
-  for (let i = 0; i < text.length; i++) scratch.bytes[i] = text.charCodeAt(i);
-  return text.length;
+/**
+ * Writes value `r` of an integer column in decimal into `out` (emptied first): the key a string ID space holds for
+ * it, as the text form would write it. `words`: int64Words(data).
+ */
+export function writeIntKey(data: Data, words: Int32Array | undefined, r: number, out: TextOut): void {
+  out.clear();
+  intHalves(data, words, r);
+  const t = data.type as unknown as { bitWidth: number; isSigned: boolean };
+  if (t.bitWidth === 64 && !t.isSigned) out.uint64(halves.lo, halves.hi);
+  else out.int64(halves.lo, halves.hi);
 }
 
 /** An ID value (integer or UTF-8) as text, for messages: '' for null. */
 export function keyText(data: Data, r: number): string {
   if (!isValidAt(data, r)) return '';
   if (data.typeId === Type.Int) {
-    const words = int64Words(data);
-    intHalves(data, words, r);
-    return int64Text(halves.lo, halves.hi, (data.type as unknown as { isSigned: boolean }).isSigned);
+    const out = new TextOut(32);
+    writeIntKey(data, int64Words(data), r, out);
+    return Buffer.from(out.buf.buffer, out.buf.byteOffset, out.pos).toString('latin1');
   }
   utf8Span(data, r, span);
   return Buffer.from((data.values as Uint8Array).buffer, (data.values as Uint8Array).byteOffset + span.s, span.e - span.s).toString('utf8');

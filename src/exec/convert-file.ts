@@ -65,12 +65,16 @@ export async function convertFile(
     wake = undefined;
     w?.();
   };
-  const fail = (err: ImportError): void => {
-    failure ??= err;
+  /** Tells every thread to stop, waking those waiting on any control slot. */
+  const stopThreads = (): void => {
     Atomics.store(control, CONTROL.STOP, 1);
     Atomics.notify(control, CONTROL.WRITTEN);
     Atomics.notify(control, CONTROL.PENDING);
     Atomics.notify(control, CONTROL.ALLOWED);
+  };
+  const fail = (err: ImportError): void => {
+    failure ??= err;
+    stopThreads();
     poke();
   };
   const workers: Worker[] = [];
@@ -175,10 +179,7 @@ export async function convertFile(
     return { fields: fields!, rows };
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    Atomics.store(control, CONTROL.STOP, 1);
-    Atomics.notify(control, CONTROL.WRITTEN);
-    Atomics.notify(control, CONTROL.PENDING);
-    Atomics.notify(control, CONTROL.ALLOWED);
+    stopThreads();
     await Promise.all(workers.map((w) => w.terminate()));
     await handle?.close();
   }

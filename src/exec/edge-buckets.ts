@@ -21,9 +21,8 @@ export class BucketBuffer {
   readonly props: ColumnBuilder[];
   /** Row (within the range) of the first edge kept since the last flush, or -1. */
   firstRow = -1;
-  /** For Arrow files read in place: appenders from the current piece's columns into `props`, and that piece's number. */
+  /** For Arrow files read in place: appenders from the current piece's columns into `props` (dropped after it). */
   readers: ((i: number) => boolean)[] | undefined;
-  readersOf: number | undefined;
   constructor(types: PropertyType[], quote: number, arrayDelimiter: number) {
     this.props = types.map((t) => createColumnBuilder(t, quote, arrayDelimiter));
   }
@@ -34,6 +33,8 @@ export class BucketBuffer {
     this.dst.length = 0;
     for (const p of this.props) p.truncate(0);
     this.firstRow = -1;
+    // A range that stopped mid-piece left appenders over that piece's columns.
+    this.readers = undefined;
   }
 }
 

@@ -1,13 +1,14 @@
 import { Type } from 'apache-arrow';
 import { ImportError } from '../errors/import-error.js';
 import { openArrowSource, unreadableColumnar } from '../input/arrow-source.js';
-import { DamagedArrowData, firstInvalidUtf8Value, halves, int64Words, intHalves, isValidAt, propertyAppender, utf8Span } from '../input/arrow-native.js';
+import { DamagedArrowData, halves, int64Words, intHalves, isValidAt, propertyAppender, utf8Span } from '../input/arrow-native.js';
 import { int64Out, parseInt64 } from '../input/value-parsers.js';
 import { idColumnSpec } from '../schema/file-layout.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import type { Int64ColumnBuilder } from '../store/column-builders.js';
 import { arrowPieces } from './arrow-pieces.js';
-import { RowText, asciiInto, int64Text, keyText } from './arrow-row-text.js';
+import { RowText, keyText, writeIntKey } from './arrow-row-text.js';
+import { TextOut } from '../input/text-out.js';
 import { toleratesBadRows } from './bad-rows.js';
 import { type BatchProgress, type NodeSinks, routeColumns } from './load-nodes.js';
 import { reclaim } from './reclaim.js';
@@ -37,7 +38,8 @@ export async function loadArrowNodeFile(file: InputFile, fileIndex: number, sink
   const tolerant = log !== undefined && toleratesBadRows(log.policy);
   const units = file.native!.units;
   const text = new RowText(file.path, { delimiter: file.delimiter.charCodeAt(0), quote: file.quote.charCodeAt(0), arrayDelimiter: sinks.arrayDelimiter.charCodeAt(0) });
-  const scratch = { bytes: new Uint8Array(64) };
+  /** Where an integer ID's digits are written for a string ID space. */
+  const keyOut = new TextOut(32);
   const span = { s: 0, e: 0 };
   let loaded = 0;
   let bytesDone = 0;
@@ -50,20 +52,17 @@ export async function loadArrowNodeFile(file: InputFile, fileIndex: number, sink
       const ids = hasId ? columns[idCol] : undefined;
       const intIds = ids?.typeId === Type.Int;
       const words = ids === undefined ? undefined : int64Words(ids);
-      const signed = intIds && (ids!.type as unknown as { isSigned: boolean }).isSigned;
       const fed: { c: number; p: number; append: (i: number) => boolean }[] = [];
       route.target.forEach((p, c) => {
         if (p >= 0) fed.push({ c, p, append: propertyAppender(columns[c], writer.properties[p]) });
       });
       const at = (r: number): RowAt => ({ file: file.path, line: file.dataLine + piece.fileRow - from + r, raw: text.row(batch, r) });
       let skipped = 0;
-      // Text is checked as UTF-8 when read; string values read in place are too (the first bad one stops the row).
-      const badUtf8 = firstInvalidUtf8Value(columns, from, to);
       for (let r = from; r < to; r++) {
         const row = writer.rowCount;
         try {
-          if (r === badUtf8?.row) throw valueNotUtf8(at(r), badUtf8.column);
-          let key: Uint8Array = scratch.bytes;
+          if (r === piece.badUtf8?.row) throw valueNotUtf8(at(r), piece.badUtf8.column);
+          let key: Uint8Array = keyOut.buf;
           let ks = 0;
           let ke = 0;
           if (hasId) {
@@ -80,9 +79,9 @@ export async function loadArrowNodeFile(file: InputFile, fileIndex: number, sink
               }
             } else if (intIds) {
               // A string ID space holds integer IDs as their digits, as it holds them from text.
-              intHalves(ids!, words, r);
-              ke = asciiInto(scratch, int64Text(halves.lo, halves.hi, signed));
-              key = scratch.bytes;
+              writeIntKey(ids!, words, r, keyOut);
+              key = keyOut.buf;
+              ke = keyOut.pos;
             } else {
               utf8Span(ids!, r, span);
               if (span.e === span.s) throw idMissing(at(r), idCol);
@@ -90,26 +89,25 @@ export async function loadArrowNodeFile(file: InputFile, fileIndex: number, sink
               ks = span.s;
               ke = span.e;
             }
-            const lo = halves.lo;
-            const hi = halves.hi;
             // Tolerant imports look the ID up first and insert it last, so a row that turns bad is undone whole.
             const seen = tolerant
-              ? (index.kind === 'int' ? index.lookupInt(lo, hi) : index.lookupString(key, ks, ke))
-              : (index.kind === 'int' ? index.insertInt(lo, hi, table, row) : index.insertString(key, ks, ke, table, row));
+              ? (index.kind === 'int' ? index.lookupInt(halves.lo, halves.hi) : index.lookupString(key, ks, ke))
+              : (index.kind === 'int' ? index.insertInt(halves.lo, halves.hi, table, row) : index.insertString(key, ks, ke, table, row));
             if (seen >= 0) throw idDuplicate(at(r), keyText(ids!, r), idCol, idSpec!.space, writers[index.tableOf(seen)].schema.label);
-            for (const f of fed) {
-              if (!f.append(r)) throw valueCastError(at(r), text.value(batch, r, f.c), f.c, writer.schema.properties[f.p].name, writer.schema.properties[f.p].type);
-            }
+          }
+          // Read now: the appenders of 64-bit columns below go through the same `halves`.
+          const lo = halves.lo;
+          const hi = halves.hi;
+          for (const f of fed) {
+            if (!f.append(r)) throw valueCastError(at(r), text.value(batch, r, f.c), f.c, writer.schema.properties[f.p].name, writer.schema.properties[f.p].type);
+          }
+          if (hasId) {
             if (tolerant) {
               if (index.kind === 'int') index.insertInt(lo, hi, table, row);
               else index.insertString(key, ks, ke, table, row);
             }
             if (index.kind === 'int') (writer.id as Int64ColumnBuilder).appendHalves(lo, hi);
             else writer.id!.appendBytes(key, ks, ke, 0);
-          } else {
-            for (const f of fed) {
-              if (!f.append(r)) throw valueCastError(at(r), text.value(batch, r, f.c), f.c, writer.schema.properties[f.p].name, writer.schema.properties[f.p].type);
-            }
           }
           for (const p of route.missing) writer.properties[p].appendNull();
           writer.labels?.appendNull();

@@ -143,7 +143,7 @@ export async function readSlice(
       }
       const data = await read(dataAt, first, last);
       // Values hold only this slice's bytes: the rebased offsets point into them (utf8Span checks each).
-      return makeData({ ...base, offset: 0, nullBitmap: undefined, nullCount: 0, valueOffsets: offsets, data, ...(nullBitmap === undefined ? {} : rebit(nullBitmap, bitOffset, n)) } as never);
+      return makeData({ ...base, offset: 0, nullBitmap: nullBitmap === undefined ? undefined : rebit(nullBitmap, bitOffset, n), valueOffsets: offsets, data } as never);
     }
     const width = valueWidth(type);
     const raw = await read(b++, from * width, to * width);
@@ -165,16 +165,10 @@ function countZeros(bits: Uint8Array, at: number, n: number): number {
  * A validity bitmap moved to bit 0 (string columns' values start at the slice's first row, so their data offset is
  * 0, and the bitmap must start there too).
  */
-function rebit(bits: Uint8Array, at: number, n: number): { nullBitmap: Uint8Array; nullCount: number } {
+function rebit(bits: Uint8Array, at: number, n: number): Uint8Array {
   const out = new Uint8Array((n + 7) >> 3);
   for (let i = 0; i < n; i++) if (((bits[(at + i) >> 3] >> ((at + i) & 7)) & 1) === 1) out[i >> 3] |= 1 << (i & 7);
-  return { nullBitmap: out, nullCount: n - countOnes(out, n) };
-}
-
-function countOnes(bits: Uint8Array, n: number): number {
-  let ones = 0;
-  for (let i = 0; i < n; i++) ones += (bits[i >> 3] >> (i & 7)) & 1;
-  return ones;
+  return out;
 }
 
 /** The typed array an Arrow column of `type` keeps its values in, over `raw`. */

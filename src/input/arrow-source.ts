@@ -10,8 +10,6 @@ import { registerArrowCodecs } from './arrow-codecs.js';
  */
 export interface ColumnarSource {
   schema: Schema;
-  /** Bytes of the file as stored. */
-  size: number;
   /** How many units `unit` reads, or undefined for an Arrow stream (read with `batches` only). */
   units: number | undefined;
   /** Bytes of the largest unit, decoded (what a thread holds while converting it); 0 when not known (a stream). */
@@ -20,8 +18,8 @@ export interface ColumnarSource {
   unitRows(i: number): number | undefined;
   /** The record batches of unit `i`, one at a time. */
   unit(i: number): AsyncIterable<RecordBatch>;
-  /** Every batch in order. */
-  batches(): AsyncIterable<RecordBatch>;
+  /** Every batch in order: how an Arrow stream (no units) is read. */
+  batches?(): AsyncIterable<RecordBatch>;
   /**
    * Rows and stored bytes (message and body) of each unit, read from the units' metadata only: an Arrow IPC file's;
    * undefined for other sources.
@@ -43,10 +41,10 @@ export interface ArrowUnit {
 }
 
 /** The error for a file that is not what its format promises, naming the file and the reader's complaint. */
-export function unreadableColumnar(file: string, format: string, err: unknown): ImportError {
+export function unreadableColumnar(file: string, format: string, err: unknown, hint?: string): ImportError {
   if (err instanceof ImportError) return err;
   return new ImportError('GI_COLUMNAR_UNREADABLE', `the file is not a readable ${format} file (${(err as Error)?.message ?? String(err)})`, {
-    file, cause: err, hint: `check that the file was written completely and is ${format === 'Parquet' ? 'a Parquet' : 'an Arrow IPC'} file`,
+    file, cause: err, hint: hint ?? `check that the file was written completely and is ${format === 'Parquet' ? 'a Parquet' : 'an Arrow IPC'} file`,
   });
 }
 
@@ -120,7 +118,6 @@ export async function openArrowSource(path: string): Promise<ColumnarSource> {
   }
   return {
     schema: r.schema,
-    size,
     units: r.isFile() ? r.numRecordBatches : undefined,
     unitBytes,
     // A unit of an Arrow file is one record batch: done when its batch is.

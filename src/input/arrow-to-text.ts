@@ -2,7 +2,7 @@ import { type Data, type DataType, type Field, type RecordBatch, type Schema, ty
 import { ImportError } from '../errors/import-error.js';
 import { formatType } from '../schema/types.js';
 import { isDateMillis, propertyTypeOf, unsupportedType } from './arrow-types.js';
-import { DamagedArrowData } from './arrow-native.js';
+import { DamagedArrowData, int64Words } from './arrow-native.js';
 import { TextOut } from './text-out.js';
 
 /**
@@ -243,10 +243,6 @@ function listOffsets(data: Data, type: DataType): (i: number) => number {
   return (i) => off[i];
 }
 
-function halves(values: BigInt64Array | BigUint64Array): Int32Array {
-  return new Int32Array(values.buffer, values.byteOffset, values.length * 2);
-}
-
 /** Raw text writer for one Arrow column chunk (scalars and dictionaries; lists go through listWriter). */
 function rawWriter(data: Data, type: DataType): RawWriter {
   const nul = nullTest(data);
@@ -256,7 +252,7 @@ function rawWriter(data: Data, type: DataType): RawWriter {
     case Type.Int: {
       const t = type as unknown as { bitWidth: number; isSigned: boolean };
       if (t.bitWidth === 64) {
-        const h = halves(data.values as BigInt64Array);
+        const h = int64Words(data)!;
         const signed = t.isSigned;
         return (i, out) => {
           if (nul(i)) return false;
@@ -328,7 +324,7 @@ function rawWriter(data: Data, type: DataType): RawWriter {
     }
     case Type.Date: {
       if (isDateMillis(type)) {
-        const h = halves(data.values as BigInt64Array);
+        const h = int64Words(data)!;
         return (i, out) => {
           if (nul(i)) return false;
           const ms = h[2 * i + 1] * 4294967296 + (h[2 * i] >>> 0);
@@ -347,7 +343,7 @@ function rawWriter(data: Data, type: DataType): RawWriter {
       const unit = (type as unknown as { unit: TimeUnit }).unit;
       const perSecond = unit === TimeUnit.SECOND ? 1 : unit === TimeUnit.MILLISECOND ? 1e3 : unit === TimeUnit.MICROSECOND ? 1e6 : 1e9;
       const digits = unit === TimeUnit.SECOND ? 0 : unit === TimeUnit.MILLISECOND ? 3 : unit === TimeUnit.MICROSECOND ? 6 : 9;
-      const h = halves(data.values as BigInt64Array);
+      const h = int64Words(data)!;
       return (i, out) => {
         if (nul(i)) return false;
         writeTimestamp(h[2 * i], h[2 * i + 1], perSecond, digits, out);

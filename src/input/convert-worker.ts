@@ -7,7 +7,8 @@
  * memory never shrinks) out of the import's main thread and contain a decoder that aborts (see parquet-source.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ImportError, type ImportErrorJSON } from '../errors/import-error.js';
+import type { ImportErrorJSON } from '../errors/import-error.js';
+import { unreadableColumnar } from './arrow-source.js';
 import { reclaim } from '../exec/reclaim.js';
 import { CONVERT_CONTROL as CONTROL, MAX_PENDING_TEXT } from '../exec/convert-control.js';
 import { headerFields } from './arrow-to-text.js';
@@ -56,11 +57,8 @@ const stopped = (): boolean => Atomics.load(job.control, CONTROL.STOP) !== 0;
  * then, and the file is reported as damaged, with the error underneath as its reason.
  */
 function errorJSON(err: unknown): ImportErrorJSON {
-  if (err instanceof ImportError) return err.toJSON();
   const format = job.options.format === 'parquet' ? 'Parquet' : 'Arrow IPC';
-  return new ImportError('GI_COLUMNAR_UNREADABLE', `the file is not a readable ${format} file (${(err as Error)?.message ?? String(err)})`, {
-    file: job.options.file, hint: 'the file looks damaged: check it with another reader (if one reads it, please report this as a graph-import bug)',
-  }).toJSON();
+  return unreadableColumnar(job.options.file, format, err, 'the file looks damaged: check it with another reader (if one reads it, please report this as a graph-import bug)').toJSON();
 }
 
 /** Bytes of batches read between full collections. */
@@ -103,7 +101,7 @@ async function run(): Promise<void> {
         const converter = new ChunkedConverter(source, job.options, emit, buffer);
         let rows = 0;
         const unitRows = source.units === undefined ? undefined : source.unitRows(u);
-        for await (const batch of source.units === undefined ? source.batches() : source.unit(u)) {
+        for await (const batch of source.units === undefined ? source.batches!() : source.unit(u)) {
           if (stopped()) return;
           rows += converter.convert(batch, rows);
           readSinceCollect += batch.data.byteLength;

@@ -20,11 +20,8 @@ const STREAM_ROWS = 1 << 16;
  */
 export async function openParquetSource(path: string): Promise<ColumnarSource> {
   let file: ParquetFile;
-  let size: number;
   try {
-    const blob = await openAsBlob(path);
-    size = blob.size;
-    file = await ParquetFile.fromFile(blob);
+    file = await ParquetFile.fromFile(await openAsBlob(path));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== undefined) throw toImportError(err, 'GI_FILE_UNREADABLE', { file: path });
     throw unreadableColumnar(path, 'Parquet', err);
@@ -61,14 +58,10 @@ export async function openParquetSource(path: string): Promise<ColumnarSource> {
   }
   return {
     schema,
-    size,
     units: groups,
     unitBytes,
     unitRows: (g) => rowsOf[g],
     unit,
-    async *batches() {
-      for (let g = 0; g < groups; g++) yield* unit(g);
-    },
     close: async () => file.free(),
   };
 }

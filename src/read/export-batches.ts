@@ -1,11 +1,11 @@
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Data, Field, Int64, List, type RecordBatch, RecordBatchReader, Schema, Utf8, makeData, tableFromIPC } from 'apache-arrow';
+import { type Data, Field, Int64, List, type RecordBatch, RecordBatchReader, Schema, Utf8, makeData } from 'apache-arrow';
 import { toImportError } from '../errors/import-error.js';
 import { ID_COLUMN, LABELS_COLUMN } from '../store/node-table-writer.js';
 import { DST_COLUMN, OFFSET_COLUMN } from '../store/rel-table-writer.js';
 import { idColumnName, needsLabelColumn, needsTypeColumn, spaceSuffix, uniqueNames } from './export-names.js';
-import type { Graph, NodeTable, RelTable } from './open-graph.js';
+import { type Graph, type NodeTable, type RelTable, loadArrow, requireColumn } from './open-graph.js';
 
 /**
  * The store's tables as Arrow record batches in the import's column conventions (`id:ID(Space){id-type:..}`,
@@ -107,11 +107,9 @@ function relTable(r: RelTable, from: NodeTable, to: NodeTable, name: string, src
   return {
     kind: 'relationship', name, schema: new Schema(fields), rows: r.count,
     async *batches() {
-      const offsetsPath = join(r.dir, r.meta.files.fwdOffsets);
+      const offsetsFile = r.meta.files.fwdOffsets;
       // As numbers once (edge ids are below 2^32): the walk below reads one per edge, and a BigInt read allocates.
-      const offsets = Float64Array.from(tableFromIPC(await readFile(offsetsPath).catch((err: unknown) => {
-        throw toImportError(err, 'GI_STORE_CORRUPT', { file: offsetsPath });
-      })).getChild(OFFSET_COLUMN)!.toArray() as BigInt64Array, Number);
+      const offsets = Float64Array.from(requireColumn(await loadArrow(r.dir, offsetsFile), OFFSET_COLUMN, offsetsFile).toArray() as BigInt64Array, Number);
       let u = 0;
       let edge = 0;
       for await (const b of storedBatches(r.dir, r.meta.files.fwd)) {

@@ -7,7 +7,8 @@ import { ID_COLUMN, LABELS_COLUMN } from '../store/node-table-writer.js';
 import { DST_COLUMN, EDGE_COLUMN, OFFSET_COLUMN, SRC_COLUMN } from '../store/rel-table-writer.js';
 import { type Value, columnReader } from './column-values.js';
 
-async function loadArrow(dir: string, relative: string): Promise<Table> {
+/** An Arrow IPC file of the store, read whole; an unreadable one is GI_STORE_CORRUPT. */
+export async function loadArrow(dir: string, relative: string): Promise<Table> {
   const path = join(dir, relative);
   try {
     return tableFromIPC(await readFile(path));
@@ -16,7 +17,8 @@ async function loadArrow(dir: string, relative: string): Promise<Table> {
   }
 }
 
-function requireColumn(table: Table, name: string, file: string): Vector {
+/** A column of a store file, or GI_STORE_CORRUPT naming it when the file lacks it. */
+export function requireColumn(table: Table, name: string, file: string): Vector {
   const v = table.getChild(name);
   if (v === null) throw new ImportError('GI_STORE_CORRUPT', `column "${name}" is missing`, { file });
   return v;
