@@ -38,10 +38,11 @@ vi.mock('node:os', async (importOriginal) => {
 //   small:  2,000 nodes,  20,000 edges (~0.7 MB)  path choice, partitioning, pool
 //   medium: 20,000 nodes, 500,000 edges (~17.6 MB, ~33 bytes per edge row)  memory budget
 //
-// Memory arithmetic (src/plan/memory-plan.ts): the plan fails unless budget - fixed >= MIN_CSR_BYTES (32 MiB), where
-//   fixed = MAIN_THREAD_BYTES + threads x (WORKER_BYTES + 3 x range bytes) + ID index bytes,
-// and the hint names ceil((fixed + 32 MiB) / MiB). 16 MiB can never fit (the main thread alone is planned at more).
-// The in-memory path must also hold edges x (CSR_BYTES_PER_EDGE + 2 x property bytes per edge) in budget - fixed.
+// Memory arithmetic (src/plan/memory-plan.ts, unit-tested in memory-plan.test.ts): the plan fails unless the budget
+// holds both the relationship phase (main thread, workers with their ranges, the ID index, a margin) and the CSR
+// build's fixed part (main thread, workers with their ranges) plus MIN_CSR_BYTES (32 MiB); the hint names the larger,
+// in MiB. 16 MiB can never fit (the main thread alone is planned at more). The in-memory path must also hold
+// edges x (CSR_BYTES_PER_EDGE + 2 x property bytes per edge) in what the budget leaves next to the ID index.
 // The tests take the smallest budget that fits from the hint of a 16 MiB run with the same settings, so the CSR gets
 // just over 32 MiB; for the medium graph (threads 1, batch size 10,000 so a range is ~0.3 MB) the in-memory CSR needs
 // 500,000 x (>= 40 + 2 x ~33) B >= ~50 MiB, more than that: `in-memory` fails, `auto` streams in several partitions.

@@ -18,7 +18,7 @@ import { RejectLog, RejectWriter, badRowPolicy } from './bad-rows.js';
 import { buildRelTables } from './build-rel-tables.js';
 import { decodeInputs } from './decode-inputs.js';
 import type { ImportResult } from './events.js';
-import { IdIndex } from './id-index.js';
+import { IdIndex, type IdKind } from './id-index.js';
 import { loadNodeFile } from './load-nodes.js';
 import { loadArrowNodeFile } from './load-arrow-nodes.js';
 import { loadRelationships } from './load-relationships.js';
@@ -55,6 +55,30 @@ export async function runImport(config: StreamingConfig, options: RunOptions = {
       });
     }
   }
+}
+
+/**
+ * Empties `indexes`, keeping what the manifest and the summary need of them. A helper, for the reason freezeAll
+ * is: temporaries holding an index must not outlive this call in importOnce's frame, or the collection after it
+ * cannot free the index.
+ */
+function releaseIndexes(indexes: Map<string, IdIndex>): { idKinds: Map<string, IdKind>; idIndexBytes: number } {
+  const idKinds = new Map<string, IdKind>();
+  let idIndexBytes = 0;
+  for (const [space, index] of indexes) {
+    idKinds.set(space, index.kind);
+    idIndexBytes += index.byteLength;
+  }
+  indexes.clear();
+  return { idKinds, idIndexBytes };
+}
+
+/**
+ * Freezes every ID index (see IdIndex.freeze). A helper, not a loop in importOnce: a loop variable there would stay in
+ * the suspended async function's registers and keep the last index alive after it is released.
+ */
+function freezeAll(indexes: Map<string, IdIndex>): void {
+  for (const index of indexes.values()) index.freeze();
 }
 
 async function importOnce(config: StreamingConfig, options: RunOptions, fullInference: ReadonlySet<string>): Promise<ImportResult> {
@@ -103,7 +127,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     }
     for (const [t, writer] of writers.entries()) storeFiles.push({ path: `nodes/${t}.arrow`, ...(await writer.close()) });
     await checkInputsUnchanged(files);
-    for (const index of indexes.values()) index.freeze();
+    freezeAll(indexes);
     clock.end('nodes', nodeRows);
 
     const nodeCounts = writers.map((w) => w.rowCount);
@@ -121,6 +145,9 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
       },
     });
     for (const f of files) if (f.kind === 'relationship') bytesRead += f.storedSize;
+    // Every endpoint is resolved: the ID index (the one structure that grows with the node count) is released here,
+    // so the CSR phase has its memory (see planMemory). Workers dropped their views when their task ended.
+    const { idKinds, idIndexBytes } = releaseIndexes(indexes);
     reclaim('major');
     await checkInputsUnchanged(files);
     log.checkPercent(nodeRows + rel.rows + log.total);
@@ -147,7 +174,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
 
     clock.start('commit');
     checkAborted(options.signal);
-    const manifest = buildManifest(schema, writers, indexes, relTables, storeFiles);
+    const manifest = buildManifest(schema, writers, idKinds, relTables, storeFiles);
     await pending.writeSmallFile('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
     await pending.commit();
     clock.end('commit', 0);
@@ -179,7 +206,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
         rangesReread: rel.redone,
         partitions: memory.plan.partitions,
         memoryBudget: config.memoryBudget,
-        idIndexBytes: [...indexes.values()].reduce((n, x) => n + x.byteLength, 0),
+        idIndexBytes,
         relationshipTaskMs: rel.taskMs,
         tasksPerWorker: rel.tasksPerWorker,
         peakRssBytes,
@@ -250,7 +277,7 @@ export async function planImportRun(config: StreamingConfig, options: RunOptions
 }
 
 function buildManifest(
-  schema: GraphSchema, writers: NodeTableWriter[], indexes: Map<string, IdIndex>, relTables: Manifest['relationshipTables'], files: StoreFileEntry[],
+  schema: GraphSchema, writers: NodeTableWriter[], idKinds: Map<string, IdKind>, relTables: Manifest['relationshipTables'], files: StoreFileEntry[],
 ): Manifest {
   return {
     format: STORE_FORMAT,
@@ -261,7 +288,7 @@ function buildManifest(
       count: writers[i].rowCount,
       idSpace: t.space,
       idName: t.idName,
-      idType: t.space === null ? null : indexes.get(t.space)!.kind === 'int' ? 'int64' : 'string',
+      idType: t.space === null ? null : idKinds.get(t.space) === 'int' ? 'int64' : 'string',
       properties: t.properties.map((p) => ({ name: p.name, type: typeToManifest(p.type) })),
       hasLabels: t.hasLabels,
       file: `nodes/${i}.arrow`,

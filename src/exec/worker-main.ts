@@ -127,8 +127,10 @@ async function run(data: RelWorkerData | CsrWorkerData | BackwardWorkerData): Pr
   try {
     if (data.task === 'relationships') {
       await relationshipWorker(data);
-      // The task's buffers (kept from range to range) are garbage now: free them before the CSR phase needs the
-      // memory, rather than whenever the old generation next fills.
+      // The task's buffers (kept from range to range) are garbage now, and so is this thread's view of the ID index
+      // once the message stops holding it: free them before the CSR phase needs the memory, rather than whenever
+      // the old generation next fills.
+      data.init.indexes = {};
       reclaim('major');
     }
     else if (data.task === 'csr') csrWorker(data);

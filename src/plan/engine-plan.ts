@@ -4,7 +4,7 @@ import { INLINE_CSR_EDGES } from '../exec/build-rel-tables.js';
 import type { WarningCode } from '../exec/events.js';
 import { TARGET_LOAD, TIGHT_LOAD } from '../exec/id-index.js';
 import type { PreparedImport } from '../exec/prepare-import.js';
-import { CSR_BYTES_PER_EDGE, type MemoryPlan, fitsBudget, idIndexBytes, planMemory } from './memory-plan.js';
+import { CSR_BYTES_PER_EDGE, type MemoryPlan, fitsBudget, idIndexBytes, planMemory, relPhaseBytes } from './memory-plan.js';
 import type { EnginePlan } from './plan-import.js';
 import { nativeRangeRows, nativeRanges, rangeBytesFor } from './split-ranges.js';
 import { dataBytes } from '../schema/resolve-inputs.js';
@@ -53,6 +53,7 @@ export function planEngine(
     return { rangeBytes, ranges };
   };
   let { rangeBytes, ranges } = rangesFor(1);
+  const totalNodes = [...expected.values()].reduce((n, x) => n + x, 0);
   const indexBytesAt = (load: number): number => schema.spaces.reduce((n, s) => n + idIndexBytes(s.kind, expected.get(s.name) ?? 0, s.tables.length === 1, load), 0);
   const usable = Math.max(1, Math.min(config.threads, ranges));
   let threads = usable;
@@ -61,7 +62,8 @@ export function planEngine(
   // memory to plan for, which lets a large node file with few relationships keep its whole budget.
   const workersFor = (t: number): number => (ranges <= 1 && edges < INLINE_CSR_EDGES ? 0 : t);
   const inputs = (t: number) => ({
-    budget: config.memoryBudget, threads: workersFor(t), rangeBytes, indexBytes: indexBytesAt(indexLoad), edges, propertyBytesPerEdge: edges > 0 ? propBytes / edges : 0,
+    budget: config.memoryBudget, threads: workersFor(t), rangeBytes, indexBytes: indexBytesAt(indexLoad), nodes: totalNodes, edges,
+    propertyBytesPerEdge: edges > 0 ? propBytes / edges : 0,
   });
   const fits = (t: number): boolean => fitsBudget(inputs(t));
   // The most threads the budget holds, packing the ID index denser before giving up a thread: a second core is
@@ -85,7 +87,7 @@ export function planEngine(
   const inMemoryBytes = edges * (CSR_BYTES_PER_EDGE + 2 * inputs(threads).propertyBytesPerEdge);
   if (!streaming && inMemoryBytes > plan.csrBytes) {
     if (config.mode === 'in-memory') {
-      throw new ImportError('GI_MEMORY_BUDGET', `the in-memory path needs about ${Math.ceil(inMemoryBytes / 2 ** 20)} MiB for ${Math.round(edges)} relationships, more than the ${Math.floor(plan.csrBytes / 2 ** 20)} MiB the budget leaves`, {
+      throw new ImportError('GI_MEMORY_BUDGET', `the in-memory path needs about ${Math.ceil(inMemoryBytes / 2 ** 20)} MiB for ${Math.round(edges)} relationships, more than the ${Math.max(0, Math.floor(plan.csrBytes / 2 ** 20))} MiB the budget leaves`, {
         hint: 'use --mode streaming (or auto), or raise --memory-budget',
       });
     }
@@ -106,7 +108,6 @@ export function planEngine(
   if (threads < usable) {
     warnings.push({ code: 'GI_W_THREADS_LIMITED', message: `--memory-budget ${(config.memoryBudget / MiB).toFixed(0)} MiB holds ${threads} worker thread(s), not ${usable}: raise it to use more cores` });
   }
-  const nodes = [...expected.values()].reduce((n, x) => n + x, 0);
   const propertyBytes = inputs(threads).propertyBytesPerEdge;
   const engine: EnginePlan = {
     path: streaming ? 'streaming' : 'in-memory',
@@ -116,8 +117,12 @@ export function planEngine(
     memoryBudget: config.memoryBudget,
     idIndexBytes: indexBytesAt(indexLoad),
     estimatedRelationships: Math.round(edges),
-    estimatedNodes: nodes,
-    estimatedPeakBytes: Math.min(config.memoryBudget, plan.fixedBytes + Math.min(plan.csrBytes, edges * (CSR_BYTES_PER_EDGE + 2 * propertyBytes))),
+    estimatedNodes: totalNodes,
+    // The larger of the relationship phase (with the ID index) and the CSR build (without it, when streaming).
+    estimatedPeakBytes: Math.min(config.memoryBudget, Math.max(
+      relPhaseBytes(inputs(threads)),
+      plan.fixedBytes + (streaming ? 0 : indexBytesAt(indexLoad)) + Math.min(plan.csrBytes, edges * (CSR_BYTES_PER_EDGE + 2 * propertyBytes)),
+    )),
     estimatedStoreBytes: Math.round(estimateStoreBytes(prepared, edges)),
   };
   return { streaming, threads, plan, indexLoad, engine, warnings };
