@@ -265,6 +265,28 @@ describe('path choice by input size', () => {
   });
 });
 
+describe('when worker threads start', () => {
+  it('workers are started before the node phase, so they boot while nodes load; an import without relationships starts none', async () => {
+    const a = await freshStore();
+    const before = started.length;
+    const atPhase: Record<string, number> = {};
+    const result = await runImport(config(small, a.db, { threads: 2, batchSize: 1000, mode: 'streaming' }), {
+      onEvent: (e) => {
+        if (e.type === 'phase-start') atPhase[e.phase] = started.length - before;
+      },
+    });
+    expect(result.engine.threads).toBe(2);
+    expect(atPhase.nodes).toBe(2);
+    expect(started.length - before).toBe(2);
+
+    // Nodes only: there is no relationship range to read, so no worker thread is started at all.
+    const b = await freshStore();
+    const nodesOnly = await runImport(normalizeConfig({ inputs: [{ kind: 'auto', files: [small.nodes] }], into: b.db, threads: 2 }));
+    expect(nodesOnly.nodes).toBe(2_000);
+    expect(started.length - before).toBe(2);
+  });
+});
+
 describe('worker pool failures', () => {
   it('workerScriptPath() is the built dist/exec/worker-main.js', () => {
     const path = workerScriptPath();

@@ -126,6 +126,7 @@ export async function loadRelationships(o: RelPhaseOptions): Promise<RelPhaseRes
 
   /** The phase proper; the main thread's reject spill is closed around it whatever happens. */
   async function runPhase(): Promise<RelPhaseResult> {
+    if (ranges.length === 0) return { blocks, rows: 0, spillFiles: [], ranges: 0, redone: 0, taskMs: 0, tasksPerWorker: [], headersSkipped: 0 };
     if (ranges.length === 1) {
       // A single range is not worth starting threads: it is read here, and checked like any other.
       const path = specs[ranges[0].fileIndex].path;

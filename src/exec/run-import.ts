@@ -114,6 +114,9 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     }
     const storeFiles: StoreFileEntry[] = [];
     let bytesRead = 0;
+    // Worker threads take about 0.3 s to start (runtime and modules): started now, they boot on the other cores
+    // while this thread loads the nodes, and are ready when the relationship phase needs them.
+    if (memory.usesWorkers) pool();
 
     clock.start('nodes', { totalBytes: sumBytes(files, 'node'), files: dataFiles(files, 'node') });
     let nodeRows = 0;

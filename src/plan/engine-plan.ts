@@ -16,7 +16,11 @@ import { dataBytes } from '../schema/resolve-inputs.js';
  */
 export function planEngine(
   config: StreamingConfig, prepared: PreparedImport, expected: Map<string, number>, maxPartitionEdges = Infinity,
-): { streaming: boolean; threads: number; plan: MemoryPlan; indexLoad: number; engine: EnginePlan; warnings: { code: WarningCode; message: string }[] } {
+): {
+  streaming: boolean; threads: number; plan: MemoryPlan; indexLoad: number; engine: EnginePlan; warnings: { code: WarningCode; message: string }[];
+  /** True when the relationship phase will run on worker threads (more than one range, or enough edges). */
+  usesWorkers: boolean;
+} {
   const warnings: { code: WarningCode; message: string }[] = [];
   const { files, schema } = prepared;
   let edges = 0;
@@ -125,7 +129,7 @@ export function planEngine(
     )),
     estimatedStoreBytes: Math.round(estimateStoreBytes(prepared, edges)),
   };
-  return { streaming, threads, plan, indexLoad, engine, warnings };
+  return { streaming, threads, plan, indexLoad, engine, warnings, usesWorkers: ranges > 1 && workersFor(threads) > 0 };
 }
 
 /**

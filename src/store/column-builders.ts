@@ -517,8 +517,17 @@ export class Utf8ColumnBuilder extends ColumnBuilder {
   appendBytes(buf: Uint8Array, s: number, e: number, flags: number): boolean {
     this.reserveBytes(e - s);
     if ((flags & FIELD_ESCAPED) === 0) {
-      this.bytes.set(buf.subarray(s, e), this.used);
-      this.used += e - s;
+      // Short strings by hand: `buf` is usually a Buffer, whose subarray builds a new Buffer object per value (about
+      // 90 ns, 6% of a node file with one name column).
+      const bytes = this.bytes;
+      if (e - s <= 32) {
+        let used = this.used;
+        for (let i = s; i < e; i++) bytes[used++] = buf[i];
+        this.used = used;
+      } else {
+        bytes.set(Uint8Array.prototype.subarray.call(buf, s, e), this.used);
+        this.used += e - s;
+      }
     } else {
       for (let i = s; i < e; i++) {
         this.bytes[this.used++] = buf[i];
