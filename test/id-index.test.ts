@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdIndex, LOOKUP_DIRECT, LOOKUP_HASH, LOOKUP_SEQUENTIAL } from '../src/exec/id-index.js';
 import { ImportError, normalizeConfig, runImport } from '../src/index.js';
@@ -34,6 +35,57 @@ function expectExact(index: IdIndex, ids: bigint[], absent: bigint[]): void {
 }
 
 const range = (from: bigint, n: number): bigint[] => Array.from({ length: n }, (_, i) => from + BigInt(i));
+
+describe('insertIntBatch: keys added in table-region order, with the result of inserting them one by one', () => {
+  /** Inserts `ids` in batches of `batch` through insertIntBatch; returns the first duplicate's row or -1. */
+  function buildBatched(ids: bigint[], batch: number): { index: IdIndex; dup: number } {
+    const index = new IdIndex('int', Math.floor(ids.length / 4), 0);
+    for (let from = 0; from < ids.length; from += batch) {
+      const n = Math.min(batch, ids.length - from);
+      const lo = new Int32Array(n);
+      const hi = new Int32Array(n);
+      for (let k = 0; k < n; k++) [lo[k], hi[k]] = halves(ids[from + k]);
+      const k = index.insertIntBatch(lo, hi, n, 0, from);
+      if (k >= 0) return { index, dup: from + k };
+    }
+    return { index, dup: -1 };
+  }
+
+  it('property: same first duplicate as one-by-one inserts; without one, the same ordinals and lookup mode', () => {
+    fc.assert(fc.property(
+      fc.array(fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.bigInt({ min: 0n, max: 30_000n })), { minLength: 12_500, maxLength: 20_000 }),
+      fc.integer({ min: 4096, max: 6000 }),
+      fc.boolean(),
+      (raw, batch, unique) => {
+        // A leading run of sequential IDs first (batches fall back to one by one while the run lasts); half the
+        // runs have no duplicate at all, so whole tables are built in batches.
+        const ids = [...new Set([...range(5n, 3), ...raw.filter((v) => !unique || v < 5n || v > 7n)])];
+        if (!unique) ids.push(...raw.slice(0, 3));
+        const serial = build(ids);
+        const firstDup = serial.dups.findIndex((d) => d >= 0);
+        const batched = buildBatched(ids, batch);
+        expect(batched.dup).toBe(firstDup);
+        if (firstDup >= 0) return;
+        expect(unique).toBe(true);
+        batched.index.freeze();
+        serial.index.freeze();
+        expect(batched.index.lookupKind).toBe(serial.index.lookupKind);
+        expectExact(batched.index, ids, [2n ** 62n + 12345n]);
+      },
+    ), { numRuns: 25, endOnFailure: true });
+  });
+
+  it('a key repeated inside one batch is the later row; a key from an earlier batch is found too', () => {
+    const ids = Array.from({ length: 12_000 }, (_, i) => BigInt(i) * 1_000_003n);
+    const inBatch = [...ids];
+    inBatch[11_000] = ids[10_500];
+    expect(buildBatched(inBatch, 6000).dup).toBe(11_000);
+    const acrossBatches = [...ids];
+    acrossBatches[9000] = ids[17];
+    acrossBatches[9500] = ids[9499];
+    expect(buildBatched(acrossBatches, 6000).dup).toBe(9000);
+  });
+});
 
 describe('ID index lookup modes', () => {
   it('IDs numbered k, k+1, ... need no table: sequential lookups, holes and neighbours absent', () => {

@@ -51,6 +51,12 @@ export interface EngineFacts {
   /** Byte ranges the relationship files were cut into, and how many were re-read after a wrong start guess. */
   ranges: number;
   rangesReread: number;
+  /**
+   * Byte ranges node files were read in by worker threads (0: every node file was read row by row on the main
+   * thread), and how many of them were re-read after a wrong start guess.
+   */
+  nodeRanges: number;
+  nodeRangesReread: number;
   /** Source partitions of the CSR build (1 on the in-memory path). */
   partitions: number;
   memoryBudget: number;

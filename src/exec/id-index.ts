@@ -41,6 +41,11 @@ export const LOOKUP_DIRECT = 2;
 /** DIRECT is chosen when max - min + 1 <= this many times the node count. */
 const DIRECT_MAX_SPREAD = 2;
 const TWO_32 = 4294967296;
+/** insertIntBatch sorts keys into this many table regions by the top bits of their hash (slot order). */
+const REGION_SHIFT = 22;
+const REGIONS = 1 << (32 - REGION_SHIFT);
+/** Batches smaller than this are inserted key by key. */
+const BATCH_MIN = 4096;
 
 function shared<T>(make: new (buffer: SharedArrayBuffer) => T, bytesPer: number, n: number): T {
   return new make(new SharedArrayBuffer(Math.max(1, n) * bytesPer));
@@ -111,6 +116,9 @@ export class IdIndex {
   private min = Infinity;
   private max = -Infinity;
   private frozen = false;
+  /** insertIntBatch's scratch: each key's hash, and the keys in region order. */
+  private batchHash = new Uint32Array(0);
+  private batchOrder = new Uint32Array(0);
 
   /**
    * `fixedTable` >= 0 when the space has one node table: then an ordinal is the row itself and the per-node
@@ -238,6 +246,72 @@ export class IdIndex {
       else this.inRun = false;
     }
     return this.hashInsert(lo, hi, table, row);
+  }
+
+  /**
+   * Adds `n` integer keys for rows firstRow, firstRow + 1, ... of the space's one table, as `n` insertInt calls in
+   * order would, and returns the first k whose key was already present (in the index or earlier in the batch), or
+   * -1. After a duplicate the index is not fit for use: the caller fails the import.
+   *
+   * Keys are inserted in the order of the table region they hash to, not in row order: a large table is mostly
+   * cache and TLB misses, and inserts that walk the table from one end to the other miss far less (2.9 -> 1.8 s
+   * for 10M keys, scratch benchmark). Equal keys hash alike and keep their row order, so the later one is the duplicate.
+   */
+  insertIntBatch(lo: Int32Array, hi: Int32Array, n: number, table: number, firstRow: number): number {
+    if (this.inRun || this.fixedTable < 0 || n < BATCH_MIN) {
+      for (let k = 0; k < n; k++) if (this.insertInt(lo[k], hi[k], table, firstRow + k) >= 0) return k;
+      return -1;
+    }
+    if (this.frozen) throw new Error('IdIndex: insert after freeze');
+    if (table !== this.fixedTable || firstRow !== this.count) throw new Error(`IdIndex: rows from ${firstRow} of table ${table} out of order in a one-table space`);
+    while (this.count + n > this.slotCount * MAX_LOAD) this.rehash();
+    for (let k = 0; k < n; k++) {
+      const v = hi[k] * TWO_32 + (lo[k] >>> 0);
+      if (!Number.isSafeInteger(v)) this.min = this.max = NaN;
+      else if (this.min === this.min) {
+        if (v < this.min) this.min = v;
+        if (v > this.max) this.max = v;
+      }
+    }
+    if (this.batchHash.length < n) {
+      this.batchHash = new Uint32Array(n);
+      this.batchOrder = new Uint32Array(n);
+    }
+    const hash = this.batchHash;
+    const order = this.batchOrder;
+    const counts = new Uint32Array(REGIONS + 1);
+    for (let k = 0; k < n; k++) {
+      const h = mixInt(lo[k], hi[k]);
+      hash[k] = h;
+      counts[(h >>> REGION_SHIFT) + 1]++;
+    }
+    for (let r = 0; r < REGIONS; r++) counts[r + 1] += counts[r];
+    for (let k = 0; k < n; k++) order[counts[hash[k] >>> REGION_SHIFT]++] = k;
+    const slots = this.slots;
+    const slotCount = this.slotCount;
+    let first = n;
+    for (let j = 0; j < n; j++) {
+      const k = order[j];
+      const l = lo[k];
+      const h = hi[k];
+      let i = Math.floor(hash[k] * this.scale);
+      for (;;) {
+        const at = i * 3;
+        if (slots[at + 2] === EMPTY) {
+          slots[at] = l;
+          slots[at + 1] = h;
+          slots[at + 2] = firstRow + k + 1;
+          break;
+        }
+        if (slots[at] === l && slots[at + 1] === h) {
+          if (k < first) first = k;
+          break;
+        }
+        if (++i === slotCount) i = 0;
+      }
+    }
+    this.count += n;
+    return first < n ? first : -1;
   }
 
   /** The IDs so far were base, base+1, ...: put them into the hash table, which holds every later ID too. */

@@ -7,6 +7,11 @@ import { CONTROL, type WorkerPool, createControl } from './worker-pool.js';
  */
 export interface OrderedResults<R> {
   get(id: number): Promise<R>;
+  /**
+   * Takes task `id` for the consumer to run itself, when no worker has reserved it yet (workers still starting, or
+   * all busy): true when it is the consumer's now, and `get(id)` must not be called.
+   */
+  claim(id: number): boolean;
   /** Marks results up to `id` as consumed: workers may run that much further ahead. */
   written(id: number): void;
   /** Settles when the workers are done (at once on this thread). */
@@ -23,7 +28,7 @@ export type ResultProducer<R> =
 /** Results of `producer`, in task order (see OrderedResults). */
 export function orderedResults<R extends { id: number }>(producer: ResultProducer<R>): OrderedResults<R> {
   if ('inline' in producer) {
-    return { get: async (id) => producer.inline(id), written: () => undefined, finished: async () => undefined, cancel: () => undefined };
+    return { get: async (id) => producer.inline(id), claim: () => false, written: () => undefined, finished: async () => undefined, cancel: () => undefined };
   }
   const control = createControl();
   const ready = new Map<number, R>();
@@ -54,6 +59,10 @@ export function orderedResults<R extends { id: number }>(producer: ResultProduce
         if (failure !== undefined) throw failure;
         await new Promise<void>((resolve) => (wake = resolve));
       }
+    },
+    claim(id) {
+      // Workers reserve tasks in order through NEXT: task `id` is free exactly while NEXT still equals it.
+      return Atomics.compareExchange(control, CONTROL.NEXT, id, id + 1) === id;
     },
     written(id) {
       Atomics.store(control, CONTROL.WRITTEN, id + 1);

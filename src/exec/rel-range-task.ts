@@ -303,7 +303,7 @@ const PROBE_BYTES = 64 << 10;
  * The first offset after a line end at or past `nominal - 1`: where a row would start if that line end is not
  * inside a quoted field. A guess; verifyRangeChain checks it.
  */
-async function findRowStartGuess(path: string, nominal: number, size: number): Promise<number> {
+export async function findRowStartGuess(path: string, nominal: number, size: number): Promise<number> {
   const handle = await open(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(PROBE_BYTES);

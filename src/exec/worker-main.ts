@@ -8,6 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import type { ByteRange } from '../plan/split-ranges.js';
 import { type BackwardTask, type CsrInit, type CsrTask, runBackwardPartition, runCsrPartition } from './csr-partition-task.js';
 import { type BlockSink, type RelTaskInit, closeRelTaskContext, relTaskContext, runRelRange } from './rel-range-task.js';
+import { type NodeTaskInit, nodeTaskContext, reportTransfer, runNodeRange } from './node-range-task.js';
 import { reclaim } from './reclaim.js';
 import { RejectSpill } from './bad-rows.js';
 import { CONTROL, type WorkerMessage } from './worker-pool.js';
@@ -33,6 +34,13 @@ interface CsrWorkerData extends BaseData {
   init: CsrInit;
   tasks: CsrTask[];
   /** How many tasks past the last one written a worker may start. */
+  ahead: number;
+}
+
+interface NodeWorkerData extends BaseData {
+  task: 'nodes';
+  init: NodeTaskInit;
+  ranges: ByteRange[];
   ahead: number;
 }
 
@@ -97,6 +105,30 @@ function orderedWorker(control: Int32Array, count: number, ahead: number, run: (
   }
 }
 
+/**
+ * Reads ranges of a node file whose results the main thread appends in range order (see loadNodeRanges); like
+ * orderedWorker, but a range's read is asynchronous, so the wait for the consumer must not block the thread.
+ */
+async function nodeWorker(data: NodeWorkerData): Promise<void> {
+  const { control, ranges, ahead } = data;
+  const ctx = nodeTaskContext(data.init);
+  const stopped = (): boolean => Atomics.load(control, CONTROL.STOP) !== 0;
+  for (;;) {
+    if (stopped()) return;
+    const t = Atomics.add(control, CONTROL.NEXT, 1);
+    if (t >= ranges.length) return;
+    for (;;) {
+      const written = Atomics.load(control, CONTROL.WRITTEN);
+      if (t < written + ahead) break;
+      const wait = Atomics.waitAsync(control, CONTROL.WRITTEN, written, 200);
+      if (wait.async) await wait.value;
+      if (stopped()) return;
+    }
+    const report = await runNodeRange(ctx, ranges[t], undefined, stopped);
+    post({ type: 'report', report }, reportTransfer(report));
+  }
+}
+
 function csrWorker(data: CsrWorkerData): void {
   const fds = new Map<number, number>();
   try {
@@ -123,7 +155,7 @@ function backwardWorker(data: BackwardWorkerData): void {
 }
 
 /** Runs one task message to completion and reports `done` or `failed`; the worker then waits for the next. */
-async function run(data: RelWorkerData | CsrWorkerData | BackwardWorkerData): Promise<void> {
+async function run(data: RelWorkerData | CsrWorkerData | BackwardWorkerData | NodeWorkerData): Promise<void> {
   try {
     if (data.task === 'relationships') {
       await relationshipWorker(data);
@@ -131,6 +163,10 @@ async function run(data: RelWorkerData | CsrWorkerData | BackwardWorkerData): Pr
       // once the message stops holding it: free them before the CSR phase needs the memory, rather than whenever
       // the old generation next fills.
       data.init.indexes = {};
+      reclaim('major');
+    }
+    else if (data.task === 'nodes') {
+      await nodeWorker(data);
       reclaim('major');
     }
     else if (data.task === 'csr') csrWorker(data);
@@ -144,5 +180,5 @@ async function run(data: RelWorkerData | CsrWorkerData | BackwardWorkerData): Pr
 }
 
 parentPort!.on('message', (msg: { type: string }) => {
-  if (msg.type === 'run') void run(msg as unknown as RelWorkerData | CsrWorkerData | BackwardWorkerData);
+  if (msg.type === 'run') void run(msg as unknown as RelWorkerData | CsrWorkerData | BackwardWorkerData | NodeWorkerData);
 });

@@ -1,0 +1,223 @@
+import { ImportError, type ImportErrorJSON } from '../errors/import-error.js';
+import { readBatches } from '../input/batch-reader.js';
+import { FIELD_ESCAPED, ScanBatch } from '../input/scanner.js';
+import { int64Out, parseInt64 } from '../input/value-parsers.js';
+import type { ByteRange, RangeExtent } from '../plan/split-ranges.js';
+import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
+import type { PropertyType } from '../schema/types.js';
+import { type ColumnBuilder, Int64ColumnBuilder, Utf8ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
+import { appendField } from './append-field.js';
+import { findRowStartGuess } from './rel-range-task.js';
+import { castError, duplicateIdError, fieldCountError, idCastError, inferenceRestart, missingIdError } from './row-errors.js';
+import { unescapeInto } from './unescape.js';
+
+/**
+ * One node file as a node range task sees it (plain data: posted to worker threads). Only files whose every row
+ * goes to one table without a labels column are read in ranges (see loadNodeRanges); the rest load row by row.
+ */
+export interface NodeFileSpec {
+  fileIndex: number;
+  /** The user's path (messages) and where the bytes are. */
+  path: string;
+  dataPath: string;
+  size: number;
+  delimiter: number;
+  quote: number;
+  width: number;
+  /** Rows with more fields than the header are read (--ignore-extra-columns). */
+  extraOk: boolean;
+  /** ID column, its kind and name, or -1 / null for a table without IDs. */
+  idColumn: number;
+  idKind: 'int' | 'string' | null;
+  idName: string;
+  /** An integer ID space inferred from a sample: every ID must still be a plain int64. */
+  verifyId: boolean;
+  /** Per file column: the table property it feeds (-1: none), its type and the kind a sample inferred (or null). */
+  target: number[];
+  columnTypes: (PropertyType | undefined)[];
+  columnNames: string[];
+  verifyKinds: (InferredKind | null)[];
+  /** Types of the table's properties, in table order, and those the file does not feed (null on every row). */
+  propertyTypes: PropertyType[];
+  missing: number[];
+}
+
+/** What a node range task reads; shared by every task of a file. */
+export interface NodeTaskInit {
+  file: NodeFileSpec;
+  batchRows: number;
+  arrayDelimiter: number;
+}
+
+/** The rows of one range, parsed: IDs for the index and the table's columns, ready to append in file order. */
+export interface NodeRangeReport extends RangeExtent {
+  /** The range's number (results are consumed in this order). */
+  id: number;
+  rows: number;
+  /** Integer IDs as halves, or string IDs as bytes back to back (key k ends at keyEnds[k]); `ids` of them. */
+  ids: number;
+  idLo?: Int32Array;
+  idHi?: Int32Array;
+  keyBytes?: Uint8Array;
+  keyEnds?: Uint32Array;
+  /** The ID column and each table property, encoded (ColumnBuilder.encode), `rows` rows each. */
+  idColumn?: Uint8Array;
+  columns: Uint8Array[];
+  /**
+   * The first data error (its line relative to scanStart); rows before it are in the report. When `ids` is one more
+   * than `rows`, the failing row's ID was read before the error and must still be checked for a duplicate first.
+   */
+  error?: ImportErrorJSON;
+  /** File bytes the range consumed, for progress. */
+  bytes: number;
+}
+
+/** Reused from range to range by the thread that reads them. */
+export interface NodeTaskContext {
+  init: NodeTaskInit;
+  scan: ScanBatch;
+}
+
+/** A context for reading ranges of `init.file`. */
+export function nodeTaskContext(init: NodeTaskInit): NodeTaskContext {
+  return { init, scan: new ScanBatch(init.batchRows) };
+}
+
+/** Which row's ID to report as a duplicate on a re-read (the ID index, on the main thread, found it). */
+export interface DuplicateAt {
+  row: number;
+  space: string;
+  firstTable: string;
+}
+
+/**
+ * Reads the rows of one range of a node file into column chunks, with the checks loadNodeFile makes row by row
+ * except the duplicate check, which needs the ID index: the main thread makes it when it appends the range, in
+ * file order. `from` forces the scan start (a re-read after a wrong guess); `duplicate` turns the named row into
+ * its GI_DUPLICATE_NODE_ID error, with the row's exact position.
+ */
+export async function runNodeRange(
+  ctx: NodeTaskContext, range: ByteRange, from: number | undefined, shouldStop: () => boolean, duplicate?: DuplicateAt,
+): Promise<NodeRangeReport> {
+  const spec = ctx.init.file;
+  const scanStart = from ?? (range.first ? range.start : await findRowStartGuess(spec.dataPath, range.start, spec.size));
+  const cursor = { next: scanStart, line: 0 };
+  const report: NodeRangeReport = {
+    id: range.id, scanStart, firstRow: -1, next: scanStart, linesBefore: 0, lines: 0, rows: 0, ids: 0, columns: [], bytes: 0,
+  };
+  const { width, idColumn, idKind, quote, target, columnTypes, verifyKinds, missing } = spec;
+  const builders: ColumnBuilder[] = spec.propertyTypes.map((t) => createColumnBuilder(t, quote, ctx.init.arrayDelimiter));
+  const idBuilder = idKind === null ? undefined : idKind === 'int' ? new Int64ColumnBuilder() : new Utf8ColumnBuilder(quote);
+  let idLo = new Int32Array(idKind === 'int' ? 1024 : 0);
+  let idHi = new Int32Array(idLo.length);
+  let keyBytes = new Uint8Array(idKind === 'string' ? 1 << 16 : 0);
+  let keyEnds = new Uint32Array(idKind === 'string' ? 1024 : 0);
+  let keyUsed = 0;
+  const scratch = { bytes: new Uint8Array(256) };
+  const pushId = (key: Uint8Array, ks: number, ke: number): void => {
+    const k = report.ids++;
+    if (idKind === 'int') {
+      if (k === idLo.length) {
+        idLo = grow(idLo);
+        idHi = grow(idHi);
+      }
+      idLo[k] = int64Out.lo;
+      idHi[k] = int64Out.hi;
+      return;
+    }
+    if (k === keyEnds.length) keyEnds = grow(keyEnds);
+    if (keyUsed + (ke - ks) > keyBytes.length) {
+      const bigger = new Uint8Array(Math.max(keyBytes.length * 2, keyUsed + (ke - ks)));
+      bigger.set(keyBytes.subarray(0, keyUsed));
+      keyBytes = bigger;
+    }
+    for (let i = ks; i < ke; i++) keyBytes[keyUsed++] = key[i];
+    keyEnds[k] = keyUsed;
+  };
+  try {
+    const read = {
+      path: spec.dataPath, name: spec.path, start: scanStart, end: spec.size, firstLine: 0, batchRows: ctx.init.batchRows,
+      dialect: { delimiter: spec.delimiter, quote }, stopAt: range.stopAt, cursor, scan: ctx.scan,
+    };
+    for await (const batch of readBatches(read)) {
+      if (shouldStop()) break;
+      const { buf, scan } = batch;
+      if (report.firstRow < 0 && scan.rows > 0) {
+        report.firstRow = batch.bufOffset + scan.rowStart[0];
+        report.linesBefore = batch.firstLine + scan.rowLine[0];
+      }
+      for (let r = 0; r < scan.rows; r++) {
+        const pos = { file: spec.path, batch, row: r };
+        const got = scan.fieldCount(r);
+        if (got !== width && !(spec.extraOk && got > width)) throw fieldCountError(pos, width);
+        const base = scan.rowField[r];
+        if (idBuilder !== undefined) {
+          const f = base + idColumn;
+          let ks = scan.fieldStart[f];
+          let ke = scan.fieldEnd[f];
+          let key: Uint8Array = buf;
+          if (ks === ke) throw missingIdError(pos, idColumn);
+          if ((scan.fieldFlags[f] & FIELD_ESCAPED) !== 0) {
+            ke = unescapeInto(scratch, buf, ks, ke, quote);
+            ks = 0;
+            key = scratch.bytes;
+          }
+          if (idKind === 'int') {
+            if (spec.verifyId && !fitsInferredKind('long', key, ks, ke)) throw inferenceRestart(pos, idColumn, spec.idName, 'long');
+            if (!parseInt64(key, ks, ke)) throw idCastError(pos, f, idColumn, spec.idName);
+          }
+          if (duplicate !== undefined && report.rows === duplicate.row) throw duplicateIdError(pos, idColumn, duplicate.space, duplicate.firstTable);
+          pushId(key, ks, ke);
+          if (idBuilder instanceof Int64ColumnBuilder) idBuilder.appendHalves(int64Out.lo, int64Out.hi);
+          else idBuilder.appendBytes(key, ks, ke, 0);
+        }
+        for (let c = 0; c < width; c++) {
+          const p = target[c];
+          if (p < 0) continue;
+          const s = scan.fieldStart[base + c];
+          const e = scan.fieldEnd[base + c];
+          const expected = verifyKinds[c];
+          if (expected !== null && s !== e && !fitsInferredKind(expected, buf, s, e)) throw inferenceRestart(pos, c, spec.columnNames[c], expected);
+          if (!appendField(builders[p], columnTypes[c]!, buf, s, e, scan.fieldFlags[base + c])) throw castError(pos, base + c, c, spec.columnNames[c], columnTypes[c]!);
+        }
+        for (const p of missing) builders[p].appendNull();
+        report.rows++;
+      }
+      report.bytes = batch.bytesDone;
+    }
+  } catch (err) {
+    if (!(err instanceof ImportError)) throw err;
+    report.error = err.toJSON();
+    // The failing row may have appended some columns: the report holds whole rows only.
+    for (const b of builders) b.truncate(report.rows);
+    idBuilder?.truncate(report.rows);
+  }
+  report.next = cursor.next;
+  report.lines = cursor.line;
+  if (report.firstRow < 0) {
+    report.firstRow = cursor.next;
+    report.linesBefore = cursor.line;
+  }
+  report.columns = builders.map((b) => b.encode());
+  if (idBuilder !== undefined) report.idColumn = idBuilder.encode();
+  if (idKind === 'int') {
+    report.idLo = idLo.slice(0, report.ids);
+    report.idHi = idHi.slice(0, report.ids);
+  } else if (idKind === 'string') {
+    report.keyBytes = keyBytes.slice(0, keyUsed);
+    report.keyEnds = keyEnds.slice(0, report.ids);
+  }
+  return report;
+}
+
+function grow<T extends Int32Array | Uint32Array>(a: T): T {
+  const bigger = new (a.constructor as new (n: number) => T)(a.length * 2);
+  bigger.set(a);
+  return bigger;
+}
+
+/** The buffers of a report, to transfer rather than copy to the main thread. */
+export function reportTransfer(r: NodeRangeReport): ArrayBuffer[] {
+  const views = [r.idLo, r.idHi, r.keyBytes, r.keyEnds, r.idColumn, ...r.columns];
+  return views.filter((v) => v !== undefined).map((v) => v!.buffer as ArrayBuffer);
+}
