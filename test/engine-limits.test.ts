@@ -124,14 +124,14 @@ describe('memory budget', () => {
     expect(failed.stderr).not.toMatch(PHASE_LINE('relationships'));
     expect(failed.stdout).toBe('');
 
-    // The hinted budget is enough: the same import then succeeds, and takes much longer than the failure did.
+    // The hinted budget is enough: the same import then succeeds. (Up front is shown above by the phases never
+    // reached, not by timing, which a loaded machine makes meaningless.)
     const ok = await runCli([medium.nodes, medium.edges, '--into', db, '--memory-budget', `${need}MiB`, '--threads', '2', '--json']);
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
     const result = JSON.parse(ok.stdout);
     expect(result.relationships).toBe(500_000);
     expect(result.engine.memoryBudget).toBe(need * 2 ** 20);
-    expect(failed.ms, `failure took ${failed.ms.toFixed(0)} ms, the full import ${ok.ms.toFixed(0)} ms`).toBeLessThan(ok.ms / 2);
   });
 
   it('a budget that holds fewer worker threads than asked runs with fewer threads instead of failing', async () => {

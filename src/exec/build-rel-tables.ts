@@ -77,6 +77,7 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
   const partitioned = partitionTasks(store, groups, input.srcPartitions);
   const tasks = partitioned.tasks;
   const blocks = store.table(partitioned.ordered);
+  store.release();
   partitioned.ordered = [];
   for (const g of groups) g.blocks = [];
   const init: CsrInit = { tables: specs, blocks, spillFiles: input.spillFiles, quote: input.quote, arrayDelimiter: input.arrayDelimiter, batchRows: REL_RECORD_BATCH_ROWS };
