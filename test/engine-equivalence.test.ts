@@ -18,6 +18,7 @@ import { MAX_RANGE_BYTES, type RangeExtent, rangeBytesFor, splitRanges, verifyRa
 import { openGraph } from '../src/read/open-graph.js';
 import { verifyStore } from '../src/read/verify-store.js';
 import { readStoreBytes, storeDifferences } from './helpers/store-bytes.js';
+import { prng, csvField } from './helpers/seeded-csv.js';
 
 const ROUND_TRIP = resolve(__dirname, 'fixtures/round-trip');
 
@@ -31,24 +32,6 @@ afterAll(async () => {
 
 // ---------------------------------------------------------------------------------------------------------------
 // CSV writing and a seeded generator
-
-/** mulberry32: a small seeded PRNG, so the generated graph is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A CSV field: null is the unquoted empty field; '' and text with a quote, delimiter or line end are quoted. */
-function csvField(v: string | null): string {
-  if (v === null) return '';
-  return v === '' || /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
 
 /** Physical line breaks in `text`, counted as the importer counts them: CRLF, LF and a lone CR each end one line. */
 function lineBreaks(text: string): number {

@@ -12,6 +12,7 @@ import { ImportError } from '../src/errors/import-error.js';
 import type { ImportResult } from '../src/exec/events.js';
 import { runImport } from '../src/exec/run-import.js';
 import { storeDifferences } from './helpers/store-bytes.js';
+import { prng, csvField } from './helpers/seeded-csv.js';
 
 let work: string;
 beforeAll(async () => {
@@ -20,23 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-/** mulberry32, so every run writes the same files. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function csvField(v: string | null): string {
-  if (v === null) return '';
-  return v === '' || /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
 
 const N = 2000;
 /** Node IDs of the int space: sparse, negative ones, and some past 2^53. */

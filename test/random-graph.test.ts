@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeConfig } from '../src/config/streaming-config.js';
 import { runImport } from '../src/exec/run-import.js';
 import { openGraph } from '../src/read/open-graph.js';
+import { csvField } from './helpers/seeded-csv.js';
 
 interface Person { id: bigint; name: string | null; n: bigint | null; d: number | null; b: boolean | null }
 interface Edge { src: number; dst: number; w: number | null }
@@ -28,11 +29,6 @@ const graphArb = fc.uniqueArray(fc.bigInt({ min: INT64_MIN, max: INT64_MAX }), {
       src: fc.nat(ids.length - 1), dst: fc.nat(ids.length - 1), w: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: null }),
     }), { maxLength: 80 }),
   }));
-
-function csvField(v: string | null): string {
-  if (v === null) return '';
-  return v === '' || /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
 
 function num(v: number | bigint | boolean | null): string {
   if (v === null) return '';

@@ -9,6 +9,7 @@ import type { IdIndex } from './id-index.js';
 import { type BatchProgress, type NodeSinks, routeColumns } from './load-nodes.js';
 import { type NodeFileSpec, type NodeRangeReport, nodeTaskContext, runNodeRange } from './node-range-task.js';
 import { orderedResults } from './ordered-results.js';
+import { textFileSpec } from './text-file-spec.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /**
@@ -143,13 +144,7 @@ function nodeFileSpec(file: InputFile, fileIndex: number, sinks: NodeSinks, writ
   const idCol = file.layout.idColumn;
   const verify = sinks.verifyKinds;
   return {
-    fileIndex,
-    path: file.path,
-    dataPath: file.dataPath,
-    size: file.size,
-    delimiter: file.delimiter.charCodeAt(0),
-    quote: file.quote.charCodeAt(0),
-    width: file.layout.columns.length,
+    ...textFileSpec(file, fileIndex),
     extraOk: sinks.rejects?.policy.ignoreExtraColumns === true,
     idColumn: hasId ? idCol : -1,
     idKind: hasId ? index.kind : null,

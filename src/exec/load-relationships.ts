@@ -6,6 +6,7 @@ import type { GraphSchema } from '../schema/graph-schema.js';
 import type { InferredKind } from '../schema/infer-types.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import type { IdIndex } from './id-index.js';
+import { textFileSpec } from './text-file-spec.js';
 import { BlockStore } from './block-store.js';
 import { type BlockSink, type RangeReport, type RelFileSpec, type RelTaskInit, closeRelTaskContext, relTaskContext, runRelRange } from './rel-range-task.js';
 import { type RejectLog, RejectSpill, readRejectSpan } from './bad-rows.js';
@@ -220,13 +221,7 @@ function relFileSpec(file: InputFile, fileIndex: number, schema: GraphSchema, ve
     if (c.kind === 'property') propColumns.push(i);
   });
   return {
-    fileIndex,
-    path: file.path,
-    dataPath: file.dataPath,
-    size: file.size,
-    delimiter: file.delimiter.charCodeAt(0),
-    quote: file.quote.charCodeAt(0),
-    width: layout.columns.length,
+    ...textFileSpec(file, fileIndex),
     startColumn: layout.startColumn,
     endColumn: layout.endColumn,
     typeColumn: layout.typeColumn,

@@ -9,21 +9,14 @@ import { type ColumnBuilder, Int64ColumnBuilder, Utf8ColumnBuilder, createColumn
 import { appendField } from './append-field.js';
 import { findRowStartGuess } from './rel-range-task.js';
 import { castError, duplicateIdError, fieldCountError, idCastError, inferenceRestart, missingIdError } from './row-errors.js';
+import type { TextFileSpec } from './text-file-spec.js';
 import { unescapeInto } from './unescape.js';
 
 /**
  * One node file as a node range task sees it (plain data: posted to worker threads). Only files whose every row
  * goes to one table without a labels column are read in ranges (see loadNodeRanges); the rest load row by row.
  */
-export interface NodeFileSpec {
-  fileIndex: number;
-  /** The user's path (messages) and where the bytes are. */
-  path: string;
-  dataPath: string;
-  size: number;
-  delimiter: number;
-  quote: number;
-  width: number;
+export interface NodeFileSpec extends TextFileSpec {
   /** Rows with more fields than the header are read (--ignore-extra-columns). */
   extraOk: boolean;
   /** ID column, its kind and name, or -1 / null for a table without IDs. */

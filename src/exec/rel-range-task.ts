@@ -13,21 +13,14 @@ import type { ArrowUnit, ColumnarSource } from '../input/arrow-source.js';
 import { runArrowRelRange } from './arrow-rel-range.js';
 import { BucketBuffer, FLUSH_ROWS, type Group, encodeBlocks, groupLookup, rangeGroups } from './edge-buckets.js';
 import { IdIndex, type SharedIdIndex } from './id-index.js';
+import type { TextFileSpec } from './text-file-spec.js';
 import { castError, endpointNotFoundError, fieldCountError, inferenceRestart } from './row-errors.js';
 import { EndpointScratch, resolveColumn } from './resolve-endpoints.js';
 import { isRepeatedHeader } from '../input/repeated-header.js';
 import { type BadRowPolicy, type RejectSpill, type SkippedCounts, rangeRowRejecter, toleratesBadRows } from './bad-rows.js';
 
 /** What a task needs to know about one relationship file (plain data: it is posted to worker threads). */
-export interface RelFileSpec {
-  fileIndex: number;
-  /** The user's path (messages) and where the bytes are (a decoded copy of a compressed or Latin-1 input, or the same). */
-  path: string;
-  dataPath: string;
-  size: number;
-  delimiter: number;
-  quote: number;
-  width: number;
+export interface RelFileSpec extends TextFileSpec {
   startColumn: number;
   endColumn: number;
   /** :TYPE column, or -1. */

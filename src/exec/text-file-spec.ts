@@ -1,0 +1,27 @@
+import type { InputFile } from '../schema/resolve-inputs.js';
+
+/** What a range task needs to read a text input file (plain data: it is posted to worker threads). */
+export interface TextFileSpec {
+  fileIndex: number;
+  /** The user's path (messages) and where the bytes are (a decoded copy of a compressed or Latin-1 input, or the same). */
+  path: string;
+  dataPath: string;
+  size: number;
+  delimiter: number;
+  quote: number;
+  /** Fields per row, as in the header. */
+  width: number;
+}
+
+/** The TextFileSpec of input `fileIndex`. */
+export function textFileSpec(file: InputFile, fileIndex: number): TextFileSpec {
+  return {
+    fileIndex,
+    path: file.path,
+    dataPath: file.dataPath,
+    size: file.size,
+    delimiter: file.delimiter.charCodeAt(0),
+    quote: file.quote.charCodeAt(0),
+    width: file.layout.columns.length,
+  };
+}
