@@ -6,10 +6,11 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type InputGroup, normalizeConfig } from '../src/config/streaming-config.js';
 import { ImportError } from '../src/errors/import-error.js';
 import type { ImportResult } from '../src/exec/events.js';
+import { IdIndex } from '../src/exec/id-index.js';
 import { runImport } from '../src/exec/run-import.js';
 import { storeDifferences } from './helpers/store-bytes.js';
 import { prng, csvField } from './helpers/seeded-csv.js';
@@ -123,6 +124,63 @@ describe('node files read in parallel ranges', () => {
         .toEqual({ code: want.code, file: want.file, line: want.line, column: want.column, message: want.message });
     }
     // No store and no temporary directory remains.
+    expect((await readdir(dir)).sort()).toEqual(['lives.csv', 'people.csv', 'places.csv']);
+  }, 60_000);
+
+  it('ranges of thousands of rows take the batched ID insert: same store, and the same duplicate error', async () => {
+    const dir = await mkdtemp(join(work, 'batched-'));
+    const rows = (dup: boolean): string => {
+      const out = ['id:ID(Q),v:long'];
+      for (let i = 0; i < 12_000; i++) out.push(`${i * 104_729 + (i % 7)},${i}`);
+      if (dup) out[10_001] = `${4 * 104_729 + 4},dup`;
+      return `${out.join('\n')}\n`;
+    };
+    // Enough relationship rows for more than one range: the import then runs worker threads (see planEngine).
+    const rels = [':START_ID(Q),:END_ID(Q)', ...Array.from({ length: 12_000 }, (_, i) => `${i * 104_729 + (i % 7)},${((i * 31) % 12_000) * 104_729 + (((i * 31) % 12_000) % 7)}`)];
+    await writeFile(join(dir, 'rels.csv'), `${rels.join('\n')}\n`);
+    const inputs = (nodes: string): InputGroup[] => [{ kind: 'node', files: [join(dir, nodes)] }, { kind: 'relationship', name: 'R', files: [join(dir, 'rels.csv')] }];
+    await writeFile(join(dir, 'q.csv'), rows(false));
+    await writeFile(join(dir, 'qdup.csv'), rows(true));
+    // Spied on, not replaced: the real insert runs, and the batch sizes it got are recorded.
+    const calls = vi.spyOn(IdIndex.prototype, 'insertIntBatch');
+    try {
+      await importWith(inputs('q.csv'), join(dir, 'ref.db'), { threads: 1, batchSize: 100_000 });
+      const ranged = await importWith(inputs('q.csv'), join(dir, 'b.db'), { threads: 2, batchSize: 5000 });
+      expect(ranged.engine.nodeRanges).toBeGreaterThan(1);
+      expect(calls.mock.calls.some((c) => c[2] >= 4096), 'a range large enough for the region-ordered insert').toBe(true);
+      expect(await storeDifferences(join(dir, 'b.db'), join(dir, 'ref.db'))).toEqual([]);
+      const want = await failure(importWith(inputs('qdup.csv'), join(dir, 'refdup.db'), { threads: 1, batchSize: 100_000 }));
+      const got = await failure(importWith(inputs('qdup.csv'), join(dir, 'bdup.db'), { threads: 2, batchSize: 5000 }));
+      expect(want.code).toBe('GI_DUPLICATE_NODE_ID');
+      expect({ code: got.code, line: got.line, column: got.column, message: got.message }).toEqual({ code: want.code, line: want.line, column: want.column, message: want.message });
+    } finally {
+      calls.mockRestore();
+    }
+  }, 60_000);
+
+  it('an interrupt while the range holding a duplicate is read again stops with GI_INTERRUPTED', async () => {
+    const dir = await mkdtemp(join(work, 'abort-dup-'));
+    const g = await writeGraph(dir, { places: (r) => { r[1700] = r[1700].replace(/^[^,]+/, intId(12)); } });
+    const controller = new AbortController();
+    // The user presses Ctrl-C the moment the index finds the duplicate, so the re-read that builds its error stops.
+    const inserts = ['insertInt', 'insertIntBatch'] as const;
+    const spies = inserts.map((name) => {
+      const real = IdIndex.prototype[name] as (...a: unknown[]) => number;
+      return vi.spyOn(IdIndex.prototype, name).mockImplementation(function (this: IdIndex, ...a: unknown[]) {
+        const r = real.apply(this, a);
+        if (r >= 0) controller.abort();
+        return r;
+      } as never);
+    });
+    try {
+      const err = await failure(runImport(normalizeConfig({ inputs: g.inputs, into: join(dir, 'g.db'), threads: 2, batchSize: 7, mode: 'streaming' }), {
+        rangedNodeBytes: 0, signal: controller.signal,
+      }));
+      expect(controller.signal.aborted).toBe(true);
+      expect(err.code).toBe('GI_INTERRUPTED');
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
     expect((await readdir(dir)).sort()).toEqual(['lives.csv', 'people.csv', 'places.csv']);
   }, 60_000);
 

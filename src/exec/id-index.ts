@@ -178,6 +178,8 @@ export class IdIndex {
   freeze(): void {
     if (this.frozen) return;
     this.frozen = true;
+    this.batchHash = new Uint32Array(0);
+    this.batchOrder = new Uint32Array(0);
     if (this.kind !== 'int' || this.count === 0) return;
     if (this.inRun) {
       this.lookup = LOOKUP_SEQUENTIAL;

@@ -77,11 +77,11 @@ export async function loadNodeRanges(
       // While workers start (or when they fall behind) this thread reads the range it needs next itself.
       let rep = results.claim(i) ? await runNodeRange(ctx, ranges[i], undefined, stop) : await results.get(i);
       // A range is right exactly when its first row is where the previous one stopped (see verifyRangeChain).
-      if (!startedRight(i, rep, expected)) {
+      if (rep.stopped !== true && !startedRight(i, rep, expected)) {
         rep = await runNodeRange(ctx, ranges[i], expected, stop);
         reread++;
       }
-      if (stop()) throw new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
+      if (rep.stopped === true || stop()) throw interrupted();
       const lineAtScanStart = i === 0 ? file.dataLine : lineAtExpected - rep.linesBefore;
       const absolute = (e: ImportErrorJSON): ImportError => ImportError.fromJSON(e.line === undefined ? e : { ...e, line: lineAtScanStart + e.line });
       if (index !== undefined) {
@@ -89,6 +89,7 @@ export async function loadNodeRanges(
         if (dup !== undefined) {
           // The index found it; a re-read of the range here builds the error with the row's exact position.
           const again = await runNodeRange(ctx, ranges[i], rep.scanStart, stop, { row: dup.row, space: idSpec!.space, firstTable: sinks.writers[index.tableOf(dup.existing)].schema.label });
+          if (again.stopped === true) throw interrupted();
           if (again.error === undefined) throw new ImportError('GI_INTERNAL', `a duplicate ID in ${file.path} was not found again on a re-read`, { file: file.path });
           throw absolute(again.error);
         }
@@ -117,6 +118,10 @@ export async function loadNodeRanges(
     await results.finished().catch(() => undefined);
     throw err;
   }
+}
+
+function interrupted(): ImportError {
+  return new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
 }
 
 /** Adds a range's IDs to the index in row order; the first one already present stops it (its row, and the ordinal it has). */

@@ -63,6 +63,8 @@ export interface NodeRangeReport extends RangeExtent {
   error?: ImportErrorJSON;
   /** File bytes the range consumed, for progress. */
   bytes: number;
+  /** True when the read stopped early (an interrupt): the report covers part of the range and must not be used. */
+  stopped?: boolean;
 }
 
 /** Reused from range to range by the thread that reads them. */
@@ -133,7 +135,10 @@ export async function runNodeRange(
       dialect: { delimiter: spec.delimiter, quote }, stopAt: range.stopAt, cursor, scan: ctx.scan,
     };
     for await (const batch of readBatches(read)) {
-      if (shouldStop()) break;
+      if (shouldStop()) {
+        report.stopped = true;
+        break;
+      }
       const { buf, scan } = batch;
       if (report.firstRow < 0 && scan.rows > 0) {
         report.firstRow = batch.bufOffset + scan.rowStart[0];
