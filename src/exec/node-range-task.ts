@@ -2,7 +2,7 @@ import { ImportError, type ImportErrorJSON } from '../errors/import-error.js';
 import { readBatches } from '../input/batch-reader.js';
 import { FIELD_ESCAPED, ScanBatch } from '../input/scanner.js';
 import { int64Out, parseInt64 } from '../input/value-parsers.js';
-import type { ByteRange, RangeExtent } from '../plan/split-ranges.js';
+import { type ByteRange, type RangeExtent, endExtent, noteFirstRow } from '../plan/split-ranges.js';
 import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
 import type { PropertyType } from '../schema/types.js';
 import { type ColumnBuilder, Int64ColumnBuilder, Utf8ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
@@ -140,10 +140,7 @@ export async function runNodeRange(
         break;
       }
       const { buf, scan } = batch;
-      if (report.firstRow < 0 && scan.rows > 0) {
-        report.firstRow = batch.bufOffset + scan.rowStart[0];
-        report.linesBefore = batch.firstLine + scan.rowLine[0];
-      }
+      noteFirstRow(report, batch);
       for (let r = 0; r < scan.rows; r++) {
         const pos = { file: spec.path, batch, row: r };
         const got = scan.fieldCount(r);
@@ -190,12 +187,7 @@ export async function runNodeRange(
     for (const b of builders) b.truncate(report.rows);
     idBuilder?.truncate(report.rows);
   }
-  report.next = cursor.next;
-  report.lines = cursor.line;
-  if (report.firstRow < 0) {
-    report.firstRow = cursor.next;
-    report.linesBefore = cursor.line;
-  }
+  endExtent(report, cursor);
   report.columns = builders.map((b) => b.encode());
   if (idBuilder !== undefined) report.idColumn = idBuilder.encode();
   if (idKind === 'int') {

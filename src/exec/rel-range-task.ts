@@ -5,7 +5,7 @@ import { UNDECIDED, nextLineStart } from '../input/line-start.js';
 import { FieldTextCache } from '../input/field-text.js';
 import { ScanBatch } from '../input/scanner.js';
 import type { Partitioning } from '../plan/partitioning.js';
-import type { ByteRange, RangeExtent } from '../plan/split-ranges.js';
+import { type ByteRange, type RangeExtent, endExtent, noteFirstRow } from '../plan/split-ranges.js';
 import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
 import type { PropertyType } from '../schema/types.js';
 import { appendField } from './append-field.js';
@@ -200,10 +200,7 @@ export async function runRelRange(
         break;
       }
       const { buf, scan } = batch;
-      if (report.firstRow < 0 && scan.rows > 0) {
-        report.firstRow = batch.bufOffset + scan.rowStart[0];
-        report.linesBefore = batch.firstLine + scan.rowLine[0];
-      }
+      noteFirstRow(report, batch);
       // Positions are built only for errors: no allocation per row on the hot path.
       const at = (row: number) => ({ file: spec.path, batch, row });
       // Fail fast: rows before the first one of the wrong width are processed, then that row's error is thrown (the
@@ -278,12 +275,7 @@ export async function runRelRange(
     if (!(err instanceof ImportError)) throw err;
     report.error = err.toJSON();
   }
-  report.next = cursor.next;
-  report.lines = cursor.line;
-  if (report.firstRow < 0) {
-    report.firstRow = cursor.next;
-    report.linesBefore = cursor.line;
-  }
+  endExtent(report, cursor);
   if (report.error === undefined) report.blocks = [...flushed, ...encodeBlocks(range, groups, sink, flushes, ctx.blockScratch)];
   if (sink.rejects !== undefined) report.records = { path: sink.rejects.path, start: recordsFrom, end: sink.rejects.offset };
   report.durationMs = performance.now() - started;

@@ -100,6 +100,23 @@ export interface RangeExtent {
   lines: number;
 }
 
+/** Records where a range's first row is, from the first batch that has rows (a no-op after that). */
+export function noteFirstRow(x: RangeExtent, batch: { bufOffset: number; firstLine: number; scan: { rows: number; rowStart: Uint32Array; rowLine: Float64Array } }): void {
+  if (x.firstRow >= 0 || batch.scan.rows === 0) return;
+  x.firstRow = batch.bufOffset + batch.scan.rowStart[0];
+  x.linesBefore = batch.firstLine + batch.scan.rowLine[0];
+}
+
+/** Closes a range's extent where its read stopped; a range without rows has its first row there too. */
+export function endExtent(x: RangeExtent, cursor: { next: number; line: number }): void {
+  x.next = cursor.next;
+  x.lines = cursor.line;
+  if (x.firstRow < 0) {
+    x.firstRow = cursor.next;
+    x.linesBefore = cursor.line;
+  }
+}
+
 /**
  * True when range `i` of a file began where it must: the first range exactly at the data (`expected`), any other with
  * its first row where the previous range's rows stopped (`expected`).
