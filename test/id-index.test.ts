@@ -42,10 +42,9 @@ describe('insertIntBatch: keys added in table-region order, with the result of i
     const index = new IdIndex('int', Math.floor(ids.length / 4), 0);
     for (let from = 0; from < ids.length; from += batch) {
       const n = Math.min(batch, ids.length - from);
-      const lo = new Int32Array(n);
-      const hi = new Int32Array(n);
-      for (let k = 0; k < n; k++) [lo[k], hi[k]] = halves(ids[from + k]);
-      const k = index.insertIntBatch(lo, hi, n, 0, from);
+      const pairs = new Int32Array(2 * n);
+      for (let k = 0; k < n; k++) [pairs[2 * k], pairs[2 * k + 1]] = halves(ids[from + k]);
+      const k = index.insertIntBatch(pairs, n, 0, from);
       if (k >= 0) return { index, dup: from + k };
     }
     return { index, dup: -1 };

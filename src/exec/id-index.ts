@@ -251,7 +251,8 @@ export class IdIndex {
   }
 
   /**
-   * Adds `n` integer keys for rows firstRow, firstRow + 1, ... of the space's one table, as `n` insertInt calls in
+   * Adds `n` integer keys, (lo, hi) halves back to back (as an int64 column holds them), for rows firstRow,
+   * firstRow + 1, ... of the space's one table, as `n` insertInt calls in
    * order would, and returns the first k whose key was already present (in the index or earlier in the batch), or
    * -1. After a duplicate the index is not fit for use: the caller fails the import.
    *
@@ -259,16 +260,16 @@ export class IdIndex {
    * cache and TLB misses, and inserts that walk the table from one end to the other miss far less (2.9 -> 1.8 s
    * for 10M keys, scratch benchmark). Equal keys hash alike and keep their row order, so the later one is the duplicate.
    */
-  insertIntBatch(lo: Int32Array, hi: Int32Array, n: number, table: number, firstRow: number): number {
+  insertIntBatch(halves: Int32Array, n: number, table: number, firstRow: number): number {
     if (this.inRun || this.fixedTable < 0 || n < BATCH_MIN) {
-      for (let k = 0; k < n; k++) if (this.insertInt(lo[k], hi[k], table, firstRow + k) >= 0) return k;
+      for (let k = 0; k < n; k++) if (this.insertInt(halves[2 * k], halves[2 * k + 1], table, firstRow + k) >= 0) return k;
       return -1;
     }
     if (this.frozen) throw new Error('IdIndex: insert after freeze');
     if (table !== this.fixedTable || firstRow !== this.count) throw new Error(`IdIndex: rows from ${firstRow} of table ${table} out of order in a one-table space`);
     while (this.count + n > this.slotCount * MAX_LOAD) this.rehash();
     for (let k = 0; k < n; k++) {
-      const v = hi[k] * TWO_32 + (lo[k] >>> 0);
+      const v = halves[2 * k + 1] * TWO_32 + (halves[2 * k] >>> 0);
       if (!Number.isSafeInteger(v)) this.min = this.max = NaN;
       else if (this.min === this.min) {
         if (v < this.min) this.min = v;
@@ -283,7 +284,7 @@ export class IdIndex {
     const order = this.batchOrder;
     const counts = new Uint32Array(REGIONS + 1);
     for (let k = 0; k < n; k++) {
-      const h = mixInt(lo[k], hi[k]);
+      const h = mixInt(halves[2 * k], halves[2 * k + 1]);
       hash[k] = h;
       counts[(h >>> REGION_SHIFT) + 1]++;
     }
@@ -294,8 +295,8 @@ export class IdIndex {
     let first = n;
     for (let j = 0; j < n; j++) {
       const k = order[j];
-      const l = lo[k];
-      const h = hi[k];
+      const l = halves[2 * k];
+      const h = halves[2 * k + 1];
       let i = Math.floor(hash[k] * this.scale);
       for (;;) {
         const at = i * 3;

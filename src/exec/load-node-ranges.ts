@@ -84,8 +84,13 @@ export async function loadNodeRanges(
       if (rep.stopped === true || stop()) throw interrupted();
       const lineAtScanStart = i === 0 ? file.dataLine : lineAtExpected - rep.linesBefore;
       const absolute = (e: ImportErrorJSON): ImportError => ImportError.fromJSON(e.line === undefined ? e : { ...e, line: lineAtScanStart + e.line });
+      const chunks = [...(rep.idColumn === undefined ? [] : [rep.idColumn]), ...rep.columns];
+      sources.forEach((s, c) => {
+        s.truncate(0);
+        s.appendEncoded(chunks[c]);
+      });
       if (index !== undefined) {
-        const dup = insertIds(index, rep, table, writer.rowCount);
+        const dup = insertIds(index, sources[0], table, writer.rowCount);
         if (dup !== undefined) {
           // The index found it; a re-read of the range here builds the error with the row's exact position.
           const again = await runNodeRange(ctx, ranges[i], rep.scanStart, stop, { row: dup.row, space: idSpec!.space, firstTable: sinks.writers[index.tableOf(dup.existing)].schema.label });
@@ -96,11 +101,6 @@ export async function loadNodeRanges(
       }
       if (rep.error !== undefined) throw absolute(rep.error);
       if (rep.rows > 0) {
-        const chunks = [...(rep.idColumn === undefined ? [] : [rep.idColumn]), ...rep.columns];
-        sources.forEach((s, c) => {
-          s.truncate(0);
-          s.appendEncoded(chunks[c]);
-        });
         writer.appendRows(sources, rep.rows);
         await writer.drain();
       }
@@ -124,18 +124,19 @@ function interrupted(): ImportError {
   return new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
 }
 
-/** Adds a range's IDs to the index in row order; the first one already present stops it (its row, and the ordinal it has). */
-function insertIds(index: IdIndex, rep: NodeRangeReport, table: number, firstRow: number): { row: number; existing: number } | undefined {
-  if (rep.idLo !== undefined) {
-    const lo = rep.idLo;
-    const hi = rep.idHi!;
-    const row = index.insertIntBatch(lo, hi, rep.ids, table, firstRow);
-    return row < 0 ? undefined : { row, existing: index.lookupInt(lo[row], hi[row]) };
+/**
+ * Adds the IDs `ids` holds (a decoded ID column chunk) to the index in row order; the first one already present
+ * stops it (its row, and the ordinal it has).
+ */
+function insertIds(index: IdIndex, ids: ColumnBuilder, table: number, firstRow: number): { row: number; existing: number } | undefined {
+  if (ids instanceof Int64ColumnBuilder) {
+    const halves = ids.halves();
+    const row = index.insertIntBatch(halves, ids.length, table, firstRow);
+    return row < 0 ? undefined : { row, existing: index.lookupInt(halves[2 * row], halves[2 * row + 1]) };
   }
-  const bytes = rep.keyBytes!;
-  const ends = rep.keyEnds!;
-  for (let k = 0, s = 0; k < rep.ids; s = ends[k], k++) {
-    const existing = index.insertString(bytes, s, ends[k], table, firstRow + k);
+  const { bytes, offsets } = (ids as Utf8ColumnBuilder).values();
+  for (let k = 0; k < ids.length; k++) {
+    const existing = index.insertString(bytes, offsets[k], offsets[k + 1], table, firstRow + k);
     if (existing >= 0) return { row: k, existing };
   }
   return undefined;

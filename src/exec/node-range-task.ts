@@ -47,19 +47,14 @@ export interface NodeRangeReport extends RangeExtent {
   /** The range's number (results are consumed in this order). */
   id: number;
   rows: number;
-  /** Integer IDs as halves, or string IDs as bytes back to back (key k ends at keyEnds[k]); `ids` of them. */
-  ids: number;
-  idLo?: Int32Array;
-  idHi?: Int32Array;
-  keyBytes?: Uint8Array;
-  keyEnds?: Uint32Array;
-  /** The ID column and each table property, encoded (ColumnBuilder.encode), `rows` rows each. */
+  /**
+   * The ID column and each table property, encoded (ColumnBuilder.encode), `rows` rows each; the ID column has one
+   * more when the failing row's ID was read before its error: it must still be checked for a duplicate first, as the
+   * row-by-row read would.
+   */
   idColumn?: Uint8Array;
   columns: Uint8Array[];
-  /**
-   * The first data error (its line relative to scanStart); rows before it are in the report. When `ids` is one more
-   * than `rows`, the failing row's ID was read before the error and must still be checked for a duplicate first.
-   */
+  /** The first data error (its line relative to scanStart); rows before it are in the report. */
   error?: ImportErrorJSON;
   /** File bytes the range consumed, for progress. */
   bytes: number;
@@ -98,37 +93,12 @@ export async function runNodeRange(
   const scanStart = from ?? (range.first ? range.start : await findRowStartGuess(spec.dataPath, range.start, spec.size));
   const cursor = { next: scanStart, line: 0 };
   const report: NodeRangeReport = {
-    id: range.id, scanStart, firstRow: -1, next: scanStart, linesBefore: 0, lines: 0, rows: 0, ids: 0, columns: [], bytes: 0,
+    id: range.id, scanStart, firstRow: -1, next: scanStart, linesBefore: 0, lines: 0, rows: 0, columns: [], bytes: 0,
   };
   const { width, idColumn, idKind, quote, target, columnTypes, verifyKinds, missing } = spec;
   const builders: ColumnBuilder[] = spec.propertyTypes.map((t) => createColumnBuilder(t, quote, ctx.init.arrayDelimiter));
   const idBuilder = idKind === null ? undefined : idKind === 'int' ? new Int64ColumnBuilder() : new Utf8ColumnBuilder(quote);
-  let idLo = new Int32Array(idKind === 'int' ? 1024 : 0);
-  let idHi = new Int32Array(idLo.length);
-  let keyBytes = new Uint8Array(idKind === 'string' ? 1 << 16 : 0);
-  let keyEnds = new Uint32Array(idKind === 'string' ? 1024 : 0);
-  let keyUsed = 0;
   const scratch = { bytes: new Uint8Array(256) };
-  const pushId = (key: Uint8Array, ks: number, ke: number): void => {
-    const k = report.ids++;
-    if (idKind === 'int') {
-      if (k === idLo.length) {
-        idLo = grow(idLo);
-        idHi = grow(idHi);
-      }
-      idLo[k] = int64Out.lo;
-      idHi[k] = int64Out.hi;
-      return;
-    }
-    if (k === keyEnds.length) keyEnds = grow(keyEnds);
-    if (keyUsed + (ke - ks) > keyBytes.length) {
-      const bigger = new Uint8Array(Math.max(keyBytes.length * 2, keyUsed + (ke - ks)));
-      bigger.set(keyBytes.subarray(0, keyUsed));
-      keyBytes = bigger;
-    }
-    for (let i = ks; i < ke; i++) keyBytes[keyUsed++] = key[i];
-    keyEnds[k] = keyUsed;
-  };
   try {
     const read = {
       path: spec.dataPath, name: spec.path, start: scanStart, end: spec.size, firstLine: 0, batchRows: ctx.init.batchRows,
@@ -162,7 +132,6 @@ export async function runNodeRange(
             if (!parseInt64(key, ks, ke)) throw idCastError(pos, f, idColumn, spec.idName);
           }
           if (duplicate !== undefined && report.rows === duplicate.row) throw duplicateIdError(pos, idColumn, duplicate.space, duplicate.firstTable);
-          pushId(key, ks, ke);
           if (idBuilder instanceof Int64ColumnBuilder) idBuilder.appendHalves(int64Out.lo, int64Out.hi);
           else idBuilder.appendBytes(key, ks, ke, 0);
         }
@@ -183,31 +152,17 @@ export async function runNodeRange(
   } catch (err) {
     if (!(err instanceof ImportError)) throw err;
     report.error = err.toJSON();
-    // The failing row may have appended some columns: the report holds whole rows only.
+    // The failing row may have appended some columns: the report holds whole rows only (and its ID, when read).
     for (const b of builders) b.truncate(report.rows);
-    idBuilder?.truncate(report.rows);
   }
   endExtent(report, cursor);
   report.columns = builders.map((b) => b.encode());
   if (idBuilder !== undefined) report.idColumn = idBuilder.encode();
-  if (idKind === 'int') {
-    report.idLo = idLo.slice(0, report.ids);
-    report.idHi = idHi.slice(0, report.ids);
-  } else if (idKind === 'string') {
-    report.keyBytes = keyBytes.slice(0, keyUsed);
-    report.keyEnds = keyEnds.slice(0, report.ids);
-  }
   return report;
-}
-
-function grow<T extends Int32Array | Uint32Array>(a: T): T {
-  const bigger = new (a.constructor as new (n: number) => T)(a.length * 2);
-  bigger.set(a);
-  return bigger;
 }
 
 /** The buffers of a report, to transfer rather than copy to the main thread. */
 export function reportTransfer(r: NodeRangeReport): ArrayBuffer[] {
-  const views = [r.idLo, r.idHi, r.keyBytes, r.keyEnds, r.idColumn, ...r.columns];
+  const views = [r.idColumn, ...r.columns];
   return views.filter((v) => v !== undefined).map((v) => v!.buffer as ArrayBuffer);
 }

@@ -85,38 +85,19 @@ async function relationshipWorker(data: RelWorkerData): Promise<void> {
 }
 
 /**
- * Runs tasks whose results the main thread consumes in task order (CSR partitions, forward or backward): a worker
- * reserves the next task, but starts it only within `ahead` tasks of the last one written, so memory stays bounded.
+ * Runs tasks whose results the main thread consumes in task order (CSR partitions, node ranges): a worker reserves
+ * the next task, but starts it only within `ahead` tasks of the last one written, so memory stays bounded. The wait
+ * for the consumer is asynchronous, so a task may read files asynchronously (node ranges) while another waits.
  */
-function orderedWorker(control: Int32Array, count: number, ahead: number, run: (t: number) => { report: unknown; transfer: ArrayBuffer[] }): void {
-  for (;;) {
-    if (Atomics.load(control, CONTROL.STOP) !== 0) return;
-    const t = Atomics.add(control, CONTROL.NEXT, 1);
-    if (t >= count) return;
-    for (;;) {
-      const written = Atomics.load(control, CONTROL.WRITTEN);
-      if (t < written + ahead) break;
-      Atomics.wait(control, CONTROL.WRITTEN, written, 200);
-      if (Atomics.load(control, CONTROL.STOP) !== 0) return;
-    }
-    const { report, transfer } = run(t);
-    post({ type: 'report', report }, transfer);
-    reclaim();
-  }
-}
-
-/**
- * Reads ranges of a node file whose results the main thread appends in range order (see loadNodeRanges); like
- * orderedWorker, but a range's read is asynchronous, so the wait for the consumer must not block the thread.
- */
-async function nodeWorker(data: NodeWorkerData): Promise<void> {
-  const { control, ranges, ahead } = data;
-  const ctx = nodeTaskContext(data.init);
+async function orderedWorker(
+  control: Int32Array, count: number, ahead: number,
+  run: (t: number) => { report: unknown; transfer: ArrayBuffer[] } | Promise<{ report: unknown; transfer: ArrayBuffer[] }>,
+): Promise<void> {
   const stopped = (): boolean => Atomics.load(control, CONTROL.STOP) !== 0;
   for (;;) {
     if (stopped()) return;
     const t = Atomics.add(control, CONTROL.NEXT, 1);
-    if (t >= ranges.length) return;
+    if (t >= count) return;
     for (;;) {
       const written = Atomics.load(control, CONTROL.WRITTEN);
       if (t < written + ahead) break;
@@ -124,15 +105,26 @@ async function nodeWorker(data: NodeWorkerData): Promise<void> {
       if (wait.async) await wait.value;
       if (stopped()) return;
     }
-    const report = await runNodeRange(ctx, ranges[t], undefined, stopped);
-    post({ type: 'report', report }, reportTransfer(report));
+    const { report, transfer } = await run(t);
+    post({ type: 'report', report }, transfer);
+    reclaim();
   }
 }
 
-function csrWorker(data: CsrWorkerData): void {
+/** Reads ranges of a node file whose results the main thread appends in range order (see loadNodeRanges). */
+async function nodeWorker(data: NodeWorkerData): Promise<void> {
+  const ctx = nodeTaskContext(data.init);
+  const stopped = (): boolean => Atomics.load(data.control, CONTROL.STOP) !== 0;
+  await orderedWorker(data.control, data.ranges.length, data.ahead, async (t) => {
+    const report = await runNodeRange(ctx, data.ranges[t], undefined, stopped);
+    return { report, transfer: reportTransfer(report) };
+  });
+}
+
+async function csrWorker(data: CsrWorkerData): Promise<void> {
   const fds = new Map<number, number>();
   try {
-    orderedWorker(data.control, data.tasks.length, data.ahead, (t) => {
+    await orderedWorker(data.control, data.tasks.length, data.ahead, (t) => {
       const result = runCsrPartition(data.init, data.tasks[t], fds);
       const transfer = [result.degrees.buffer, result.dst.buffer, result.records.buffer, result.counts.buffer, ...result.segments.flat().map((b) => b.buffer)];
       return { report: result, transfer: transfer as ArrayBuffer[] };
@@ -142,10 +134,10 @@ function csrWorker(data: CsrWorkerData): void {
   }
 }
 
-function backwardWorker(data: BackwardWorkerData): void {
+async function backwardWorker(data: BackwardWorkerData): Promise<void> {
   const fds = new Map<string, number>();
   try {
-    orderedWorker(data.control, data.tasks.length, data.ahead, (t) => {
+    await orderedWorker(data.control, data.tasks.length, data.ahead, (t) => {
       const result = runBackwardPartition(data.tasks[t], fds);
       return { report: result, transfer: [result.degrees.buffer, result.src.buffer, result.edge.buffer] as ArrayBuffer[] };
     });
@@ -169,8 +161,8 @@ async function run(data: RelWorkerData | CsrWorkerData | BackwardWorkerData | No
       await nodeWorker(data);
       reclaim('major');
     }
-    else if (data.task === 'csr') csrWorker(data);
-    else if (data.task === 'csr-backward') backwardWorker(data);
+    else if (data.task === 'csr') await csrWorker(data);
+    else if (data.task === 'csr-backward') await backwardWorker(data);
     else throw new Error(`unknown task ${String((data as { task: unknown }).task)}`);
     post({ type: 'done' });
   } catch (err) {

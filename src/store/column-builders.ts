@@ -422,6 +422,10 @@ export abstract class Int64LikeBuilder extends FixedBuilder<Int32Array> {
   protected override buffers(): { data: ArrayBufferView } {
     return { data: new BigInt64Array(this.values.buffer, this.values.byteOffset, this.length) };
   }
+  /** The values held, as (lo, hi) int32 halves per row: a view, valid until the next append. */
+  halves(): Int32Array {
+    return this.values.subarray(0, 2 * this.length);
+  }
   /** Appends (lo, hi) int32 halves of an int64. */
   appendHalves(lo: number, hi: number): void {
     int64Out.lo = lo;
@@ -628,6 +632,11 @@ export class Utf8ColumnBuilder extends ColumnBuilder {
   }
   protected buffers(): { data: Uint8Array; valueOffsets: Int32Array } {
     return { data: this.bytes.subarray(0, this.used), valueOffsets: this.offsets.subarray(0, this.length + 1) };
+  }
+  /** The values held: row r is bytes[offsets[r], offsets[r + 1]). Views, valid until the next append. */
+  values(): { bytes: Uint8Array; offsets: Int32Array } {
+    const { data, valueOffsets } = this.buffers();
+    return { bytes: data, offsets: valueOffsets };
   }
 }
 
