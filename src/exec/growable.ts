@@ -17,6 +17,19 @@ export class GrowableU32 {
     this.values[this.length++] = v;
   }
 
+  /** Appends `values[perm[from]], ..., values[perm[to - 1]]`: a batch's rows of one partition, in row order. */
+  appendGathered(values: Int32Array, perm: Uint32Array, from: number, to: number): void {
+    const need = this.length + to - from;
+    if (need > this.values.length) {
+      const bigger = new Uint32Array(Math.max(this.values.length * 2, need));
+      bigger.set(this.values.subarray(0, this.length));
+      this.values = bigger;
+    }
+    const out = this.values;
+    for (let i = from, j = this.length; i < to; i++, j++) out[j] = values[perm[i]];
+    this.length = need;
+  }
+
   /** The filled part (a view: valid until the next push). */
   view(): Uint32Array {
     return this.values.subarray(0, this.length);

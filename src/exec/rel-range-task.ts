@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { ImportError, type ImportErrorJSON } from '../errors/import-error.js';
-import { readBatches } from '../input/batch-reader.js';
+import { type RowBatch, readBatches } from '../input/batch-reader.js';
 import { UNDECIDED, nextLineStart } from '../input/line-start.js';
 import { FieldTextCache } from '../input/field-text.js';
 import { ScanBatch } from '../input/scanner.js';
@@ -17,6 +17,7 @@ import type { TextFileSpec } from './text-file-spec.js';
 import { castError, endpointNotFoundError, fieldCountError, inferenceRestart } from './row-errors.js';
 import { EndpointScratch, resolveColumn } from './resolve-endpoints.js';
 import { isRepeatedHeader } from '../input/repeated-header.js';
+import { ColumnBatch } from './rel-batch-columns.js';
 import { type BadRowPolicy, type RejectSpill, type SkippedCounts, rangeRowRejecter, toleratesBadRows } from './bad-rows.js';
 
 /** What a task needs to know about one relationship file (plain data: it is posted to worker threads). */
@@ -124,6 +125,8 @@ export interface RelTaskContext {
   blockScratch: { bytes: Uint8Array };
   /** Arrow files read in place, opened on first use (see closeRelTaskContext). */
   arrow: Map<number, Promise<ColumnarSource>>;
+  /** Per relationship file: batch builders of the column-at-a-time path, kept from range to range. */
+  columnBatches: Map<number, ColumnBatch>;
 }
 
 /** Closes the files a task context opened. */
@@ -139,7 +142,7 @@ export function relTaskContext(init: RelTaskInit): RelTaskContext {
   return {
     init, indexes: new Map(Object.entries(init.indexes).map(([k, v]) => [k, IdIndex.fromShared(v)])), scan: new ScanBatch(rows),
     endpoints: new EndpointScratch(rows), srcOrds: new Int32Array(rows), dstOrds: new Int32Array(rows), rowOk: new Uint8Array(rows),
-    groups: new Map(), blockScratch: { bytes: new Uint8Array(1 << 16) }, arrow: new Map(),
+    groups: new Map(), blockScratch: { bytes: new Uint8Array(1 << 16) }, arrow: new Map(), columnBatches: new Map(),
   };
 }
 
@@ -184,6 +187,10 @@ export async function runRelRange(
   const { propColumns, propTypes, verifyKinds, width } = spec;
   const nProps = propColumns.length;
   const groupFor = groupLookup(groups, ctx.init.partitions);
+  let columnBatch = ctx.columnBatches.get(range.fileIndex);
+  if (columnBatch === undefined) {
+    ctx.columnBatches.set(range.fileIndex, (columnBatch = new ColumnBatch(ctx.init.batchRows, propTypes, spec.quote, arrayDelimiter)));
+  }
   try {
     const read = {
       path: spec.dataPath, name: spec.path, start: scanStart, end: spec.size, firstLine: 0, batchRows: ctx.init.batchRows,
@@ -208,12 +215,14 @@ export async function runRelRange(
       // resolved, and rejected in their turn.
       let rows = scan.rows;
       let ok: Uint8Array | undefined;
+      let allOk = true;
       if (masked) {
         // 1: a row to read; 0: wrong field count (rejected in its turn); 2: a repeated header line (passed over).
         ok = ctx.rowOk;
         for (let r = 0; r < rows; r++) {
           const got = scan.fieldCount(r);
           ok[r] = header !== undefined && isRepeatedHeader(buf, scan, r, header) ? 2 : got === width || (extraOk && got > width) ? 1 : 0;
+          if (ok[r] !== 1) allOk = false;
         }
       } else {
         for (let r = 0; r < rows; r++) {
@@ -223,6 +232,18 @@ export async function runRelRange(
       }
       resolveColumn(startIndex, batch, spec.startColumn, rows, spec.quote, endpoints, srcOrds, ok);
       resolveColumn(endIndex, batch, spec.endColumn, rows, spec.quote, endpoints, dstOrds, ok);
+      const type = allOk && rows === scan.rows ? batchType(spec, typeNames, batch, rows) : undefined;
+      if (
+        type !== undefined &&
+        columnBatch.appendClean(batch, rows, srcOrds, dstOrds, startIndex, endIndex, (s, d) => groupFor(type, s, d), propColumns, verifyKinds, scanned)
+      ) {
+        report.rows += rows;
+        scanned += rows;
+        buffered += rows;
+        onBatch?.(rows, batch.bytesDone - reported);
+        reported = batch.bytesDone;
+        continue;
+      }
       let skipped = 0;
       for (let r = 0; r < rows; r++) {
         let bb: BucketBuffer | undefined;
@@ -280,6 +301,16 @@ export async function runRelRange(
   if (sink.rejects !== undefined) report.records = { path: sink.rejects.path, start: recordsFrom, end: sink.rejects.offset };
   report.durationMs = performance.now() - started;
   return report;
+}
+
+/** The relationship type of every row of the batch, or undefined when its rows have more than one. */
+function batchType(spec: RelFileSpec, typeNames: FieldTextCache<string>, batch: RowBatch, rows: number): string | undefined {
+  if (spec.fixedType !== undefined) return spec.fixedType;
+  if (rows === 0) return undefined;
+  const { buf, scan } = batch;
+  const first = typeNames.get(buf, scan, scan.rowField[0] + spec.typeColumn, spec.quote);
+  for (let r = 1; r < rows; r++) if (typeNames.get(buf, scan, scan.rowField[r] + spec.typeColumn, spec.quote) !== first) return undefined;
+  return first;
 }
 
 const PROBE_BYTES = 64 << 10;
