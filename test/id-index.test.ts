@@ -55,10 +55,13 @@ describe('insertIntBatch: keys added in table-region order, with the result of i
       fc.array(fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.bigInt({ min: 0n, max: 30_000n })), { minLength: 12_500, maxLength: 20_000 }),
       fc.integer({ min: 4096, max: 6000 }),
       fc.boolean(),
-      (raw, batch, unique) => {
-        // A leading run of sequential IDs first (batches fall back to one by one while the run lasts); half the
-        // runs have no duplicate at all, so whole tables are built in batches.
-        const ids = [...new Set([...range(5n, 3), ...raw.filter((v) => !unique || v < 5n || v > 7n)])];
+      fc.integer({ min: 1, max: 14_000 }),
+      (raw, batch, unique, run) => {
+        // A leading run of sequential IDs first (key by key while it lasts, in batches from where it breaks, which
+        // may be inside a batch or past the first); half the runs have no duplicate at all, so whole tables are
+        // built in batches.
+        const end = 5n + BigInt(run);
+        const ids = [...new Set([...range(5n, run), ...raw.filter((v) => !unique || v < 5n || v >= end)])];
         if (!unique) ids.push(...raw.slice(0, 3));
         const serial = build(ids);
         const firstDup = serial.dups.findIndex((d) => d >= 0);
@@ -83,6 +86,14 @@ describe('insertIntBatch: keys added in table-region order, with the result of i
     acrossBatches[9000] = ids[17];
     acrossBatches[9500] = ids[9499];
     expect(buildBatched(acrossBatches, 6000).dup).toBe(9000);
+  });
+
+  it('a run of sequential IDs that breaks inside a batch: the rest of the batch goes in batched, rows counted from the batch start', () => {
+    const ids = [...range(0n, 2000), ...Array.from({ length: 10_000 }, (_, i) => 10_000_000n + BigInt(i) * 7919n)];
+    ids[7000] = ids[2100];
+    expect(buildBatched(ids, 8000).dup).toBe(7000);
+    ids[7000] = 1999n;
+    expect(buildBatched(ids, 8000).dup).toBe(7000);
   });
 });
 

@@ -261,9 +261,17 @@ export class IdIndex {
    * for 10M keys, scratch benchmark). Equal keys hash alike and keep their row order, so the later one is the duplicate.
    */
   insertIntBatch(halves: Int32Array, n: number, table: number, firstRow: number): number {
-    if (this.inRun || this.fixedTable < 0 || n < BATCH_MIN) {
+    if (this.fixedTable < 0 || n < BATCH_MIN) {
       for (let k = 0; k < n; k++) if (this.insertInt(halves[2 * k], halves[2 * k + 1], table, firstRow + k) >= 0) return k;
       return -1;
+    }
+    if (this.inRun) {
+      // Key by key while the IDs run on (they are not hashed at all); the rest of the batch after the run breaks.
+      let k = 0;
+      while (k < n && this.inRun) if (this.insertInt(halves[2 * k], halves[2 * k + 1], table, firstRow + k++) >= 0) return k - 1;
+      if (k === n) return -1;
+      const rest = this.insertIntBatch(halves.subarray(2 * k), n - k, table, firstRow + k);
+      return rest < 0 ? -1 : k + rest;
     }
     if (this.frozen) throw new Error('IdIndex: insert after freeze');
     if (table !== this.fixedTable || firstRow !== this.count) throw new Error(`IdIndex: rows from ${firstRow} of table ${table} out of order in a one-table space`);

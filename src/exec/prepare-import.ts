@@ -16,6 +16,8 @@ export interface PrepareOptions {
   signal?: AbortSignal;
   /** Bytes of each file read up front for type inference (default SAMPLE_BYTES); for tests and tuning. */
   sampleBytes?: number;
+  /** Called with the input files once they are known, before their samples are read. */
+  onFilesResolved?: (files: InputFile[]) => void;
 }
 
 /** Bytes of a file read up front to infer its types; the rest is checked as it loads (see RelFileSpec.verifyKinds). */
@@ -47,6 +49,7 @@ export async function prepareImport(
 ): Promise<PreparedImport> {
   const emit = options.onEvent ?? (() => undefined);
   const files = await resolveInputs(config, decoded);
+  options.onFilesResolved?.(files);
   const clock = new PhaseClock(emit);
   clock.start('sniff', { files: files.map((f) => ({ path: f.path, bytes: f.size })) });
   const facts: (SniffedFacts | undefined)[] = [];

@@ -41,6 +41,9 @@ export interface RunOptions extends PrepareOptions {
   rangedNodeBytes?: number;
 }
 
+/** Relationship bytes from which workers start before the sniff (see startEarly in importOnce). */
+const EARLY_WORKER_BYTES = 32 << 20;
+
 /** Imports the configured files into a new store at `config.into`, atomically: the store appears whole or not at all. */
 export async function runImport(config: StreamingConfig, options: RunOptions = {}): Promise<ImportResult> {
   const fullInference = new Set<string>();
@@ -94,10 +97,16 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
   let inputs: InputFile[] = [];
   let threads = config.threads;
   const pool = (): WorkerPool => (workers ??= WorkerPool.start(threads, options.signal));
+  // Worker threads take about 0.3 s of CPU to start (runtime and modules), and the sniff and the node phase keep
+  // one core busy: started as soon as the inputs are known, they boot beside the sniff and are ready for the node
+  // ranges and the relationship phase. Small imports, which would not use them, do not pay for them.
+  const startEarly = (files: InputFile[]): void => {
+    if (threads > 0 && sumBytes(files, 'relationship') >= EARLY_WORKER_BYTES) pool();
+  };
   try {
     const clock = new PhaseClock(emit);
     const decoded = await decodeInputs(config, (name) => pending.path(`.decoded/${name}`), clock, options.signal);
-    const prepared = await prepareImport(config, options, fullInference, decoded);
+    const prepared = await prepareImport(config, { ...options, onFilesResolved: startEarly }, fullInference, decoded);
     const { files, schema } = prepared;
     inputs = files;
     log = new RejectLog(badRowPolicy(config), config.rejects === undefined ? undefined : new RejectWriter(config.rejects, files));
@@ -117,8 +126,11 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     }
     const storeFiles: StoreFileEntry[] = [];
     let bytesRead = 0;
-    // Worker threads take about 0.3 s to start (runtime and modules): started now, they boot on the other cores
-    // while this thread loads the nodes, and are ready when the relationship phase needs them.
+    // Workers started early that the plan does not use, or more of them than it has memory for, are let go.
+    if (workers !== undefined && (!memory.usesWorkers || workers.size > threads)) {
+      await workers.close();
+      workers = undefined;
+    }
     if (memory.usesWorkers) pool();
 
     clock.start('nodes', { totalBytes: sumBytes(files, 'node'), files: dataFiles(files, 'node') });
