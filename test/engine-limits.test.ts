@@ -285,6 +285,33 @@ describe('when worker threads start', () => {
     expect(nodesOnly.nodes).toBe(2_000);
     expect(started.length - before).toBe(2);
   });
+
+  it('with relationship files past earlyWorkerBytes, workers start before the sniff; the plan lets go of those it does not use', async () => {
+    const a = await freshStore();
+    const before = started.length;
+    const atPhase: Record<string, number> = {};
+    const aliveAt: Record<string, number> = {};
+    const onEvent = (e: ImportEvent): void => {
+      if (e.type !== 'phase-start') return;
+      atPhase[e.phase] = started.length - before;
+      aliveAt[e.phase] = started.slice(before).filter((w) => !exited(w)).length;
+    };
+    const result = await runImport(config(small, a.db, { threads: 2, batchSize: 1000, mode: 'streaming' }), { earlyWorkerBytes: 0, onEvent });
+    expect(result.engine.threads).toBe(2);
+    expect(atPhase.sniff).toBe(2);
+    expect(started.length - before, 'the early workers serve the whole import').toBe(2);
+
+    // One range and few edges: the plan runs the relationship phase on this thread, so the early workers are closed
+    // before the node phase and none is started again.
+    const b = await freshStore();
+    const one = await runImport(config(small, b.db, { threads: 2, mode: 'streaming' }), { earlyWorkerBytes: 0, onEvent });
+    expect(one.engine.ranges).toBe(1);
+    expect(started.length - before).toBe(4);
+    expect(atPhase.nodes).toBe(4);
+    expect(aliveAt.sniff).toBe(2);
+    expect(aliveAt.nodes, 'closed before the node phase').toBe(0);
+    await vi.waitFor(() => expect(started.slice(before).every(exited)).toBe(true));
+  });
 });
 
 describe('worker pool failures', () => {

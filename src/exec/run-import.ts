@@ -39,6 +39,8 @@ export interface RunOptions extends PrepareOptions {
   inlineCsrEdges?: number;
   /** Node files smaller than this load row by row, not in parallel ranges (default RANGED_NODE_BYTES); for tests and tuning. */
   rangedNodeBytes?: number;
+  /** Relationship bytes from which workers start before the sniff (default EARLY_WORKER_BYTES); for tests and tuning. */
+  earlyWorkerBytes?: number;
 }
 
 /** Relationship bytes from which workers start before the sniff (see startEarly in importOnce). */
@@ -101,7 +103,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
   // one core busy: started as soon as the inputs are known, they boot beside the sniff and are ready for the node
   // ranges and the relationship phase. Small imports, which would not use them, do not pay for them.
   const startEarly = (files: InputFile[]): void => {
-    if (threads > 0 && sumBytes(files, 'relationship') >= EARLY_WORKER_BYTES) pool();
+    if (threads > 0 && sumBytes(files, 'relationship') >= (options.earlyWorkerBytes ?? EARLY_WORKER_BYTES)) pool();
   };
   try {
     const clock = new PhaseClock(emit);
