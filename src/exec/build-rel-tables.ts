@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { Field } from 'apache-arrow';
 import { ImportError } from '../errors/import-error.js';
 import { type PropertySchema, mergeProperty } from '../schema/graph-schema.js';
@@ -14,6 +14,7 @@ import {
 } from './csr-partition-task.js';
 import type { BlockStore } from './block-store.js';
 import { reclaim } from './reclaim.js';
+import { writeSpill } from './spill-io.js';
 import type { Partitioning } from '../plan/partitioning.js';
 import { type OrderedResults, orderedResults } from './ordered-results.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -80,7 +81,10 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
   store.release();
   partitioned.ordered = [];
   for (const g of groups) g.blocks = [];
-  const init: CsrInit = { tables: specs, blocks, spillFiles: input.spillFiles, quote: input.quote, arrayDelimiter: input.arrayDelimiter, batchRows: REL_RECORD_BATCH_ROWS };
+  const init: CsrInit = {
+    tables: specs, blocks, spillFiles: input.spillFiles, quote: input.quote, arrayDelimiter: input.arrayDelimiter, batchRows: REL_RECORD_BATCH_ROWS,
+    backwardSpill: input.backwardSpill,
+  };
   const fds = new Map<number, number>();
   const results = forwardResults(init, tasks, input, fds);
   const tables: ManifestRelTable[] = [];
@@ -97,7 +101,7 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
       tableFiles[t] = fwd.files;
       // In memory, a table's backward records are sorted here at once (one partition per table); spilled ones are
       // sorted by the workers once every forward partition is written.
-      if (fwd.backward.spillPath === undefined) tableFiles[t].push(...await writeBackward(input, fwd.backward, undefined));
+      if (!fwd.backward.spilled) tableFiles[t].push(...await writeBackward(input, fwd.backward, undefined));
       else spilled.push(fwd.backward);
       tables.push({
         type: g.type, from: input.labels[g.srcTable], to: input.labels[g.dstTable], count: fwd.edges,
@@ -241,6 +245,8 @@ function relationshipProperties(
 interface BackwardChunk {
   n: number;
   data?: Uint32Array;
+  /** Where the records are when spilled: a spill file (the main thread's, or the worker's that built the partition). */
+  path?: string;
   offset?: number;
 }
 
@@ -250,8 +256,8 @@ interface BackwardInput {
   dir: string;
   bounds: Uint32Array | number[];
   chunks: BackwardChunk[][];
-  /** The spill file holding the chunks' records (streaming path), or undefined when they are in memory. */
-  spillPath?: string;
+  /** True when the chunks' records are in spill files (streaming path), false when they are in memory. */
+  spilled: boolean;
 }
 
 /** Writes a table's forward CSR from the partition results, in order, and returns its backward records. */
@@ -288,13 +294,20 @@ async function writeForward(
       }
       for (let db = 0; db + 1 < r.counts.length; db++) {
         if (r.counts[db + 1] === r.counts[db]) continue;
-        const data = r.records.subarray(3 * r.counts[db], 3 * r.counts[db + 1]);
-        const chunk: BackwardChunk = { n: data.length / 3 };
-        if (bwdFd === undefined) chunk.data = data;
-        else {
-          writeSync(bwdFd, data, 0, data.byteLength, bwdSpilled);
-          chunk.offset = bwdSpilled;
-          bwdSpilled += data.byteLength;
+        const chunk: BackwardChunk = { n: r.counts[db + 1] - r.counts[db] };
+        if (r.spilled !== undefined) {
+          chunk.path = r.spilled.path;
+          chunk.offset = r.spilled.offset + 12 * r.counts[db];
+        } else {
+          const data = r.records.subarray(3 * r.counts[db], 3 * r.counts[db + 1]);
+          if (bwdFd === undefined) chunk.data = data;
+          else {
+            // Built on this thread (a small table): spilled here.
+            writeSpill(bwdFd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), bwdSpilled);
+            chunk.path = spillPath;
+            chunk.offset = bwdSpilled;
+            bwdSpilled += data.byteLength;
+          }
         }
         (backward[db] ??= []).push(chunk);
       }
@@ -305,7 +318,7 @@ async function writeForward(
       if (input.signal?.aborted) throw new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
     }
     const files = [await fwdOffsets.close(), await fwd.close()];
-    return { edges, files, backward: { table: t, dir, bounds: input.dstPartitions[g.dstTable].bounds, chunks: backward, spillPath } };
+    return { edges, files, backward: { table: t, dir, bounds: input.dstPartitions[g.dstTable].bounds, chunks: backward, spilled: spillPath !== undefined } };
   } catch (err) {
     await Promise.all([fwdOffsets.abort(), fwd.abort()]);
     throw err;
@@ -321,9 +334,10 @@ function backwardTasks(inputs: BackwardInput[]): BackwardTask[] {
     for (let bucket = 0; bucket + 1 < b.bounds.length; bucket++) {
       const chunks = b.chunks[bucket];
       if (chunks === undefined || chunks.length === 0) continue;
+      const paths = [...new Set(chunks.map((c) => c.path!))];
       tasks.push({
-        id: tasks.length, table: b.table, lo: b.bounds[bucket], width: b.bounds[bucket + 1] - b.bounds[bucket], path: b.spillPath!,
-        chunks: chunks.flatMap((c) => [c.n, c.offset!]), edges: chunks.reduce((n, c) => n + c.n, 0),
+        id: tasks.length, table: b.table, lo: b.bounds[bucket], width: b.bounds[bucket + 1] - b.bounds[bucket], paths,
+        chunks: chunks.flatMap((c) => [c.n, c.offset!, paths.indexOf(c.path!)]), edges: chunks.reduce((n, c) => n + c.n, 0),
       });
     }
   }

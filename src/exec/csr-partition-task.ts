@@ -1,7 +1,7 @@
 import { openSync } from 'node:fs';
 import type { PropertyType } from '../schema/types.js';
 import { type ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
-import { readSpill } from './spill-io.js';
+import { readSpill, writeSpill } from './spill-io.js';
 
 /** One relationship table as a CSR task sees it (plain data: posted to worker threads). */
 export interface CsrTableSpec {
@@ -39,6 +39,12 @@ export interface CsrInit {
   arrayDelimiter: number;
   /** Output record batch size: segments are cut on this grid of forward positions. */
   batchRows: number;
+  /**
+   * Where worker threads write the backward records of their partitions (`<backwardSpill>.w<worker id>`), or
+   * undefined to send them with the result. Written by the worker that sorted them, the records (12 bytes an edge,
+   * 600 MB at 50M edges) never cross to the main thread, whose appends to the store are what the CSR phase waits on.
+   */
+  backwardSpill?: string;
 }
 
 /** One source partition of one table. */
@@ -70,6 +76,25 @@ export interface CsrResult {
   /** Backward records (target, source, edge id), grouped by target partition; group d is records[3·counts[d], 3·counts[d+1]). */
   records: Uint32Array;
   counts: Uint32Array;
+  /** Where the records were written instead (see CsrInit.backwardSpill); `records` is then empty. */
+  spilled?: { path: string; offset: number };
+}
+
+/** A worker's backward spill file: opened on first use, appended to by each partition it builds. */
+export interface BackwardSpill {
+  path: string;
+  fd: number;
+  offset: number;
+}
+
+/** Writes a result's backward records to the worker's spill file, in the same grouping, and drops them from the result. */
+export function spillBackward(result: CsrResult, spill: BackwardSpill): void {
+  if (spill.fd < 0) spill.fd = openSync(spill.path, 'w');
+  const r = result.records;
+  writeSpill(spill.fd, new Uint8Array(r.buffer, r.byteOffset, r.byteLength), spill.offset);
+  result.spilled = { path: spill.path, offset: spill.offset };
+  spill.offset += r.byteLength;
+  result.records = new Uint32Array(0);
 }
 
 /**
@@ -194,8 +219,8 @@ export interface BackwardTask {
   /** Target rows [lo, lo + width) of the partition. */
   lo: number;
   width: number;
-  /** The spill file holding the records, and the chunks in edge id order: [records, byte offset] pairs. */
-  path: string;
+  /** The spill files holding the records, and the chunks in edge id order: [records, byte offset, file] triples. */
+  paths: string[];
   chunks: number[];
   /** Records in all chunks. */
   edges: number;
@@ -232,11 +257,12 @@ export function sortBackward(id: number, records: Uint32Array, lo: number, width
 /** Reads a backward task's records from its spill file and sorts them (see sortBackward); runs in a worker. */
 export function runBackwardPartition(task: BackwardTask, fds: Map<string, number>): BackwardResult {
   const records = new Uint32Array(3 * task.edges);
-  let fd = fds.get(task.path);
-  if (fd === undefined) fds.set(task.path, (fd = openSync(task.path, 'r')));
   let at = 0;
-  for (let c = 0; c < task.chunks.length; c += 2) {
+  for (let c = 0; c < task.chunks.length; c += 3) {
     const n = task.chunks[c];
+    const path = task.paths[task.chunks[c + 2]];
+    let fd = fds.get(path);
+    if (fd === undefined) fds.set(path, (fd = openSync(path, 'r')));
     readSpill(fd, new Uint8Array(records.buffer, at * 4, n * 12), task.chunks[c + 1], 'of the backward direction');
     at += 3 * n;
   }

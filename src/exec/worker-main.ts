@@ -6,7 +6,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { ByteRange } from '../plan/split-ranges.js';
-import { type BackwardTask, type CsrInit, type CsrTask, runBackwardPartition, runCsrPartition } from './csr-partition-task.js';
+import {
+  type BackwardSpill, type BackwardTask, type CsrInit, type CsrTask, runBackwardPartition, runCsrPartition, spillBackward,
+} from './csr-partition-task.js';
 import { type BlockSink, type RelTaskInit, closeRelTaskContext, relTaskContext, runRelRange } from './rel-range-task.js';
 import { type NodeTaskInit, nodeTaskContext, reportTransfer, runNodeRange } from './node-range-task.js';
 import { reclaim } from './reclaim.js';
@@ -123,14 +125,17 @@ async function nodeWorker(data: NodeWorkerData): Promise<void> {
 
 async function csrWorker(data: CsrWorkerData): Promise<void> {
   const fds = new Map<number, number>();
+  const spill: BackwardSpill | undefined = data.init.backwardSpill === undefined ? undefined : { path: `${data.init.backwardSpill}.w${data.workerId}`, fd: -1, offset: 0 };
   try {
     await orderedWorker(data.control, data.tasks.length, data.ahead, (t) => {
       const result = runCsrPartition(data.init, data.tasks[t], fds);
+      if (spill !== undefined) spillBackward(result, spill);
       const transfer = [result.degrees.buffer, result.dst.buffer, result.records.buffer, result.counts.buffer, ...result.segments.flat().map((b) => b.buffer)];
       return { report: result, transfer: transfer as ArrayBuffer[] };
     });
   } finally {
     for (const fd of fds.values()) closeSync(fd);
+    if (spill !== undefined && spill.fd >= 0) closeSync(spill.fd);
   }
 }
 
