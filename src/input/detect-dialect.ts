@@ -69,7 +69,9 @@ export function detectDelimiter(bytes: Uint8Array, from: number, quote: string):
 
 /** Quoted fields seen per quote candidate: the character opens a field (after a line start or a delimiter) and closes it. */
 export function countQuotedFields(bytes: Uint8Array, from: number, delimiter?: string): Record<string, number> {
-  const delimiters = new Set((delimiter !== undefined ? [delimiter] : [...DELIMITER_CANDIDATES]).map((d) => d.charCodeAt(0)));
+  // A byte table, not a Set: this runs over the first MiB of every input, once per quote candidate.
+  const isDelimiter = new Uint8Array(256);
+  for (const d of delimiter !== undefined ? [delimiter] : DELIMITER_CANDIDATES) if (d.charCodeAt(0) < 256) isDelimiter[d.charCodeAt(0)] = 1;
   const counts: Record<string, number> = {};
   for (const quote of QUOTE_CANDIDATES) {
     const q = quote.charCodeAt(0);
@@ -87,14 +89,14 @@ export function countQuotedFields(bytes: Uint8Array, from: number, delimiter?: s
           else break;
         }
         const after = bytes[j + 1];
-        if (j < bytes.length && bytes[j] === q && (j + 1 === bytes.length || after === LF || after === CR || delimiters.has(after))) {
+        if (j < bytes.length && bytes[j] === q && (j + 1 === bytes.length || after === LF || after === CR || isDelimiter[after] === 1)) {
           n++;
           i = j;
           atFieldStart = false;
           continue;
         }
       }
-      atFieldStart = c === LF || c === CR || delimiters.has(c);
+      atFieldStart = c === LF || c === CR || isDelimiter[c] === 1;
     }
     counts[quote] = n;
   }
