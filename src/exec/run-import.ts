@@ -155,14 +155,6 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
       else nodeRows += await loadNodeFile(file, i, sinks, config.batchSize, progress);
       bytesRead += file.storedSize;
     }
-    if (nodeRanges > 0 && workers !== undefined) {
-      // Workers that parsed node ranges run the later phases slower (10M/50M: relationships 21 -> 28 s, CSR 16 ->
-      // 22 s; code and heap shaped by the node columns): fresh ones start now, booting while the index is frozen
-      // and the endpoints are sampled.
-      await workers.close();
-      workers = undefined;
-      if (memory.usesWorkers) pool();
-    }
     for (const [t, writer] of writers.entries()) storeFiles.push({ path: `nodes/${t}.arrow`, ...(await writer.close()) });
     await checkInputsUnchanged(files);
     freezeAll(indexes);
