@@ -1,17 +1,16 @@
+import { stopRequests } from './malloc-tuning.js';
 import { runCli } from './program.js';
 
 /** Process entry: wires signals to an abort, runs the CLI, sets the exit status (the only place that does). */
 export async function main(argv: string[]): Promise<void> {
   const controller = new AbortController();
-  const stop = (): void => {
-    if (controller.signal.aborted) {
+  stopRequests((again) => {
+    if (again) {
       // A second Ctrl-C: leave now, showing the cursor a progress bar may have hidden.
       if (process.stderr.isTTY) process.stderr.write('\x1b[?25h\n');
       process.exit(130);
     }
     controller.abort();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  });
   process.exitCode = await runCli(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
 }
