@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InputGroup, normalizeConfig } from '../src/config/streaming-config.js';
 import type { ImportResult } from '../src/exec/events.js';
+import { parseColumn, parseColumnChecked } from '../src/exec/rel-batch-columns.js';
 import { runImport } from '../src/exec/run-import.js';
+import { ScanBatch, scanRows } from '../src/input/scanner.js';
+import type { InferredKind } from '../src/schema/infer-types.js';
+import type { PropertyType } from '../src/schema/types.js';
+import { createColumnBuilder } from '../src/store/column-builders.js';
 import { csvField, prng } from './helpers/seeded-csv.js';
 import { storeDifferences } from './helpers/store-bytes.js';
 
@@ -123,6 +128,55 @@ describe('relationship batches appended a column at a time', () => {
       expect(dirty.skipped.rows).toBe(files.bad);
       for (const r of [clean, dirty]) expect(r.relationshipTables.find((t) => t.type === 'REL')?.properties).toContainEqual({ name: 'score', type: 'string' });
       expect(await storeDifferences(join(dir, `dirty-${tag}.db`), join(dir, `clean-${tag}.db`))).toEqual([]);
+    });
+  }
+});
+
+describe('parseColumn: plain decimals in one pass, everything else checked and parsed as before', () => {
+  // Every value the reference (the sampled kind checked, then the type's parser) decides on, the one-pass reader
+  // must decide on alike: the same verdict at the same row, and the same encoded column.
+  const values = [
+    '0', '-0', '7', '-7', '42', '007', '00', '+5', ' 5', '5 ', '-', '--1', '1-', '', '1.5', '-1.25', '1.', '.5', '0.5', '-0.0', '00.5', '0.000',
+    '123456789012345', '-123456789012345', '1234567890123456', '12345678901234567890', '9007199254740993', '0.1234567890123456', '12345678.1234567',
+    '1234567.12345678', '0.0000000000000000000001', '0.00000000000000000000001', '1e5', '1E-3', 'NaN', 'inf', '-Infinity', '1,5', '0x10', '٣',
+    '99999999999999.9', '4.35', '2.675', '0.1', '1234.5678', '1234567.1234567891', '0.12345678901234567891', '9.007199254740993', '123456789012345.5',
+  ];
+  const cases: { type: PropertyType; kind: InferredKind }[] = [
+    { type: { base: 'long', array: false }, kind: 'long' }, { type: { base: 'double', array: false }, kind: 'double' },
+    { type: { base: 'double', array: false }, kind: 'long' }, { type: { base: 'long', array: false }, kind: 'double' },
+  ];
+  /** One column of `vals` (quoted when asked), scanned as a CSV batch. */
+  function batchOf(vals: string[], quoted: boolean): { buf: Buffer; scan: ScanBatch } {
+    const buf = Buffer.from(`${vals.map((v) => (quoted ? `"${v}"` : v)).join('\n')}\n`);
+    const scan = new ScanBatch(vals.length, 1);
+    scanRows(buf, 0, buf.length, true, { delimiter: 0x2c, quote: 0x22 }, scan);
+    return { buf, scan };
+  }
+  for (const { type, kind } of cases) {
+    it(`${type.base} column checked against kind ${kind}`, () => {
+      for (const quoted of [false, true]) {
+        // Each value alone (its own verdict), then all values that pass together (the same column).
+        const passing: string[] = [];
+        for (const v of values.filter((x) => !x.includes(','))) {
+          const { buf, scan } = batchOf([v], quoted);
+          const fast = createColumnBuilder(type, 0x22, 0x3b);
+          const ref = createColumnBuilder(type, 0x22, 0x3b);
+          const a = parseColumn(fast, type, buf, scan.rowField, scan.fieldStart, scan.fieldEnd, scan.fieldFlags, 0, scan.rows, kind);
+          const b = parseColumnChecked(ref, type, buf, scan.rowField, scan.fieldStart, scan.fieldEnd, scan.fieldFlags, 0, scan.rows, kind);
+          expect(a, `${JSON.stringify(v)} quoted=${quoted}`).toBe(b);
+          if (b) {
+            expect(Buffer.from(fast.encode()).equals(Buffer.from(ref.encode())), `${JSON.stringify(v)} quoted=${quoted}`).toBe(true);
+            passing.push(v);
+          }
+        }
+        expect(passing.length).toBeGreaterThan(5);
+        const { buf, scan } = batchOf(passing, quoted);
+        const fast = createColumnBuilder(type, 0x22, 0x3b);
+        const ref = createColumnBuilder(type, 0x22, 0x3b);
+        expect(parseColumn(fast, type, buf, scan.rowField, scan.fieldStart, scan.fieldEnd, scan.fieldFlags, 0, scan.rows, kind)).toBe(true);
+        expect(parseColumnChecked(ref, type, buf, scan.rowField, scan.fieldStart, scan.fieldEnd, scan.fieldFlags, 0, scan.rows, kind)).toBe(true);
+        expect(Buffer.from(fast.encode()).equals(Buffer.from(ref.encode()))).toBe(true);
+      }
     });
   }
 });

@@ -1,7 +1,8 @@
 import type { RowBatch } from '../input/batch-reader.js';
 import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
 import type { PropertyType } from '../schema/types.js';
-import { type ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
+import { type ColumnBuilder, type FloatColumnBuilder, type Int64ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
+import { plainDecimal } from '../input/value-parsers.js';
 import { appendField } from './append-field.js';
 import { BucketBuffer, type Group } from './edge-buckets.js';
 import type { IdIndex } from './id-index.js';
@@ -98,17 +99,50 @@ export class ColumnBatch {
   }
 }
 
-/** Parses one property column of a batch into `out`; false at the first value that is not of its type or kind. */
-function parseColumn(
+/**
+ * Parses one property column of a batch into `out`; false at the first value that is not of its type or kind.
+ * A long or double column checked against the same sampled kind reads plain decimals in one pass (see
+ * plainDecimal); every other value takes the kind check and the type's parser, as the row-by-row path does.
+ */
+export function parseColumn(
+  out: ColumnBuilder, type: PropertyType, buf: Uint8Array, rowField: Uint32Array, fieldStart: Uint32Array, fieldEnd: Uint32Array,
+  fieldFlags: Uint8Array, column: number, rows: number, expected: InferredKind | null,
+): boolean {
+  if (!type.array && ((expected === 'long' && type.base === 'long') || (expected === 'double' && type.base === 'double'))) {
+    const fraction = expected === 'double';
+    for (let r = 0; r < rows; r++) {
+      const f = rowField[r] + column;
+      const s = fieldStart[f];
+      const e = fieldEnd[f];
+      const v = s === e ? NaN : plainDecimal(buf, s, e, fraction);
+      if (v === v) {
+        if (fraction) (out as FloatColumnBuilder).appendValue(v);
+        else (out as Int64ColumnBuilder).appendHalves(v | 0, Math.floor(v / TWO_32) | 0);
+      } else if (!appendChecked(out, type, buf, s, e, fieldFlags[f], expected)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  return parseColumnChecked(out, type, buf, rowField, fieldStart, fieldEnd, fieldFlags, column, rows, expected);
+}
+
+const TWO_32 = 4294967296;
+
+/** One value the general way: the sampled kind checked (non-empty values), then the type's parser. */
+function appendChecked(out: ColumnBuilder, type: PropertyType, buf: Uint8Array, s: number, e: number, flags: number, expected: InferredKind | null): boolean {
+  if (expected !== null && s !== e && !fitsInferredKind(expected, buf, s, e)) return false;
+  return appendField(out, type, buf, s, e, flags);
+}
+
+/** parseColumn for every value the general way (appendChecked); the reference of the plain-decimal pass. */
+export function parseColumnChecked(
   out: ColumnBuilder, type: PropertyType, buf: Uint8Array, rowField: Uint32Array, fieldStart: Uint32Array, fieldEnd: Uint32Array,
   fieldFlags: Uint8Array, column: number, rows: number, expected: InferredKind | null,
 ): boolean {
   for (let r = 0; r < rows; r++) {
     const f = rowField[r] + column;
-    const s = fieldStart[f];
-    const e = fieldEnd[f];
-    if (expected !== null && s !== e && !fitsInferredKind(expected, buf, s, e)) return false;
-    if (!appendField(out, type, buf, s, e, fieldFlags[f])) return false;
+    if (!appendChecked(out, type, buf, fieldStart[f], fieldEnd[f], fieldFlags[f], expected)) return false;
   }
   return true;
 }

@@ -100,6 +100,44 @@ export function parseDouble(buf: Uint8Array, s: number, e: number): number {
   return slowDouble(buf, s, e);
 }
 
+/**
+ * The value of `-?(0|[1-9][0-9]*)(\.[0-9]+)?` in [s, e) (the fraction only when `fraction`), with at most 15
+ * significant digits and an integer part of at most 15 digits, exactly as parseDouble (and, for integers,
+ * parseSafeInt) reads it; NaN for any other text. Such text is also of the inferred kind 'long' (no fraction) or
+ * 'double' (see fitsInferredKind), so one pass both checks a sampled kind and parses the value.
+ */
+export function plainDecimal(buf: Uint8Array, s: number, e: number, fraction: boolean): number {
+  let i = s;
+  const neg = i < e && buf[i] === MINUS;
+  if (neg) i++;
+  const d0 = i;
+  let mant = 0;
+  let digits = 0;
+  for (; i < e; i++) {
+    const d = buf[i] - ZERO;
+    if (d < 0 || d > 9) break;
+    if (mant !== 0 || d !== 0) digits++;
+    mant = mant * 10 + d;
+  }
+  const whole = i - d0;
+  if (whole === 0 || whole > 15 || (whole > 1 && buf[d0] === ZERO)) return NaN;
+  let frac = 0;
+  if (i < e) {
+    if (!fraction || buf[i] !== DOT) return NaN;
+    for (i++; i < e; i++) {
+      const d = buf[i] - ZERO;
+      if (d < 0 || d > 9) return NaN;
+      if (mant !== 0 || d !== 0) digits++;
+      mant = mant * 10 + d;
+      frac++;
+    }
+    if (frac === 0) return NaN;
+  }
+  if (digits > 15 || frac > 22) return NaN;
+  const v = frac === 0 ? mant : mant / POW10[frac];
+  return neg ? -v : v;
+}
+
 const DOUBLE_RE = /^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|inf|infinity)$/i;
 
 function slowDouble(buf: Uint8Array, s: number, e: number): number {
