@@ -1,14 +1,16 @@
 /**
- * The CLI runs an import in a child process with glibc's mmap threshold fixed (src/cli/malloc-tuning.ts): which
- * runs are relaunched, that the import process really has the setting, and that exit codes and stop requests
- * cross the extra process.
+ * The CLI runs a large import in a child process with glibc's mmap threshold fixed (src/cli/malloc-tuning.ts):
+ * which runs are relaunched, that the importing process really has the setting, and that exit codes and stop
+ * requests cross the extra process.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MALLOC_TUNABLE, tunedEnvironment } from '../src/cli/malloc-tuning.js';
-import { ROOT, runCli } from './helpers/child.js';
+import { MALLOC_TUNABLE, TUNED_INPUT_BYTES, tunedEnvironment } from '../src/cli/malloc-tuning.js';
+import { BIN, ROOT, generateGraph, runCli } from './helpers/child.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -18,47 +20,73 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('tunedEnvironment: which runs get a tuned child process', () => {
-  const importArgs = ['nodes.csv', 'rels.csv'];
-  it('an import on Linux runs in a child with the tunable, appended to any the user set', () => {
-    expect(tunedEnvironment(importArgs, {}, 'linux', [])?.GLIBC_TUNABLES).toBe(MALLOC_TUNABLE);
-    expect(tunedEnvironment(importArgs, { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, 'linux', [])?.GLIBC_TUNABLES).toBe(`glibc.malloc.arena_max=2:${MALLOC_TUNABLE}`);
+describe('tunedEnvironment: which imports get a tuned child process', () => {
+  const big = TUNED_INPUT_BYTES;
+  it('a large import on Linux runs in a child with the tunable, appended to any the user set', () => {
+    expect(tunedEnvironment({}, 'linux', [], big)?.GLIBC_TUNABLES).toBe(MALLOC_TUNABLE);
+    expect(tunedEnvironment({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, 'linux', [], big)?.GLIBC_TUNABLES).toBe(`glibc.malloc.arena_max=2:${MALLOC_TUNABLE}`);
   });
 
-  it('runs here: off Linux, in the child itself, when the user set the threshold, opted out, or attached an inspector', () => {
-    expect(tunedEnvironment(importArgs, {}, 'darwin', [])).toBeUndefined();
-    const child = tunedEnvironment(importArgs, {}, 'linux', [])!;
-    expect(tunedEnvironment(importArgs, child, 'linux', [])).toBeUndefined();
-    expect(tunedEnvironment(importArgs, { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=65536' }, 'linux', [])).toBeUndefined();
-    expect(tunedEnvironment(importArgs, { GI_MALLOC_TUNING: '0' }, 'linux', [])).toBeUndefined();
-    expect(tunedEnvironment(importArgs, {}, 'linux', ['--inspect'])).toBeUndefined();
-    expect(tunedEnvironment(importArgs, { NODE_OPTIONS: '--max-old-space-size=512 --inspect-brk=9230' }, 'linux', [])).toBeUndefined();
-  });
-
-  it('commands other than an import run here', () => {
-    for (const first of ['info', 'verify', 'export', '--help', '-V', '--version']) expect(tunedEnvironment([first, 'x'], {}, 'linux', [])).toBeUndefined();
-    expect(tunedEnvironment([], {}, 'linux', [])).toBeUndefined();
+  it('runs here: smaller inputs, off Linux, in the child itself, when the user set the threshold, opted out, or attached an inspector', () => {
+    expect(tunedEnvironment({}, 'linux', [], big - 1)).toBeUndefined();
+    expect(tunedEnvironment({ GI_TUNED_INPUT_BYTES: '0' }, 'linux', [], 10)?.GLIBC_TUNABLES).toBe(MALLOC_TUNABLE);
+    expect(tunedEnvironment({}, 'darwin', [], big)).toBeUndefined();
+    const child = tunedEnvironment({}, 'linux', [], big)!;
+    expect(tunedEnvironment(child, 'linux', [], big)).toBeUndefined();
+    expect(tunedEnvironment({ GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=65536' }, 'linux', [], big)).toBeUndefined();
+    expect(tunedEnvironment({ GI_MALLOC_TUNING: '0' }, 'linux', [], big)).toBeUndefined();
+    expect(tunedEnvironment({}, 'linux', ['--inspect'], big)).toBeUndefined();
+    expect(tunedEnvironment({ NODE_OPTIONS: '--max-old-space-size=512 --inspect-brk=9230' }, 'linux', [], big)).toBeUndefined();
   });
 });
 
-describe.runIf(process.platform === 'linux')('the tuned child process', () => {
-  it('the process that imports has the tunable; a failed import exits with its own status through the parent', async () => {
-    // A preload that records, in the process that loads the graph-import CLI, its pid and GLIBC_TUNABLES.
+describe.runIf(process.platform === 'linux')('the tuned child process (threshold lowered with GI_TUNED_INPUT_BYTES)', () => {
+  it('the process that imports has the tunable; without it one process imports; a failed import exits with its own status', async () => {
+    // A preload that records, in every Node process of the run, its pid and GLIBC_TUNABLES.
     const probe = join(dir, 'probe.cjs');
     const seen = join(dir, 'seen.txt');
     await writeFile(probe, `require('node:fs').appendFileSync(${JSON.stringify(seen)}, process.pid + ' ' + (process.env.GLIBC_TUNABLES ?? '-') + '\\n');\n`);
-    const env = { ...process.env, CI: '1', NODE_OPTIONS: `--require ${probe}` };
-    const ok = await runCli([join(ROOT, 'fixtures/demo/persons.csv'), '--into', join(dir, 'a.db'), '--quiet'], { env });
+    const persons = join(ROOT, 'fixtures/demo/persons.csv');
+    const env = { ...process.env, CI: '1', NODE_OPTIONS: `--require ${probe}`, GI_TUNED_INPUT_BYTES: '0' };
+    const ok = await runCli([persons, '--into', join(dir, 'a.db'), '--quiet'], { env });
     expect(ok.status).toBe(0);
     const lines = (await readFile(seen, 'utf8')).trim().split('\n').map((l) => l.split(' '));
     expect(lines).toHaveLength(2);
     expect(lines[0][1]).toBe('-');
-    expect(lines[1][1]).toBe(MALLOC_TUNABLE);
-    expect(lines[1][0]).not.toBe(lines[0][0]);
+    expect(lines[1]).toEqual([expect.not.stringMatching(`^${lines[0][0]}$`), MALLOC_TUNABLE]);
+
+    // Under the threshold: one process.
+    await rm(seen);
+    expect((await runCli([persons, '--into', join(dir, 'b.db'), '--quiet'], { env: { ...env, GI_TUNED_INPUT_BYTES: String(2 ** 40) } })).status).toBe(0);
+    expect((await readFile(seen, 'utf8')).trim().split('\n')).toHaveLength(1);
 
     // The store exists now: the child fails with GI_STORE_EXISTS, exit 2, and the parent leaves with the same.
-    const again = await runCli([join(ROOT, 'fixtures/demo/persons.csv'), '--into', join(dir, 'a.db')], { env: { ...process.env, CI: '1' } });
+    const again = await runCli([persons, '--into', join(dir, 'a.db')], { env: { ...process.env, CI: '1', GI_TUNED_INPUT_BYTES: '0' } });
     expect(again.status).toBe(2);
     expect(again.stderr).toContain('GI_STORE_EXISTS');
   });
+
+  it('SIGINT to the parent stops the import in the child: exit 130, no store, no temporary files', async () => {
+    const g = join(dir, 'g');
+    await generateGraph(g, 200_000, 2_000_000, 5);
+    const into = join(dir, 'int.db');
+    const child = spawn(process.execPath, [BIN, join(g, 'nodes.csv'), join(g, 'edges.csv'), '--into', into, '--progress', 'json'], {
+      env: { ...process.env, GI_TUNED_INPUT_BYTES: '0' }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    // Interrupt once the relationship phase is under way, i.e. workers are reading ranges.
+    const started = new Promise<void>((resolve) => {
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+        if (stderr.includes('"phase":"relationships"')) resolve();
+      });
+    });
+    await started;
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain('GI_INTERRUPTED');
+    expect(existsSync(into)).toBe(false);
+    expect((await readdir(dir)).filter((e) => e.startsWith('.int.db'))).toEqual([]);
+  }, 60_000);
 });

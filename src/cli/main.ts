@@ -1,4 +1,4 @@
-import { stopRequests } from './malloc-tuning.js';
+import { runInTunedChild, stopRequests } from './malloc-tuning.js';
 import { runCli } from './program.js';
 
 /** Process entry: wires signals to an abort, runs the CLI, sets the exit status (the only place that does). */
@@ -12,5 +12,6 @@ export async function main(argv: string[]): Promise<void> {
     }
     controller.abort();
   });
-  process.exitCode = await runCli(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
+  const relaunch = (env: NodeJS.ProcessEnv): Promise<number> => runInTunedChild(process.argv[1], argv, env, controller.signal);
+  process.exitCode = await runCli(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal, relaunch });
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 
 /**
@@ -6,50 +7,61 @@ import { constants } from 'node:os';
  * buffers of that size come from its heaps and stay there once freed. An import allocates and frees buffers of
  * every size from a few MiB to tens of MiB, in several threads, so the process kept up to 110 MB it no longer used
  * (1M nodes + 125M edges, streaming: peak RSS 421-433 MB; 318 MB with the threshold fixed, same wall time). A fixed
- * threshold can only be set before the process starts, so the CLI runs the import in a child process that has it.
+ * threshold can only be set before the process starts, so the CLI runs a large import in a child process that has it.
  */
 export const MALLOC_TUNABLE = 'glibc.malloc.mmap_threshold=131072';
 
 /** Set in the child's environment: the import runs there, and stop requests arrive as IPC messages too. */
 const CHILD_MARK = 'GI_TUNED_CHILD';
 
-/** First arguments that are not an import: they run in this process, which costs one process start less. */
-const NOT_IMPORTS = new Set(['info', 'verify', 'export', 'help', '--help', '-h', '--version', '-V']);
+/**
+ * Inputs from this size on are imported in a tuned child. Fixed, the threshold maps every buffer of 128 KiB or more
+ * on its own, which costs system time (1M nodes + 10M edges: 9.2-9.6 s -> 9.6-10.8 s, mostly in the CSR build);
+ * glibc's retention grows with the input (1M nodes: 25M edges 309-316 MiB, 125M edges 421-433 MB), so the
+ * trade pays on large inputs only.
+ */
+export const TUNED_INPUT_BYTES = 1 << 30;
 
 /**
  * The environment to run an import in with MALLOC_TUNABLE, or undefined to run it in this process: not on Linux,
- * already tuned (or this is the child), opted out with GI_MALLOC_TUNING=0, under an inspector (whoever profiles the
- * import must see the process doing it), or not an import.
+ * inputs under TUNED_INPUT_BYTES, already tuned (or this is the child), opted out with GI_MALLOC_TUNING=0, or under
+ * an inspector (whoever profiles the import must see the process doing it).
  */
-export function tunedEnvironment(argv: readonly string[], env: NodeJS.ProcessEnv, platform: string, execArgv: readonly string[]): NodeJS.ProcessEnv | undefined {
-  if (platform !== 'linux' || env[CHILD_MARK] === '1' || env.GI_MALLOC_TUNING === '0') return undefined;
+export function tunedEnvironment(env: NodeJS.ProcessEnv, platform: string, execArgv: readonly string[], inputBytes: number): NodeJS.ProcessEnv | undefined {
+  // GI_TUNED_INPUT_BYTES moves the size threshold (tests run small imports through the child with it).
+  const threshold = env.GI_TUNED_INPUT_BYTES === undefined ? TUNED_INPUT_BYTES : Number(env.GI_TUNED_INPUT_BYTES);
+  if (platform !== 'linux' || !(inputBytes >= threshold) || env[CHILD_MARK] === '1' || env.GI_MALLOC_TUNING === '0') return undefined;
   if ((env.GLIBC_TUNABLES ?? '').includes('glibc.malloc.mmap_threshold')) return undefined;
   if ([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.startsWith('--inspect'))) return undefined;
-  if (argv.length === 0 || NOT_IMPORTS.has(argv[0])) return undefined;
   const tunables = env.GLIBC_TUNABLES === undefined || env.GLIBC_TUNABLES === '' ? MALLOC_TUNABLE : `${env.GLIBC_TUNABLES}:${MALLOC_TUNABLE}`;
   return { ...env, GLIBC_TUNABLES: tunables, [CHILD_MARK]: '1' };
 }
 
+/** Bytes of the configured input files (as stored); files that cannot be read count 0 (the import reports them). */
+export async function inputBytes(files: readonly string[]): Promise<number> {
+  const sizes = await Promise.all(files.map((f) => stat(f).then((s) => (s.isFile() ? s.size : 0), () => 0)));
+  return sizes.reduce((a, b) => a + b, 0);
+}
+
 /**
  * Runs `script argv` in a child Node process with `env` and the same stdio, and resolves to the exit code to leave
- * with. SIGINT, SIGTERM and SIGHUP sent to this process become a stop message to the child (a Ctrl-C from the
- * terminal reaches the child directly as well; it counts the two as one, see stopRequests).
+ * with. Aborting `signal` (this process got SIGINT or SIGTERM) sends the child a stop message; a Ctrl-C from the
+ * terminal reaches the child directly as well, and it counts the two as one (see stopRequests).
  */
-export function runInTunedChild(script: string, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+export function runInTunedChild(script: string, argv: readonly string[], env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<number> {
   const child = spawn(process.execPath, [...process.execArgv, script, ...argv], { env, stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
   const relay = (): void => {
     if (child.connected) child.send({ type: 'stop' }, () => undefined);
   };
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const s of signals) process.on(s, relay);
+  signal?.addEventListener('abort', relay, { once: true });
   return new Promise((resolve) => {
     child.on('error', (err) => {
       process.stderr.write(`graph-import: cannot start the import process: ${err.message}\n`);
       resolve(70);
     });
-    child.on('exit', (code, signal) => {
-      for (const s of signals) process.off(s, relay);
-      resolve(code ?? 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0)));
+    child.on('exit', (code, sig) => {
+      signal?.removeEventListener('abort', relay);
+      resolve(code ?? 128 + (sig === null ? 0 : (constants.signals[sig] ?? 0)));
     });
   });
 }

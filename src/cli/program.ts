@@ -11,6 +11,7 @@ import { verifyStore } from '../read/verify-store.js';
 import { planImportRun, runImport } from '../exec/run-import.js';
 import { VERSION } from '../version.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
+import { inputBytes, tunedEnvironment } from './malloc-tuning.js';
 import { formatInfo, formatPlan, formatSummary } from './format-output.js';
 import { createNdjsonReporter } from './reporters/ndjson-reporter.js';
 import { createPlainReporter } from './reporters/plain-reporter.js';
@@ -24,6 +25,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Aborted on SIGINT/SIGTERM. */
   signal?: AbortSignal;
+  /** Runs this command line again in a child process with `env` (see malloc-tuning.ts); absent in-process (tests). */
+  relaunch?: (env: NodeJS.ProcessEnv) => Promise<number>;
 }
 
 const EXAMPLES = `
@@ -110,6 +113,13 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
         const plan = await planImportRun(config, { signal: io.signal });
         io.stdout.write(opts.json === true ? `${JSON.stringify({ config, plan }, null, 2)}\n` : formatPlan(plan));
         return;
+      }
+      if (io.relaunch !== undefined) {
+        const tuned = tunedEnvironment(io.env, process.platform, process.execArgv, await inputBytes(config.inputs.flatMap((g) => g.files)));
+        if (tuned !== undefined) {
+          setExit(await io.relaunch(tuned));
+          return;
+        }
       }
       const reporter = await createReporter(io, opts, config);
       let closed = false;
