@@ -1,13 +1,15 @@
 import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 
 /**
  * glibc's malloc raises its mmap threshold each time a large mapped buffer is freed (up to 32 MiB), after which
  * buffers of that size come from its heaps and stay there once freed. An import allocates and frees buffers of
- * every size from a few MiB to tens of MiB, in several threads, so the process kept up to 110 MB it no longer used
- * (1M nodes + 125M edges, streaming: peak RSS 421-433 MB; 318 MB with the threshold fixed, same wall time). A fixed
- * threshold can only be set before the process starts, so the CLI runs a large import in a child process that has it.
+ * every size from a few hundred KiB to tens of MiB, in several threads, so the process keeps memory it no longer
+ * uses, more as the input grows: 1M nodes + 125M edges peaked at 421-433 MB, and 326 MB with the threshold fixed at
+ * 128 KiB; 10M nodes + 50M edges at 461 MiB, and 408 MiB fixed. Fixed, though, every such buffer is mapped on its
+ * own, and the system time that costs is large: 10M/50M took 48.1 s against 41.8 s (system 14.5 s against 5.8 s,
+ * nearly all in the CSR build). So the setting is an opt-in (GI_MALLOC_TUNING=1) for imports where memory is the
+ * constraint. It can only be set before the process starts, so the CLI then runs the import in a child process.
  */
 export const MALLOC_TUNABLE = 'glibc.malloc.mmap_threshold=131072';
 
@@ -15,32 +17,16 @@ export const MALLOC_TUNABLE = 'glibc.malloc.mmap_threshold=131072';
 const CHILD_MARK = 'GI_TUNED_CHILD';
 
 /**
- * Inputs from this size on are imported in a tuned child. Fixed, the threshold maps every buffer of 128 KiB or more
- * on its own, which costs system time (1M nodes + 10M edges: 9.2-9.6 s -> 9.6-10.8 s, mostly in the CSR build);
- * glibc's retention grows with the input (1M nodes: 25M edges 309-316 MiB, 125M edges 421-433 MB), so the
- * trade pays on large inputs only.
+ * The environment to run an import in with MALLOC_TUNABLE, or undefined to run it in this process: unless asked
+ * for with GI_MALLOC_TUNING=1, off Linux, in the child itself, when GLIBC_TUNABLES already sets the threshold, or
+ * under an inspector (whoever profiles the import must see the process doing it).
  */
-export const TUNED_INPUT_BYTES = 1 << 30;
-
-/**
- * The environment to run an import in with MALLOC_TUNABLE, or undefined to run it in this process: not on Linux,
- * inputs under TUNED_INPUT_BYTES, already tuned (or this is the child), opted out with GI_MALLOC_TUNING=0, or under
- * an inspector (whoever profiles the import must see the process doing it).
- */
-export function tunedEnvironment(env: NodeJS.ProcessEnv, platform: string, execArgv: readonly string[], inputBytes: number): NodeJS.ProcessEnv | undefined {
-  // GI_TUNED_INPUT_BYTES moves the size threshold (tests run small imports through the child with it).
-  const threshold = env.GI_TUNED_INPUT_BYTES === undefined ? TUNED_INPUT_BYTES : Number(env.GI_TUNED_INPUT_BYTES);
-  if (platform !== 'linux' || !(inputBytes >= threshold) || env[CHILD_MARK] === '1' || env.GI_MALLOC_TUNING === '0') return undefined;
+export function tunedEnvironment(env: NodeJS.ProcessEnv, platform: string, execArgv: readonly string[]): NodeJS.ProcessEnv | undefined {
+  if (env.GI_MALLOC_TUNING !== '1' || platform !== 'linux' || env[CHILD_MARK] === '1') return undefined;
   if ((env.GLIBC_TUNABLES ?? '').includes('glibc.malloc.mmap_threshold')) return undefined;
   if ([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.startsWith('--inspect'))) return undefined;
   const tunables = env.GLIBC_TUNABLES === undefined || env.GLIBC_TUNABLES === '' ? MALLOC_TUNABLE : `${env.GLIBC_TUNABLES}:${MALLOC_TUNABLE}`;
   return { ...env, GLIBC_TUNABLES: tunables, [CHILD_MARK]: '1' };
-}
-
-/** Bytes of the configured input files (as stored); files that cannot be read count 0 (the import reports them). */
-export async function inputBytes(files: readonly string[]): Promise<number> {
-  const sizes = await Promise.all(files.map((f) => stat(f).then((s) => (s.isFile() ? s.size : 0), () => 0)));
-  return sizes.reduce((a, b) => a + b, 0);
 }
 
 /**

@@ -11,7 +11,7 @@ import { verifyStore } from '../read/verify-store.js';
 import { planImportRun, runImport } from '../exec/run-import.js';
 import { VERSION } from '../version.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
-import { inputBytes, tunedEnvironment } from './malloc-tuning.js';
+import { tunedEnvironment } from './malloc-tuning.js';
 import { formatInfo, formatPlan, formatSummary } from './format-output.js';
 import { createNdjsonReporter } from './reporters/ndjson-reporter.js';
 import { createPlainReporter } from './reporters/plain-reporter.js';
@@ -115,7 +115,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
         return;
       }
       if (io.relaunch !== undefined) {
-        const tuned = tunedEnvironment(io.env, process.platform, process.execArgv, await inputBytes(config.inputs.flatMap((g) => g.files)));
+        const tuned = tunedEnvironment(io.env, process.platform, process.execArgv);
         if (tuned !== undefined) {
           setExit(await io.relaunch(tuned));
           return;
