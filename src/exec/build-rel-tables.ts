@@ -1,4 +1,4 @@
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { Field } from 'apache-arrow';
 import { ImportError } from '../errors/import-error.js';
 import { type PropertySchema, mergeProperty } from '../schema/graph-schema.js';
@@ -14,7 +14,7 @@ import {
 } from './csr-partition-task.js';
 import type { BlockStore } from './block-store.js';
 import { reclaim } from './reclaim.js';
-import { writeSpill } from './spill-io.js';
+import { SpillFile } from './spill-io.js';
 import type { Partitioning } from '../plan/partitioning.js';
 import { type OrderedResults, orderedResults } from './ordered-results.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -86,7 +86,9 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
     backwardSpill: input.backwardSpill,
   };
   const fds = new Map<number, number>();
-  const results = forwardResults(init, tasks, input, fds);
+  // Partitions built on this thread (small tables) spill their backward records as a worker's do.
+  const ownSpill = input.backwardSpill === undefined ? undefined : new SpillFile(`${input.backwardSpill}.main`);
+  const results = forwardResults(init, tasks, input, fds, ownSpill);
   const tables: ManifestRelTable[] = [];
   // Per table: forward files, then backward files; listed in table order whatever order they were written in.
   const tableFiles: StoreFileEntry[][] = [];
@@ -101,7 +103,7 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
       tableFiles[t] = fwd.files;
       // In memory, a table's backward records are sorted here at once (one partition per table); spilled ones are
       // sorted by the workers once every forward partition is written.
-      if (!fwd.backward.spilled) tableFiles[t].push(...await writeBackward(input, fwd.backward, undefined));
+      if (input.backwardSpill === undefined) tableFiles[t].push(...await writeBackward(input, fwd.backward, undefined));
       else spilled.push(fwd.backward);
       tables.push({
         type: g.type, from: input.labels[g.srcTable], to: input.labels[g.dstTable], count: fwd.edges,
@@ -109,7 +111,7 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
         files: { fwdOffsets: `${dir}/fwd_offsets.arrow`, fwd: `${dir}/fwd.arrow`, bwdOffsets: `${dir}/bwd_offsets.arrow`, bwd: `${dir}/bwd.arrow` },
       });
     }
-  });
+  }, () => ownSpill?.close());
   if (spilled.length > 0) {
     const bwdTasks = backwardTasks(spilled);
     const idOf = new Map(bwdTasks.map((k) => [`${k.table}:${k.lo}`, k.id]));
@@ -159,9 +161,9 @@ function partitionTasks(store: BlockStore, groups: TableGroup[], srcPartitions: 
 }
 
 /** Forward partition results, from the pool or, with few edges, built here (see orderedResults). */
-function forwardResults(init: CsrInit, tasks: CsrTask[], input: RelTablesInput, fds: Map<number, number>): OrderedResults<CsrResult> {
+function forwardResults(init: CsrInit, tasks: CsrTask[], input: RelTablesInput, fds: Map<number, number>, spill: SpillFile | undefined): OrderedResults<CsrResult> {
   const edges = tasks.reduce((n, t) => n + t.edges, 0);
-  if (edges < (input.inlineEdges ?? INLINE_CSR_EDGES)) return orderedResults({ inline: (id) => runCsrPartition(init, tasks[id], fds) });
+  if (edges < (input.inlineEdges ?? INLINE_CSR_EDGES)) return orderedResults({ inline: (id) => runCsrPartition(init, tasks[id], fds, spill) });
   return orderedResults({ pool: input.pool(), task: 'csr', threads: Math.min(input.threads, tasks.length), data: { init, tasks } });
 }
 
@@ -256,8 +258,6 @@ interface BackwardInput {
   dir: string;
   bounds: Uint32Array | number[];
   chunks: BackwardChunk[][];
-  /** True when the chunks' records are in spill files (streaming path), false when they are in memory. */
-  spilled: boolean;
 }
 
 /** Writes a table's forward CSR from the partition results, in order, and returns its backward records. */
@@ -269,9 +269,6 @@ async function writeForward(
   const propFields = props.map((p) => new Field(p.name, createColumnBuilder(p.type, input.quote, input.arrayDelimiter).arrowType, true));
   const byBucket = new Map(tasks.map((k) => [k.bucket, k]));
   const backward: BackwardChunk[][] = [];
-  const spillPath = input.backwardSpill === undefined ? undefined : `${input.backwardSpill}.${t}`;
-  const bwdFd = spillPath === undefined ? undefined : openSync(spillPath, 'w');
-  let bwdSpilled = 0;
 
   const fwdOffsets = await OffsetsWriter.open(input.resolvePath, `${dir}/fwd_offsets.arrow`);
   const fwd = await EdgeRowsWriter.open(input.resolvePath, `${dir}/fwd.arrow`, [DST_COLUMN], propFields,
@@ -294,21 +291,9 @@ async function writeForward(
       }
       for (let db = 0; db + 1 < r.counts.length; db++) {
         if (r.counts[db + 1] === r.counts[db]) continue;
-        const chunk: BackwardChunk = { n: r.counts[db + 1] - r.counts[db] };
-        if (r.spilled !== undefined) {
-          chunk.path = r.spilled.path;
-          chunk.offset = r.spilled.offset + 12 * r.counts[db];
-        } else {
-          const data = r.records.subarray(3 * r.counts[db], 3 * r.counts[db + 1]);
-          if (bwdFd === undefined) chunk.data = data;
-          else {
-            // Built on this thread (a small table): spilled here.
-            writeSpill(bwdFd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), bwdSpilled);
-            chunk.path = spillPath;
-            chunk.offset = bwdSpilled;
-            bwdSpilled += data.byteLength;
-          }
-        }
+        const chunk: BackwardChunk = r.spilled === undefined
+          ? { n: r.counts[db + 1] - r.counts[db], data: r.records.subarray(3 * r.counts[db], 3 * r.counts[db + 1]) }
+          : { n: r.counts[db + 1] - r.counts[db], path: r.spilled.path, offset: r.spilled.offset + 12 * r.counts[db] };
         (backward[db] ??= []).push(chunk);
       }
       results.written(task.id);
@@ -318,12 +303,10 @@ async function writeForward(
       if (input.signal?.aborted) throw new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
     }
     const files = [await fwdOffsets.close(), await fwd.close()];
-    return { edges, files, backward: { table: t, dir, bounds: input.dstPartitions[g.dstTable].bounds, chunks: backward, spilled: spillPath !== undefined } };
+    return { edges, files, backward: { table: t, dir, bounds: input.dstPartitions[g.dstTable].bounds, chunks: backward } };
   } catch (err) {
     await Promise.all([fwdOffsets.abort(), fwd.abort()]);
     throw err;
-  } finally {
-    if (bwdFd !== undefined) closeSync(bwdFd);
   }
 }
 
@@ -409,9 +392,9 @@ async function withBackwardSource<T>(input: RelTablesInput, tasks: BackwardTask[
 
 /**
  * Runs `use` over ordered results and waits for their producers: on a failure the producers are stopped and
- * waited for before the error goes on; either way the spill files the results read are closed.
+ * waited for before the error goes on; either way the spill files the results read are closed, and `release` runs.
  */
-async function consumeInOrder<T, K>(results: OrderedResults<unknown>, fds: Map<K, number>, use: () => Promise<T>): Promise<T> {
+async function consumeInOrder<T, K>(results: OrderedResults<unknown>, fds: Map<K, number>, use: () => Promise<T>, release?: () => void): Promise<T> {
   try {
     const out = await use();
     await results.finished();
@@ -422,5 +405,6 @@ async function consumeInOrder<T, K>(results: OrderedResults<unknown>, fds: Map<K
     throw err;
   } finally {
     for (const fd of fds.values()) closeSync(fd);
+    release?.();
   }
 }

@@ -1,7 +1,7 @@
 import { openSync } from 'node:fs';
 import type { PropertyType } from '../schema/types.js';
 import { type ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
-import { readSpill, writeSpill } from './spill-io.js';
+import { type SpillFile, readSpill } from './spill-io.js';
 
 /** One relationship table as a CSR task sees it (plain data: posted to worker threads). */
 export interface CsrTableSpec {
@@ -40,9 +40,10 @@ export interface CsrInit {
   /** Output record batch size: segments are cut on this grid of forward positions. */
   batchRows: number;
   /**
-   * Where worker threads write the backward records of their partitions (`<backwardSpill>.w<worker id>`), or
-   * undefined to send them with the result. Written by the worker that sorted them, the records (12 bytes an edge,
-   * 600 MB at 50M edges) never cross to the main thread, whose appends to the store are what the CSR phase waits on.
+   * Where the backward records of partitions are spilled, or undefined to keep them with the result: each thread
+   * building partitions appends them to its own `<backwardSpill>.<thread>` (see runCsrPartition). Written by the
+   * worker that sorted them, the records (12 bytes an edge, 600 MB at 50M edges) never cross to the main thread,
+   * whose appends to the store are what the CSR phase waits on.
    */
   backwardSpill?: string;
 }
@@ -80,29 +81,13 @@ export interface CsrResult {
   spilled?: { path: string; offset: number };
 }
 
-/** A worker's backward spill file: opened on first use, appended to by each partition it builds. */
-export interface BackwardSpill {
-  path: string;
-  fd: number;
-  offset: number;
-}
-
-/** Writes a result's backward records to the worker's spill file, in the same grouping, and drops them from the result. */
-export function spillBackward(result: CsrResult, spill: BackwardSpill): void {
-  if (spill.fd < 0) spill.fd = openSync(spill.path, 'w');
-  const r = result.records;
-  writeSpill(spill.fd, new Uint8Array(r.buffer, r.byteOffset, r.byteLength), spill.offset);
-  result.spilled = { path: spill.path, offset: spill.offset };
-  spill.offset += r.byteLength;
-  result.records = new Uint32Array(0);
-}
-
 /**
  * Builds the forward CSR of one source partition: concatenates its blocks in range order, counting-sorts the edges
  * by source row (stable, so a node's edges keep input order), gathers targets and properties into forward order,
- * and groups each edge's backward record by target partition in edge id order.
+ * and groups each edge's backward record by target partition in edge id order. With `spill` the records go there,
+ * in the same grouping, and the result says where (see CsrInit.backwardSpill).
  */
-export function runCsrPartition(init: CsrInit, task: CsrTask, fds: Map<number, number>): CsrResult {
+export function runCsrPartition(init: CsrInit, task: CsrTask, fds: Map<number, number>, spill?: SpillFile): CsrResult {
   const spec = init.tables[task.table];
   const { lo, width } = task;
   const part = loadPartition(init, spec, task, fds);
@@ -138,7 +123,9 @@ export function runCsrPartition(init: CsrInit, task: CsrTask, fds: Map<number, n
     records[k + 1] = part.src[perm[i]];
     records[k + 2] = task.fwdBase + i;
   }
-  return { id: task.id, degrees, dst, segmentRows, segments, records, counts };
+  if (spill === undefined) return { id: task.id, degrees, dst, segmentRows, segments, records, counts };
+  const offset = spill.append(new Uint8Array(records.buffer, records.byteOffset, records.byteLength));
+  return { id: task.id, degrees, dst, segmentRows, segments, records: new Uint32Array(0), counts, spilled: { path: spill.path, offset } };
 }
 
 /** Keys fewer than the range width >> this take the comparison sort in countingSort. */
@@ -257,13 +244,15 @@ export function sortBackward(id: number, records: Uint32Array, lo: number, width
 /** Reads a backward task's records from its spill file and sorts them (see sortBackward); runs in a worker. */
 export function runBackwardPartition(task: BackwardTask, fds: Map<string, number>): BackwardResult {
   const records = new Uint32Array(3 * task.edges);
+  const fileFds = task.paths.map((path) => {
+    let fd = fds.get(path);
+    if (fd === undefined) fds.set(path, (fd = openSync(path, 'r')));
+    return fd;
+  });
   let at = 0;
   for (let c = 0; c < task.chunks.length; c += 3) {
     const n = task.chunks[c];
-    const path = task.paths[task.chunks[c + 2]];
-    let fd = fds.get(path);
-    if (fd === undefined) fds.set(path, (fd = openSync(path, 'r')));
-    readSpill(fd, new Uint8Array(records.buffer, at * 4, n * 12), task.chunks[c + 1], 'of the backward direction');
+    readSpill(fileFds[task.chunks[c + 2]], new Uint8Array(records.buffer, at * 4, n * 12), task.chunks[c + 1], 'of the backward direction');
     at += 3 * n;
   }
   return sortBackward(task.id, records, task.lo, task.width);

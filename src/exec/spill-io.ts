@@ -1,4 +1,4 @@
-import { readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { ImportError } from '../errors/import-error.js';
 
 /** Fills `into` from spill file `fd` at `offset`; a short file is an error (the spill was written by this import). */
@@ -10,7 +10,24 @@ export function readSpill(fd: number, into: Uint8Array, offset: number, file: st
   }
 }
 
-/** Writes all of `bytes` to spill file `fd` at `offset` (a write may take less than it is given). */
-export function writeSpill(fd: number, bytes: Uint8Array, offset: number): void {
-  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done, offset + done);
+/** A spill file written front to back by one thread: opened on first use; `append` says where the bytes went. */
+export class SpillFile {
+  private fd = -1;
+  private size = 0;
+
+  constructor(readonly path: string) {}
+
+  /** Writes all of `bytes` after what the file holds (a write may take less than it is given); returns their offset. */
+  append(bytes: Uint8Array): number {
+    if (this.fd < 0) this.fd = openSync(this.path, 'w');
+    const at = this.size;
+    for (let done = 0; done < bytes.length;) done += writeSync(this.fd, bytes, done, bytes.length - done, at + done);
+    this.size += bytes.length;
+    return at;
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
 }

@@ -3,12 +3,11 @@
  * and posts one report per task; rows never cross the thread boundary, only reports and result columns
  * (transferred, or in shared memory).
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { ByteRange } from '../plan/split-ranges.js';
-import {
-  type BackwardSpill, type BackwardTask, type CsrInit, type CsrTask, runBackwardPartition, runCsrPartition, spillBackward,
-} from './csr-partition-task.js';
+import { type BackwardTask, type CsrInit, type CsrTask, runBackwardPartition, runCsrPartition } from './csr-partition-task.js';
+import { SpillFile } from './spill-io.js';
 import { type BlockSink, type RelTaskInit, closeRelTaskContext, relTaskContext, runRelRange } from './rel-range-task.js';
 import { type NodeTaskInit, nodeTaskContext, reportTransfer, runNodeRange } from './node-range-task.js';
 import { reclaim } from './reclaim.js';
@@ -57,18 +56,9 @@ const post = (msg: WorkerMessage<unknown>, transfer: ArrayBuffer[] = []): void =
 async function relationshipWorker(data: RelWorkerData): Promise<void> {
   const { control, ranges } = data;
   const ctx = relTaskContext(data.init);
-  const fd = data.spillPath === undefined ? undefined : openSync(data.spillPath, 'w');
-  let spilled = 0;
+  const file = data.spillPath === undefined ? undefined : new SpillFile(data.spillPath);
   const rejects = data.rejectsPath === undefined ? undefined : new RejectSpill(data.rejectsPath);
-  const sink: BlockSink = fd === undefined ? { rejects } : {
-    spill: (bytes) => {
-      const offset = spilled;
-      writeSync(fd, bytes, 0, bytes.length, offset);
-      spilled += bytes.length;
-      return { spill: data.workerId, offset };
-    },
-    rejects,
-  };
+  const sink: BlockSink = file === undefined ? { rejects } : { spill: (bytes) => ({ spill: data.workerId, offset: file.append(bytes) }), rejects };
   const stop = (): boolean => Atomics.load(control, CONTROL.STOP) !== 0;
   try {
     for (;;) {
@@ -80,7 +70,7 @@ async function relationshipWorker(data: RelWorkerData): Promise<void> {
       post({ type: 'report', report });
     }
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    file?.close();
     rejects?.close();
     await closeRelTaskContext(ctx);
   }
@@ -125,17 +115,16 @@ async function nodeWorker(data: NodeWorkerData): Promise<void> {
 
 async function csrWorker(data: CsrWorkerData): Promise<void> {
   const fds = new Map<number, number>();
-  const spill: BackwardSpill | undefined = data.init.backwardSpill === undefined ? undefined : { path: `${data.init.backwardSpill}.w${data.workerId}`, fd: -1, offset: 0 };
+  const spill = data.init.backwardSpill === undefined ? undefined : new SpillFile(`${data.init.backwardSpill}.w${data.workerId}`);
   try {
     await orderedWorker(data.control, data.tasks.length, data.ahead, (t) => {
-      const result = runCsrPartition(data.init, data.tasks[t], fds);
-      if (spill !== undefined) spillBackward(result, spill);
+      const result = runCsrPartition(data.init, data.tasks[t], fds, spill);
       const transfer = [result.degrees.buffer, result.dst.buffer, result.records.buffer, result.counts.buffer, ...result.segments.flat().map((b) => b.buffer)];
       return { report: result, transfer: transfer as ArrayBuffer[] };
     });
   } finally {
     for (const fd of fds.values()) closeSync(fd);
-    if (spill !== undefined && spill.fd >= 0) closeSync(spill.fd);
+    spill?.close();
   }
 }
 
