@@ -62,11 +62,12 @@ const SAME_REQUEST_MS = 500;
 export function stopRequests(stop: (again: boolean) => void): void {
   let first: number | undefined;
   const request = (): void => {
-    const now = performance.now();
-    if (first !== undefined && now - first < SAME_REQUEST_MS) return;
-    const again = first !== undefined;
-    first ??= now;
-    stop(again);
+    if (first === undefined) {
+      first = performance.now();
+      stop(false);
+    } else if (performance.now() - first >= SAME_REQUEST_MS) {
+      stop(true);
+    }
   };
   process.on('SIGINT', request);
   process.on('SIGTERM', request);

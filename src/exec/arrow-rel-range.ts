@@ -5,7 +5,7 @@ import { DamagedArrowData, halves, int64Words, intHalves, isValidAt, propertyApp
 import { int64Out, parseInt64 } from '../input/value-parsers.js';
 import type { ByteRange } from '../plan/split-ranges.js';
 import { arrowPieces } from './arrow-pieces.js';
-import { BucketBuffer, FLUSH_ROWS, type Group, encodeBlocks, groupLookup, rangeGroups } from './edge-buckets.js';
+import { type BucketBuffer, FLUSH_ROWS, type Group, bucketAt, encodeBlocks, groupLookup, rangeGroups } from './edge-buckets.js';
 import type { IdIndex } from './id-index.js';
 import { reclaim } from './reclaim.js';
 import type { EndpointScratch } from './resolve-endpoints.js';
@@ -34,7 +34,7 @@ export async function runArrowRelRange(
     durationMs: 0, rejected: {}, counted: 0, headersSkipped: 0,
   };
   const groups = rangeGroups(ctx, range.fileIndex);
-  const groupFor = groupLookup(groups, ctx.init.partitions);
+  const groupFor = groupLookup(groups, ctx.init.partitions, spec.propTypes, spec.quote, arrayDelimiter);
   const policy = ctx.init.policy;
   const tolerant = toleratesBadRows(policy);
   const recordsFrom = sink.rejects?.offset ?? 0;
@@ -87,9 +87,7 @@ export async function runArrowRelRange(
           if (dst < 0) throw endpointMissing(at(r), keyText(endData, r), spec.endColumn, spec.endSpace, 'end');
           const srcRow = startIndex.rowOf(src);
           const group: Group = groupFor(type, startIndex.tableOf(src), endIndex.tableOf(dst));
-          const bucket = group.part.partOf[srcRow >>> group.part.blockShift];
-          bb = group.buckets[bucket];
-          if (bb === undefined) group.buckets[bucket] = bb = new BucketBuffer(spec.propTypes, spec.quote, arrayDelimiter);
+          bb = bucketAt(group, group.part.partOf[srcRow >>> group.part.blockShift]);
           const append = appendersOf(bb);
           for (let q = 0; q < append.length; q++) {
             if (!append[q](r)) {

@@ -44,6 +44,13 @@ export interface Group {
   dstTable: number;
   part: Partitioning;
   buckets: (BucketBuffer | undefined)[];
+  /** Makes an empty buffer for this group's edges (see bucketAt). */
+  newBucket: () => BucketBuffer;
+}
+
+/** The buffer of partition `k` of `group`, made on first use (and again after encodeBlocks dropped a large one). */
+export function bucketAt(group: Group, k: number): BucketBuffer {
+  return (group.buckets[k] ??= group.newBucket());
 }
 
 /** The groups a file's range tasks fill, kept by the task context and emptied at the start of each range. */
@@ -55,14 +62,20 @@ export function rangeGroups(ctx: { groups: Map<number, Map<string, Group>> }, fi
   return groups;
 }
 
-/** Finds (or makes) the group of an edge; rows of a file mostly share one group, so the last one is tried first. */
-export function groupLookup(groups: Map<string, Group>, partitions: Partitioning[]): (type: string, srcTable: number, dstTable: number) => Group {
+/**
+ * Finds (or makes) the group of an edge; rows of a file mostly share one group, so the last one is tried first.
+ * Buffers of a file's groups hold its property columns: `propTypes`, read with `quote` and `arrayDelimiter`.
+ */
+export function groupLookup(
+  groups: Map<string, Group>, partitions: Partitioning[], propTypes: PropertyType[], quote: number, arrayDelimiter: number,
+): (type: string, srcTable: number, dstTable: number) => Group {
   let last: Group | undefined;
+  const newBucket = (): BucketBuffer => new BucketBuffer(propTypes, quote, arrayDelimiter);
   return (type, srcTable, dstTable) => {
     if (last !== undefined && last.type === type && last.srcTable === srcTable && last.dstTable === dstTable) return last;
     const key = `${type}\u0000${srcTable}\u0000${dstTable}`;
     let g = groups.get(key);
-    if (g === undefined) groups.set(key, (g = { type, srcTable, dstTable, part: partitions[srcTable], buckets: [] }));
+    if (g === undefined) groups.set(key, (g = { type, srcTable, dstTable, part: partitions[srcTable], buckets: [], newBucket }));
     return (last = g);
   };
 }

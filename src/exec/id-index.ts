@@ -231,13 +231,7 @@ export class IdIndex {
   insertInt(lo: number, hi: number, table: number, row: number): number {
     if (this.frozen) throw new Error('IdIndex: insert after freeze');
     const v = hi * TWO_32 + (lo >>> 0);
-    const safe = Number.isSafeInteger(v);
-    if (safe) {
-      if (v < this.min) this.min = v;
-      if (v > this.max) this.max = v;
-    } else {
-      this.min = this.max = NaN;
-    }
+    const safe = this.trackRange(v);
     if (this.inRun) {
       if (safe && (this.count === 0 || v === this.base + this.count)) {
         if (this.count === 0) this.base = v;
@@ -276,14 +270,7 @@ export class IdIndex {
     if (this.frozen) throw new Error('IdIndex: insert after freeze');
     if (table !== this.fixedTable || firstRow !== this.count) throw new Error(`IdIndex: rows from ${firstRow} of table ${table} out of order in a one-table space`);
     while (this.count + n > this.slotCount * MAX_LOAD) this.rehash();
-    for (let k = 0; k < n; k++) {
-      const v = halves[2 * k + 1] * TWO_32 + (halves[2 * k] >>> 0);
-      if (!Number.isSafeInteger(v)) this.min = this.max = NaN;
-      else if (this.min === this.min) {
-        if (v < this.min) this.min = v;
-        if (v > this.max) this.max = v;
-      }
-    }
+    for (let k = 0; k < n; k++) this.trackRange(halves[2 * k + 1] * TWO_32 + (halves[2 * k] >>> 0));
     if (this.batchHash.length < n) {
       this.batchHash = new Uint32Array(n);
       this.batchOrder = new Uint32Array(n);
@@ -323,6 +310,18 @@ export class IdIndex {
     }
     this.count += n;
     return first < n ? first : -1;
+  }
+
+  /** Widens [min, max] to ID `v` (both NaN for good once an ID is not a safe integer); true when `v` is safe. */
+  private trackRange(v: number): boolean {
+    if (!Number.isSafeInteger(v)) {
+      this.min = this.max = NaN;
+      return false;
+    }
+    // Comparisons with NaN are false: a range already given up stays NaN.
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+    return true;
   }
 
   /** The IDs so far were base, base+1, ...: put them into the hash table, which holds every later ID too. */

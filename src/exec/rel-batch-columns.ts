@@ -4,7 +4,7 @@ import type { PropertyType } from '../schema/types.js';
 import { type ColumnBuilder, type FloatColumnBuilder, type Int64ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
 import { plainDecimal } from '../input/value-parsers.js';
 import { appendField } from './append-field.js';
-import { BucketBuffer, type Group } from './edge-buckets.js';
+import { type Group, bucketAt } from './edge-buckets.js';
 import type { IdIndex } from './id-index.js';
 
 /**
@@ -24,9 +24,7 @@ export class ColumnBatch {
   private readonly perm: Uint32Array;
   private counts = new Uint32Array(0);
 
-  constructor(
-    rows: number, private readonly types: PropertyType[], private readonly quote: number, private readonly arrayDelimiter: number,
-  ) {
+  constructor(rows: number, private readonly types: PropertyType[], quote: number, arrayDelimiter: number) {
     this.props = types.map((t) => createColumnBuilder(t, quote, arrayDelimiter));
     this.srcRows = new Int32Array(rows);
     this.dstRows = new Int32Array(rows);
@@ -35,14 +33,14 @@ export class ColumnBatch {
   }
 
   /**
-   * Appends rows [0, rows) of the batch to `group`'s partition buffers and returns true, or returns false having
-   * appended nothing when a row needs the row-by-row path. Endpoint ordinals are resolved already (-1: not found);
-   * every row has an acceptable field count; `typeOf(r)` is row r's relationship type; `firstRow` numbers the
-   * batch's first row within the range.
+   * Appends rows [0, rows) of the batch to the partition buffers of their group and returns true, or returns false
+   * having appended nothing when a row needs the row-by-row path. Endpoint ordinals are resolved already (-1: not
+   * found); every row has an acceptable field count and the same relationship type, whose group for a (source table,
+   * target table) pair `groupOf` gives; `firstRow` numbers the batch's first row within the range.
    */
   appendClean(
     batch: RowBatch, rows: number, srcOrds: Int32Array, dstOrds: Int32Array, startIndex: IdIndex, endIndex: IdIndex,
-    groupOf: (srcTable: number, dstTable: number) => Group | undefined, columns: readonly number[], verifyKinds: readonly (InferredKind | null)[],
+    groupOf: (srcTable: number, dstTable: number) => Group, columns: readonly number[], verifyKinds: readonly (InferredKind | null)[],
     firstRow: number,
   ): boolean {
     if (rows === 0) return true;
@@ -60,7 +58,6 @@ export class ColumnBatch {
       dstRows[r] = endIndex.rowOf(d);
     }
     const group = groupOf(srcTable, dstTable);
-    if (group === undefined) return false;
     const { buf, scan } = batch;
     for (let p = 0; p < columns.length; p++) {
       const out = this.props[p];
@@ -87,8 +84,7 @@ export class ColumnBatch {
     for (let k = 0; k < parts; k++) {
       const to = counts[k];
       if (to === from) continue;
-      let bb = group.buckets[k];
-      if (bb === undefined) group.buckets[k] = bb = new BucketBuffer(this.types, this.quote, this.arrayDelimiter);
+      const bb = bucketAt(group, k);
       if (bb.firstRow < 0) bb.firstRow = firstRow + perm[from];
       bb.src.appendGathered(srcRows, perm, from, to);
       bb.dst.appendGathered(dstRows, perm, from, to);

@@ -11,7 +11,7 @@ import type { PropertyType } from '../schema/types.js';
 import { appendField } from './append-field.js';
 import type { ArrowUnit, ColumnarSource } from '../input/arrow-source.js';
 import { runArrowRelRange } from './arrow-rel-range.js';
-import { BucketBuffer, FLUSH_ROWS, type Group, encodeBlocks, groupLookup, rangeGroups } from './edge-buckets.js';
+import { type BucketBuffer, FLUSH_ROWS, type Group, bucketAt, encodeBlocks, groupLookup, rangeGroups } from './edge-buckets.js';
 import { IdIndex, type SharedIdIndex } from './id-index.js';
 import type { TextFileSpec } from './text-file-spec.js';
 import { castError, endpointNotFoundError, fieldCountError, inferenceRestart } from './row-errors.js';
@@ -186,7 +186,7 @@ export async function runRelRange(
   const dstOrds = ctx.dstOrds;
   const { propColumns, propTypes, verifyKinds, width } = spec;
   const nProps = propColumns.length;
-  const groupFor = groupLookup(groups, ctx.init.partitions);
+  const groupFor = groupLookup(groups, ctx.init.partitions, propTypes, spec.quote, arrayDelimiter);
   let columnBatch = ctx.columnBatches.get(range.fileIndex);
   if (columnBatch === undefined) {
     ctx.columnBatches.set(range.fileIndex, (columnBatch = new ColumnBatch(ctx.init.batchRows, propTypes, spec.quote, arrayDelimiter)));
@@ -262,9 +262,7 @@ export async function runRelRange(
           if (dst < 0) throw endpointNotFoundError(at(r), spec.endColumn, spec.endSpace, 'end');
           const srcRow = startIndex.rowOf(src);
           const group = groupFor(type, startIndex.tableOf(src), endIndex.tableOf(dst));
-          const bucket = group.part.partOf[srcRow >>> group.part.blockShift];
-          bb = group.buckets[bucket];
-          if (bb === undefined) group.buckets[bucket] = bb = new BucketBuffer(propTypes, spec.quote, arrayDelimiter);
+          bb = bucketAt(group, group.part.partOf[srcRow >>> group.part.blockShift]);
           for (let p = 0; p < nProps; p++) {
             const c = propColumns[p];
             const f = base + c;
