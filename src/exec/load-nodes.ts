@@ -99,17 +99,18 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
   for await (const batch of readBatches(range)) {
     const { buf, scan } = batch;
     let skipped = 0;
+    // Positions are built only for errors: no allocation per row on the hot path.
+    const at = (row: number) => ({ file: file.path, batch, row });
     for (let r = 0; r < scan.rows; r++) {
       if (header !== undefined && isRepeatedHeader(buf, scan, r, header)) {
         sinks.skipHeaders!.count++;
         skipped++;
         continue;
       }
-      const pos = { file: file.path, batch, row: r };
       let writer: NodeTableWriter | undefined;
       try {
         const got = scan.fieldCount(r);
-        if (got !== width && !(extraOk && got > width)) throw fieldCountError(pos, width);
+        if (got !== width && !(extraOk && got > width)) throw fieldCountError(at(r), width);
         const base = scan.rowField[r];
         let table = routing.fixedTable;
         let labels = NO_LABELS;
@@ -130,24 +131,24 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
           const f = base + idCol;
           ks = scan.fieldStart[f];
           ke = scan.fieldEnd[f];
-          if (ks === ke) throw missingIdError(pos, idCol);
+          if (ks === ke) throw missingIdError(at(r), idCol);
           if ((scan.fieldFlags[f] & FIELD_ESCAPED) !== 0) {
             ke = unescapeInto(scratch, buf, ks, ke, quote);
             ks = 0;
             key = scratch.bytes;
           }
           if (index.kind === 'int') {
-            if (verifyId && !fitsInferredKind('long', key, ks, ke)) throw inferenceRestart(pos, idCol, idName, 'long');
-            if (!parseInt64(key, ks, ke)) throw idCastError(pos, f, idCol, idName);
+            if (verifyId && !fitsInferredKind('long', key, ks, ke)) throw inferenceRestart(at(r), idCol, idName, 'long');
+            if (!parseInt64(key, ks, ke)) throw idCastError(at(r), f, idCol, idName);
             idLo = int64Out.lo;
             idHi = int64Out.hi;
           }
           if (tolerant) {
             const seen = index.kind === 'int' ? index.lookupInt(idLo, idHi) : index.lookupString(key, ks, ke);
-            if (seen >= 0) throw duplicateIdError(pos, idCol, idSpec!.space, writers[index.tableOf(seen)].schema.label);
+            if (seen >= 0) throw duplicateIdError(at(r), idCol, idSpec!.space, writers[index.tableOf(seen)].schema.label);
           } else {
             const dup = index.kind === 'int' ? index.insertInt(idLo, idHi, table, row) : index.insertString(key, ks, ke, table, row);
-            if (dup >= 0) throw duplicateIdError(pos, idCol, idSpec!.space, writers[index.tableOf(dup)].schema.label);
+            if (dup >= 0) throw duplicateIdError(at(r), idCol, idSpec!.space, writers[index.tableOf(dup)].schema.label);
           }
         }
         const route = routeOf(table);
@@ -156,10 +157,10 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
           if (p < 0) continue;
           const expected = verify?.[c] ?? null;
           if (expected !== null && scan.fieldStart[base + c] !== scan.fieldEnd[base + c] && !fitsInferredKind(expected, buf, scan.fieldStart[base + c], scan.fieldEnd[base + c])) {
-            throw inferenceRestart(pos, c, writer.schema.properties[p].name, expected);
+            throw inferenceRestart(at(r), c, writer.schema.properties[p].name, expected);
           }
           if (!appendField(writer.properties[p], types[c]!, buf, scan.fieldStart[base + c], scan.fieldEnd[base + c], scan.fieldFlags[base + c])) {
-            throw castError(pos, base + c, c, writer.schema.properties[p].name, types[c]!);
+            throw castError(at(r), base + c, c, writer.schema.properties[p].name, types[c]!);
           }
         }
         if (hasId) {

@@ -111,27 +111,28 @@ export async function runNodeRange(
       }
       const { buf, scan } = batch;
       noteFirstRow(report, batch);
+      // Positions are built only for errors: no allocation per row on the hot path.
+      const at = (row: number) => ({ file: spec.path, batch, row });
       for (let r = 0; r < scan.rows; r++) {
-        const pos = { file: spec.path, batch, row: r };
         const got = scan.fieldCount(r);
-        if (got !== width && !(spec.extraOk && got > width)) throw fieldCountError(pos, width);
+        if (got !== width && !(spec.extraOk && got > width)) throw fieldCountError(at(r), width);
         const base = scan.rowField[r];
         if (idBuilder !== undefined) {
           const f = base + idColumn;
           let ks = scan.fieldStart[f];
           let ke = scan.fieldEnd[f];
           let key: Uint8Array = buf;
-          if (ks === ke) throw missingIdError(pos, idColumn);
+          if (ks === ke) throw missingIdError(at(r), idColumn);
           if ((scan.fieldFlags[f] & FIELD_ESCAPED) !== 0) {
             ke = unescapeInto(scratch, buf, ks, ke, quote);
             ks = 0;
             key = scratch.bytes;
           }
           if (idKind === 'int') {
-            if (spec.verifyId && !fitsInferredKind('long', key, ks, ke)) throw inferenceRestart(pos, idColumn, spec.idName, 'long');
-            if (!parseInt64(key, ks, ke)) throw idCastError(pos, f, idColumn, spec.idName);
+            if (spec.verifyId && !fitsInferredKind('long', key, ks, ke)) throw inferenceRestart(at(r), idColumn, spec.idName, 'long');
+            if (!parseInt64(key, ks, ke)) throw idCastError(at(r), f, idColumn, spec.idName);
           }
-          if (duplicate !== undefined && report.rows === duplicate.row) throw duplicateIdError(pos, idColumn, duplicate.space, duplicate.firstTable);
+          if (duplicate !== undefined && report.rows === duplicate.row) throw duplicateIdError(at(r), idColumn, duplicate.space, duplicate.firstTable);
           if (idBuilder instanceof Int64ColumnBuilder) idBuilder.appendHalves(int64Out.lo, int64Out.hi);
           else idBuilder.appendBytes(key, ks, ke, 0);
         }
@@ -141,8 +142,8 @@ export async function runNodeRange(
           const s = scan.fieldStart[base + c];
           const e = scan.fieldEnd[base + c];
           const expected = verifyKinds[c];
-          if (expected !== null && s !== e && !fitsInferredKind(expected, buf, s, e)) throw inferenceRestart(pos, c, spec.columnNames[c], expected);
-          if (!appendField(builders[p], columnTypes[c]!, buf, s, e, scan.fieldFlags[base + c])) throw castError(pos, base + c, c, spec.columnNames[c], columnTypes[c]!);
+          if (expected !== null && s !== e && !fitsInferredKind(expected, buf, s, e)) throw inferenceRestart(at(r), c, spec.columnNames[c], expected);
+          if (!appendField(builders[p], columnTypes[c]!, buf, s, e, scan.fieldFlags[base + c])) throw castError(at(r), base + c, c, spec.columnNames[c], columnTypes[c]!);
         }
         for (const p of missing) builders[p].appendNull();
         report.rows++;
