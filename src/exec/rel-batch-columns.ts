@@ -2,7 +2,7 @@ import type { RowBatch } from '../input/batch-reader.js';
 import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
 import type { PropertyType } from '../schema/types.js';
 import { type ColumnBuilder, type FloatColumnBuilder, type Int64ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
-import { plainDecimal } from '../input/value-parsers.js';
+import { int64Out, plainDecimal, safeIntToInt64Out } from '../input/value-parsers.js';
 import { appendField } from './append-field.js';
 import { type Group, bucketAt } from './edge-buckets.js';
 import type { IdIndex } from './id-index.js';
@@ -113,7 +113,10 @@ export function parseColumn(
       const v = s === e ? NaN : plainDecimal(buf, s, e, fraction);
       if (v === v) {
         if (fraction) (out as FloatColumnBuilder).appendValue(v);
-        else (out as Int64ColumnBuilder).appendHalves(v | 0, Math.floor(v / TWO_32) | 0);
+        else {
+          safeIntToInt64Out(v);
+          (out as Int64ColumnBuilder).appendHalves(int64Out.lo, int64Out.hi);
+        }
       } else if (!appendChecked(out, type, buf, s, e, fieldFlags[f], expected)) {
         return false;
       }
@@ -122,8 +125,6 @@ export function parseColumn(
   }
   return parseColumnChecked(out, type, buf, rowField, fieldStart, fieldEnd, fieldFlags, column, rows, expected);
 }
-
-const TWO_32 = 4294967296;
 
 /** One value the general way: the sampled kind checked (non-empty values), then the type's parser. */
 function appendChecked(out: ColumnBuilder, type: PropertyType, buf: Uint8Array, s: number, e: number, flags: number, expected: InferredKind | null): boolean {

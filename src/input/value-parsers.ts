@@ -44,12 +44,17 @@ export function parseSafeInt(buf: Uint8Array, s: number, e: number): number {
 /** Result slot of parseInt64: the value as two's-complement halves. */
 export const int64Out = { lo: 0, hi: 0 };
 
+/** Puts the safe integer `v` into `int64Out` as two's-complement halves. */
+export function safeIntToInt64Out(v: number): void {
+  int64Out.lo = v | 0;
+  int64Out.hi = Math.floor(v / TWO_32) | 0;
+}
+
 /** Parses a decimal int64 exactly into `int64Out` (lo, hi halves); false when not an integer or out of range. */
 export function parseInt64(buf: Uint8Array, s: number, e: number): boolean {
   const v = parseSafeInt(buf, s, e);
   if (v === v) {
-    int64Out.lo = v | 0;
-    int64Out.hi = Math.floor(v / TWO_32) | 0;
+    safeIntToInt64Out(v);
     return true;
   }
   trim(buf, s, e);
