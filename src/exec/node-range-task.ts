@@ -9,7 +9,7 @@ import { type ColumnBuilder, Int64ColumnBuilder, Utf8ColumnBuilder, createColumn
 import { appendField } from './append-field.js';
 import { findRowStartGuess } from './rel-range-task.js';
 import { castError, duplicateIdError, fieldCountError, idCastError, inferenceRestart, missingIdError } from './row-errors.js';
-import type { TextFileSpec } from './text-file-spec.js';
+import { type TextFileSpec, rangeRead } from './text-file-spec.js';
 import { unescapeInto } from './unescape.js';
 
 /**
@@ -100,11 +100,7 @@ export async function runNodeRange(
   const idBuilder = idKind === null ? undefined : idKind === 'int' ? new Int64ColumnBuilder() : new Utf8ColumnBuilder(quote);
   const scratch = { bytes: new Uint8Array(256) };
   try {
-    const read = {
-      path: spec.dataPath, name: spec.path, start: scanStart, end: spec.size, firstLine: 0, batchRows: ctx.init.batchRows,
-      dialect: { delimiter: spec.delimiter, quote }, stopAt: range.stopAt, cursor, scan: ctx.scan,
-    };
-    for await (const batch of readBatches(read)) {
+    for await (const batch of readBatches(rangeRead(spec, range, scanStart, ctx.init.batchRows, cursor, ctx.scan))) {
       if (shouldStop()) {
         report.stopped = true;
         break;

@@ -13,7 +13,7 @@ import type { ArrowUnit, ColumnarSource } from '../input/arrow-source.js';
 import { runArrowRelRange } from './arrow-rel-range.js';
 import { type BucketBuffer, FLUSH_ROWS, type Group, bucketAt, encodeBlocks, groupLookup, rangeGroups } from './edge-buckets.js';
 import { IdIndex, type SharedIdIndex } from './id-index.js';
-import type { TextFileSpec } from './text-file-spec.js';
+import { type TextFileSpec, rangeRead } from './text-file-spec.js';
 import { castError, endpointNotFoundError, fieldCountError, inferenceRestart } from './row-errors.js';
 import { EndpointScratch, resolveColumn } from './resolve-endpoints.js';
 import { isRepeatedHeader } from '../input/repeated-header.js';
@@ -192,11 +192,7 @@ export async function runRelRange(
     ctx.columnBatches.set(range.fileIndex, (columnBatch = new ColumnBatch(ctx.init.batchRows, propTypes, spec.quote, arrayDelimiter)));
   }
   try {
-    const read = {
-      path: spec.dataPath, name: spec.path, start: scanStart, end: spec.size, firstLine: 0, batchRows: ctx.init.batchRows,
-      dialect: { delimiter: spec.delimiter, quote: spec.quote }, stopAt: range.stopAt, cursor, scan: ctx.scan,
-    };
-    for await (const batch of readBatches(read)) {
+    for await (const batch of readBatches(rangeRead(spec, range, scanStart, ctx.init.batchRows, cursor, ctx.scan))) {
       if (buffered >= FLUSH_ROWS) {
         // Bound what a worker holds however large the range: flush the buffered edges as blocks and go on.
         for (const b of encodeBlocks(range, groups, sink, flushes++, ctx.blockScratch)) flushed.push(b);
