@@ -279,14 +279,14 @@ async function writeForward(
       const width = srcBounds[bucket + 1] - srcBounds[bucket];
       const task = byBucket.get(bucket);
       if (task === undefined) {
-        await fwdOffsets.appendEmpty(width);
+        fwdOffsets.appendEmpty(width);
         continue;
       }
       const r = await results.get(task.id);
-      await fwdOffsets.appendDegrees(r.degrees, 0, width);
+      fwdOffsets.appendDegrees(r.degrees, 0, width);
       let i = 0;
       for (const [s, rows] of r.segmentRows.entries()) {
-        await fwd.appendSegment(r.dst, i, rows, r.segments[s]);
+        fwd.appendSegment(r.dst, i, rows, r.segments[s]);
         i += rows;
       }
       for (let db = 0; db + 1 < r.counts.length; db++) {
@@ -343,17 +343,17 @@ async function writeBackward(input: RelTablesInput, b: BackwardInput, sorted: ((
       if (sorted !== undefined) r = await sorted(bucket);
       else if (chunks !== undefined && chunks.length > 0) r = sortBackward(bucket, concatChunks(chunks), lo, width);
       if (r === undefined) {
-        await bwdOffsets.appendEmpty(width);
+        bwdOffsets.appendEmpty(width);
         continue;
       }
-      await bwdOffsets.appendDegrees(r.degrees, 0, width);
+      bwdOffsets.appendDegrees(r.degrees, 0, width);
       const n = r.src.length;
       for (let i = 0; i < n;) {
         const k = Math.min(bwd.room(), n - i);
         const [srcOut, edgeOut] = bwd.u32;
         srcOut.set(r.src.subarray(i, i + k), bwd.filled);
         edgeOut.set(r.edge.subarray(i, i + k), bwd.filled);
-        await bwd.advance(k);
+        bwd.advance(k);
         i += k;
       }
       b.chunks[bucket] = [];

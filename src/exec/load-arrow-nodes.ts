@@ -121,7 +121,6 @@ export async function loadArrowNodeFile(file: InputFile, fileIndex: number, sink
       }
       loaded += rows - skipped;
       bytesDone += piece.bytes;
-      await writer.drain();
       progress(rows, bytesDone);
       sinceCollect += piece.bytes;
       if (sinceCollect >= COLLECT_BYTES) {

@@ -100,10 +100,7 @@ export async function loadNodeRanges(
         }
       }
       if (rep.error !== undefined) throw absolute(rep.error);
-      if (rep.rows > 0) {
-        writer.appendRows(sources, rep.rows);
-        await writer.drain();
-      }
+      if (rep.rows > 0) writer.appendRows(sources, rep.rows);
       loaded += rep.rows;
       results.written(i);
       progress(rep.rows, rep.next - file.dataStart);

@@ -187,7 +187,6 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
       }
     }
     loaded += scan.rows - skipped;
-    for (const w of writers) await w.drain();
     progress(scan.rows, batch.bytesDone);
   }
   return loaded;

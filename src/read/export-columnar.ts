@@ -36,10 +36,7 @@ export async function exportColumnar(dir: string, options: { out: string; format
 async function writeArrow(path: string, table: ExportTable): Promise<void> {
   const sink = new ArrowFileSink(path, table.schema);
   try {
-    for await (const { columns, length } of table.batches()) {
-      sink.writeColumns(columns, length);
-      await sink.drain();
-    }
+    for await (const { columns, length } of table.batches()) sink.writeColumns(columns, length);
   } catch (err) {
     await sink.abort();
     throw err;

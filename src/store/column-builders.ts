@@ -107,8 +107,8 @@ export abstract class ColumnBuilder {
   }
 
   /**
-   * Forgets all rows and takes fresh memory of the same capacity. The old memory is never reused: Arrow's writer
-   * queues views of these buffers, not copies, until the bytes reach the file.
+   * Forgets all rows and keeps the memory for the next ones: views from toData() are invalid afterwards (the store
+   * writers call this once their sink has written those views out; see ArrowFileSink).
    */
   reset(): void {
     this.length = 0;
@@ -125,7 +125,7 @@ export abstract class ColumnBuilder {
     }
   }
 
-  /** Rows [0, length) in one fresh byte array: safe to transfer to another thread, since reset() never reuses it. */
+  /** Rows [0, length) in one new byte array that shares no memory with the builder: safe to transfer to another thread. */
   encode(): Uint8Array<ArrayBuffer> {
     const out = new Uint8Array(this.encodedSize());
     this.encodeAt(out, 0);
@@ -342,7 +342,7 @@ export abstract class FixedBuilder<T extends NumericArray> extends ColumnBuilder
     this.push(v);
   }
   protected clearValues(): void {
-    this.values = this.make(this.values.length);
+    // Nothing to clear: rows past `length` are never read.
   }
   protected bodySize(): number {
     return this.length * this.bytesPerRow;
@@ -574,9 +574,7 @@ export class Utf8ColumnBuilder extends ColumnBuilder {
     this.bytes = bigger;
   }
   protected clearValues(): void {
-    this.used = 0;
-    this.offsets = new Int32Array(this.offsets.length);
-    this.bytes = new Uint8Array(this.bytes.length);
+    this.used = 0; // offsets[0] is never written, so it stays 0
   }
   gather(perm: Uint32Array): Utf8ColumnBuilder { return this.gatherInto(new Utf8ColumnBuilder(this.quote), perm); }
   protected bodySize(): number {
@@ -695,8 +693,7 @@ export class ListColumnBuilder extends ColumnBuilder {
     this.offsets = bigger;
   }
   protected clearValues(): void {
-    this.child.reset();
-    this.offsets = new Int32Array(this.offsets.length);
+    this.child.reset(); // offsets[0] is never written, so it stays 0
   }
   gather(perm: Uint32Array): ListColumnBuilder {
     // Gathering no rows is how to get an empty builder of the child's type (and dialect).

@@ -70,7 +70,7 @@ export class NodeTableWriter {
     for (const b of this.all) b.truncate(held);
   }
 
-  /** Hands the rows held to the file as one record batch; reset() gives the builders fresh memory (see ColumnBuilder). */
+  /** Hands the rows held to the file as one record batch; the sink writes them at once, so the builders' memory is reused. */
   private flush(): void {
     if (this.all.length === 0 || this.all[0].length === 0) return;
     this.sink.writeColumns(this.all.map((b) => b.toData()), this.all[0].length);
@@ -78,11 +78,6 @@ export class NodeTableWriter {
   }
 
   /** Writes the last partial record batch and closes the file. */
-  /** Waits until the record batches written so far are (nearly) on disk, so the writer's queue stays small. */
-  drain(): Promise<void> {
-    return this.sink.drain();
-  }
-
   async close(): Promise<WrittenFile> {
     this.flush();
     return this.sink.close();

@@ -22,11 +22,11 @@ abstract class BatchedArrowFile {
   protected constructor(protected readonly sink: ArrowFileSink, private readonly relative: string) {}
 
   /** Writes the rows gathered so far as one record batch (if any). */
-  protected abstract flush(): Promise<void>;
+  protected abstract flush(): void;
 
   /** Writes what is left and closes the file. */
   async close(): Promise<StoreFileEntry> {
-    await this.flush();
+    this.flush();
     return { path: this.relative, ...(await this.sink.close()) };
   }
 
@@ -41,7 +41,8 @@ abstract class BatchedArrowFile {
  * totals, in record batches of REL_RECORD_BATCH_ROWS whatever the sizes of the appends.
  */
 export class OffsetsWriter extends BatchedArrowFile {
-  private batch = new Float64Array(REL_RECORD_BATCH_ROWS);
+  /** The batch's offsets as little-endian int32 halves (the int64 column's bytes), refilled after each write. */
+  private readonly halves = new Int32Array(2 * REL_RECORD_BATCH_ROWS);
   private filled = 0;
   private total = 0;
 
@@ -52,41 +53,49 @@ export class OffsetsWriter extends BatchedArrowFile {
   /** Opens the file; the first offset (0) is written at once. */
   static async open(resolvePath: PathResolver, relative: string): Promise<OffsetsWriter> {
     const w = new OffsetsWriter(new ArrowFileSink(await resolvePath(relative), new Schema([new Field(OFFSET_COLUMN, new Int64(), false)])), relative);
-    w.batch[w.filled++] = 0;
+    w.filled = 1;
     return w;
   }
 
   /** Appends the end offsets of the nodes whose degrees are `degrees[from, to)`. */
-  async appendDegrees(degrees: Uint32Array, from: number, to: number): Promise<void> {
+  appendDegrees(degrees: Uint32Array, from: number, to: number): void {
+    const halves = this.halves;
     for (let i = from; i < to;) {
       const k = Math.min(REL_RECORD_BATCH_ROWS - this.filled, to - i);
-      for (let j = 0; j < k; j++) {
-        this.total += degrees[i + j];
-        this.batch[this.filled + j] = this.total;
+      let total = this.total;
+      for (let j = 0, at = 2 * this.filled; j < k; j++, at += 2) {
+        total += degrees[i + j];
+        halves[at] = total | 0;
+        halves[at + 1] = Math.floor(total / 4294967296) | 0;
       }
+      this.total = total;
       this.filled += k;
       i += k;
-      if (this.filled === REL_RECORD_BATCH_ROWS) await this.flush();
+      if (this.filled === REL_RECORD_BATCH_ROWS) this.flush();
     }
   }
 
   /** Appends `n` nodes without edges. */
-  async appendEmpty(n: number): Promise<void> {
+  appendEmpty(n: number): void {
+    const lo = this.total | 0;
+    const hi = Math.floor(this.total / 4294967296) | 0;
     for (let i = 0; i < n;) {
       const k = Math.min(REL_RECORD_BATCH_ROWS - this.filled, n - i);
-      this.batch.fill(this.total, this.filled, this.filled + k);
+      for (let at = 2 * this.filled, end = 2 * (this.filled + k); at < end; at += 2) {
+        this.halves[at] = lo;
+        this.halves[at + 1] = hi;
+      }
       this.filled += k;
       i += k;
-      if (this.filled === REL_RECORD_BATCH_ROWS) await this.flush();
+      if (this.filled === REL_RECORD_BATCH_ROWS) this.flush();
     }
   }
 
-  protected async flush(): Promise<void> {
+  protected flush(): void {
     if (this.filled === 0) return;
-    this.sink.writeColumns([int64Data(this.batch.subarray(0, this.filled))], this.filled);
-    this.batch = new Float64Array(REL_RECORD_BATCH_ROWS);
+    const values = new BigInt64Array(this.halves.buffer, 0, this.filled);
+    this.sink.writeColumns([makeData({ type: new Int64(), length: this.filled, nullCount: 0, data: values })], this.filled);
     this.filled = 0;
-    await this.sink.drain();
   }
 }
 
@@ -96,12 +105,13 @@ export class OffsetsWriter extends BatchedArrowFile {
  * property builders, `room()` rows at most, then call `advance`.
  */
 export class EdgeRowsWriter extends BatchedArrowFile {
-  u32: Uint32Array[];
+  readonly u32: Uint32Array[];
   filled = 0;
 
-  private constructor(sink: ArrowFileSink, relative: string, readonly props: ColumnBuilder[], private readonly u32Count: number) {
+  private constructor(sink: ArrowFileSink, relative: string, readonly props: ColumnBuilder[], u32Count: number) {
     super(sink, relative);
-    this.u32 = this.freshU32();
+    // Written synchronously (see ArrowFileSink), so one set of arrays serves every batch.
+    this.u32 = Array.from({ length: u32Count }, () => new Uint32Array(REL_RECORD_BATCH_ROWS));
   }
 
   /** Opens the file with the given uint32 column names and property fields/builders (empty builders, reused). */
@@ -116,50 +126,32 @@ export class EdgeRowsWriter extends BatchedArrowFile {
   }
 
   /** Declares `n` more rows filled; writes the batch when it is full. */
-  async advance(n: number): Promise<void> {
+  advance(n: number): void {
     this.filled += n;
-    if (this.filled === REL_RECORD_BATCH_ROWS) await this.flush();
+    if (this.filled === REL_RECORD_BATCH_ROWS) this.flush();
   }
 
   /**
    * Appends `rows` edges: targets `u32Source[from, from + rows)` into the first uint32 column and one encoded chunk
    * per property column. The chunk must not cross a record batch boundary (segments are cut on that grid).
    */
-  async appendSegment(u32Source: Uint32Array, from: number, rows: number, encodedProps: Uint8Array[]): Promise<void> {
+  appendSegment(u32Source: Uint32Array, from: number, rows: number, encodedProps: Uint8Array[]): void {
     if (rows > this.room()) throw new Error(`segment of ${rows} rows crosses a record batch boundary (${this.room()} left)`);
     this.u32[0].set(u32Source.subarray(from, from + rows), this.filled);
     this.props.forEach((p, i) => p.appendEncoded(encodedProps[i]));
-    await this.advance(rows);
+    this.advance(rows);
   }
 
-  private freshU32(): Uint32Array[] {
-    // Fresh arrays per batch: Arrow's writer keeps views of written batches until their bytes reach the file.
-    return Array.from({ length: this.u32Count }, () => new Uint32Array(REL_RECORD_BATCH_ROWS));
-  }
-
-  protected async flush(): Promise<void> {
+  protected flush(): void {
     if (this.filled === 0 && this.props.every((p) => p.length === 0)) return;
     const n = this.filled;
     const columns: Data[] = [...this.u32.map((a) => uint32Data(a.subarray(0, n))), ...this.props.map((p) => p.toData())];
     this.sink.writeColumns(columns, n);
     for (const p of this.props) p.reset();
-    this.u32 = this.freshU32();
     this.filled = 0;
-    await this.sink.drain();
   }
 }
 
 function uint32Data(values: Uint32Array): Data {
   return makeData({ type: new Uint32(), length: values.length, nullCount: 0, data: values });
-}
-
-/** Exact int64 column from whole numbers held in a Float64Array (no BigInt per value). */
-function int64Data(values: Float64Array): Data {
-  const halves = new Int32Array(values.length * 2);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    halves[2 * i] = v | 0;
-    halves[2 * i + 1] = Math.floor(v / 4294967296) | 0;
-  }
-  return makeData({ type: new Int64(), length: values.length, nullCount: 0, data: new BigInt64Array(halves.buffer) });
 }
