@@ -228,15 +228,35 @@ export interface BackwardResult {
  */
 export function sortBackward(id: number, records: Uint32Array, lo: number, width: number): BackwardResult {
   const n = records.length / 3;
-  const keys = new Uint32Array(n);
-  for (let i = 0; i < n; i++) keys[i] = records[3 * i];
-  const { perm, degrees } = countingSort(keys, lo, width);
+  if (n < width >>> SPARSE_SHIFT) {
+    // Few records over a wide range: countingSort's comparison path, without a cursor array as wide as the range.
+    const keys = new Uint32Array(n);
+    for (let i = 0; i < n; i++) keys[i] = records[3 * i];
+    const { perm, degrees } = countingSort(keys, lo, width);
+    const src = new Uint32Array(n);
+    const edge = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = 3 * perm[i];
+      src[i] = records[r + 1];
+      edge[i] = records[r + 2];
+    }
+    return { id, degrees, src, edge };
+  }
+  // Each record goes straight to its place (reading them in order keeps the sort stable): no permutation array,
+  // and the records are read once, in order, instead of gathered at random.
+  const degrees = new Uint32Array(width);
+  for (let r = 0; r < 3 * n; r += 3) degrees[records[r] - lo]++;
+  const cursor = new Uint32Array(width);
+  for (let k = 0, sum = 0; k < width; k++) {
+    cursor[k] = sum;
+    sum += degrees[k];
+  }
   const src = new Uint32Array(n);
   const edge = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = 3 * perm[i];
-    src[i] = records[r + 1];
-    edge[i] = records[r + 2];
+  for (let r = 0; r < 3 * n; r += 3) {
+    const at = cursor[records[r] - lo]++;
+    src[at] = records[r + 1];
+    edge[at] = records[r + 2];
   }
   return { id, degrees, src, edge };
 }
