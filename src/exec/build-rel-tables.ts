@@ -305,7 +305,8 @@ async function writeForward(
     const files = [await fwdOffsets.close(), await fwd.close()];
     return { edges, files, backward: { table: t, dir, bounds: input.dstPartitions[g.dstTable].bounds, chunks: backward } };
   } catch (err) {
-    await Promise.all([fwdOffsets.abort(), fwd.abort()]);
+    fwdOffsets.abort();
+    fwd.abort();
     throw err;
   }
 }
@@ -361,7 +362,8 @@ async function writeBackward(input: RelTablesInput, b: BackwardInput, sorted: ((
     }
     return [await bwdOffsets.close(), await bwd.close()];
   } catch (err) {
-    await Promise.all([bwdOffsets.abort(), bwd.abort()]);
+    bwdOffsets.abort();
+    bwd.abort();
     throw err;
   }
 }

@@ -249,7 +249,7 @@ async function importOnce(config: StreamingConfig, options: RunOptions, fullInfe
     return result;
   } catch (err) {
     await workers?.close();
-    await Promise.all(writers.map((w) => w.abort()));
+    for (const w of writers) w.abort();
     await pending.discard();
     throw await explainFailure(toImportError(err), inputs);
   } finally {

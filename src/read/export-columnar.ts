@@ -38,7 +38,7 @@ async function writeArrow(path: string, table: ExportTable): Promise<void> {
   try {
     for await (const { columns, length } of table.batches()) sink.writeColumns(columns, length);
   } catch (err) {
-    await sink.abort();
+    sink.abort();
     throw err;
   }
   await sink.close();

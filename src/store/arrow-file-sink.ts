@@ -1,4 +1,4 @@
-import { closeSync, fsync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { type Data, DataType, type List, RecordBatch, RecordBatchFileWriter, type Schema, Struct, makeData } from 'apache-arrow';
 import { toImportError } from '../errors/import-error.js';
@@ -39,9 +39,9 @@ class DirectFileWriter extends RecordBatchFileWriter {
 
 /**
  * Writes record batches into an Arrow IPC file on disk (the file format, with its footer, so pyarrow's
- * `ipc.open_file`, polars and DuckDB read it), computing the CRC32 on the way and fsyncing on close. Writes are
- * synchronous: when `writeColumns` returns, the bytes are in the kernel's hands and the caller may refill the
- * buffers it passed.
+ * `ipc.open_file`, polars and DuckDB read it), computing the CRC32 on the way. Writes are synchronous: when
+ * `writeColumns` returns, the bytes are in the kernel's hands and the caller may refill the buffers it passed.
+ * Closing does not fsync: a store is synced as a whole before it is committed (PendingStore.commit).
  */
 export class ArrowFileSink {
   private readonly writer: DirectFileWriter;
@@ -72,20 +72,17 @@ export class ArrowFileSink {
     this.wroteBatch = true;
   }
 
-  /** Finishes the file, waits until it is on disk, and returns its size and checksum. */
-  async close(): Promise<WrittenFile> {
+  /** Finishes and closes the file, and returns its size and checksum. */
+  close(): WrittenFile {
     try {
       if (!this.wroteBatch) this.writeColumns(this.schema.fields.map((f) => emptyData(f.type)), 0);
       this.writer.close();
       this.flushStaging();
-      const fd = this.fd;
-      // fsync waits for the disk: off the main thread, which meanwhile receives the workers' results.
-      await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err === null ? resolve() : reject(err))));
-    } catch (err) {
       this.release();
+    } catch (err) {
+      this.abort();
       throw toImportError(err, 'GI_STORE_WRITE', { file: this.path });
     }
-    this.release();
     return { bytes: this.bytes, crc32: this.crc };
   }
 
@@ -93,7 +90,7 @@ export class ArrowFileSink {
    * Stops writing after a failure. The file is deleted with the temporary store, so an error while closing it
    * changes nothing, and the caller's original error is the one reported.
    */
-  async abort(): Promise<void> {
+  abort(): void {
     try {
       this.release();
     } catch {

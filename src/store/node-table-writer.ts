@@ -84,7 +84,7 @@ export class NodeTableWriter {
   }
 
   /** Abandons the file after a failure. */
-  abort(): Promise<void> {
-    return this.sink.abort();
+  abort(): void {
+    this.sink.abort();
   }
 }

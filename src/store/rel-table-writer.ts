@@ -31,8 +31,8 @@ abstract class BatchedArrowFile {
   }
 
   /** Stops after a failure. */
-  abort(): Promise<void> {
-    return this.sink.abort();
+  abort(): void {
+    this.sink.abort();
   }
 }
 

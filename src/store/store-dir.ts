@@ -57,11 +57,17 @@ export class PendingStore {
   }
 
   /**
-   * Moves the finished store into place. With overwrite, the old store is renamed aside first and removed only after
+   * Moves the finished store into place. Every file and directory in it is fsynced first: the writers do not sync
+   * as they close (a file closed early in the import is mostly on disk by now, and a sync at close made the build
+   * wait on the disk between phases). With overwrite, the old store is renamed aside first and removed only after
    * the new one is in place; a crash between the two renames leaves the old store intact beside the new one's name.
    */
   async commit(): Promise<void> {
-    await syncDir(this.dir);
+    try {
+      await syncTree(this.dir);
+    } catch (err) {
+      throw toImportError(err, 'GI_STORE_WRITE', { file: this.dir });
+    }
     const aside = `${this.target}.old-${process.pid}-${randomBytes(4).toString('hex')}`;
     let movedAside = false;
     try {
@@ -123,4 +129,28 @@ async function exists(path: string): Promise<boolean> {
 async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   await handle.sync().finally(() => handle.close());
+}
+
+/** Files fsynced at once by syncTree: enough to keep the disk queue full, few enough for any fd limit. */
+const SYNC_CONCURRENCY = 8;
+
+/** fsyncs every file under `dir`, then each directory (children before parents, so new entries are durable). */
+async function syncTree(dir: string): Promise<void> {
+  const files: string[] = [];
+  const dirs: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const entry of await readdir(d, { withFileTypes: true })) {
+      const full = join(d, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else files.push(full);
+    }
+    dirs.push(d);
+  };
+  await walk(dir);
+  let next = 0;
+  const syncFiles = async (): Promise<void> => {
+    while (next < files.length) await syncDir(files[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(SYNC_CONCURRENCY, files.length) }, syncFiles));
+  for (const d of dirs) await syncDir(d);
 }
