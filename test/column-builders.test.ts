@@ -2,13 +2,14 @@
  * Moving rows between column builders (src/store/column-builders.ts): encode / appendEncoded (worker messages and
  * spill files) and appendGathered (the CSR reorder). Columns are generated as field texts with the value each must
  * read back as, filled the way the loaders fill them (appendBytes on UTF-8 field bytes, appendNull), and read back
- * through the Arrow Data the builders hand to the writer, so every comparison is against known values.
+ * through the Arrow Data the store writers make of the builders (arrow-columns.ts), so every comparison is against known values.
  */
 import { type Data, Type, makeVector } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FIELD_QUOTED } from '../src/input/scanner.js';
 import type { PropertyType } from '../src/schema/types.js';
+import { columnData } from '../src/store/arrow-columns.js';
 import { type ColumnBuilder, createColumnBuilder } from '../src/store/column-builders.js';
 
 const QUOTE = 0x22;
@@ -123,9 +124,9 @@ function expected(cells: Column): unknown[] {
   return cells.map((c) => (c === null ? null : c.value));
 }
 
-/** The column's rows as read by Arrow from toData(): timestamps as exact BigInt micros, dates as day numbers. */
+/** The column's rows as read by Arrow from columnData(): timestamps as exact BigInt micros, dates as day numbers. */
 function read(b: ColumnBuilder): unknown[] {
-  const data: Data = b.toData();
+  const data: Data = columnData(b);
   expect(data.length).toBe(b.length);
   const vector = makeVector(data);
   const rows: unknown[] = [];

@@ -10,6 +10,7 @@ import { crc32 } from 'node:zlib';
 import { Field, Int64, Schema, Uint32, Utf8, makeData, tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportError } from '../src/errors/import-error.js';
+import { columnData } from '../src/store/arrow-columns.js';
 import { ArrowFileSink } from '../src/store/arrow-file-sink.js';
 import { Utf8ColumnBuilder } from '../src/store/column-builders.js';
 import { EdgeRowsWriter, OffsetsWriter, REL_RECORD_BATCH_ROWS } from '../src/store/rel-table-writer.js';
@@ -41,7 +42,7 @@ describe('ArrowFileSink', () => {
         else text.appendBytes(Buffer.from(s), 0, s.length, 0);
         strings.push(s);
       }
-      sink.writeColumns([makeData({ type: new Uint32(), length: rows, nullCount: 0, data: values }), text.toData()], rows);
+      sink.writeColumns([makeData({ type: new Uint32(), length: rows, nullCount: 0, data: values }), columnData(text)], rows);
       text.reset();
       expected.push({ n: Array.from(values), s: strings });
     }

@@ -4,6 +4,7 @@ import { ImportError } from '../errors/import-error.js';
 import { type PropertySchema, mergeProperty } from '../schema/graph-schema.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import { type PropertyType, formatType } from '../schema/types.js';
+import { arrowType } from '../store/arrow-columns.js';
 import { createColumnBuilder } from '../store/column-builders.js';
 import { type ManifestRelTable, typeToManifest } from '../store/manifest.js';
 import {
@@ -266,7 +267,7 @@ async function writeForward(
   progress: (edges: number) => void,
 ): Promise<{ edges: number; files: StoreFileEntry[]; backward: BackwardInput }> {
   const srcBounds = input.srcPartitions[g.srcTable].bounds;
-  const propFields = props.map((p) => new Field(p.name, createColumnBuilder(p.type, input.quote, input.arrayDelimiter).arrowType, true));
+  const propFields = props.map((p) => new Field(p.name, arrowType(createColumnBuilder(p.type, input.quote, input.arrayDelimiter)), true));
   const byBucket = new Map(tasks.map((k) => [k.bucket, k]));
   const backward: BackwardChunk[][] = [];
 

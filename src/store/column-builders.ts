@@ -1,11 +1,11 @@
-import {
-  Bool, type Data, DateDay, Field, Float32, Float64, Int32, Int64, List, TimestampMicrosecond, type DataType, Utf8, makeData,
-} from 'apache-arrow';
 import { FIELD_ESCAPED } from '../input/scanner.js';
 import {
   int64Out, isNaNLiteral, parseBoolean, parseDate, parseDatetime, parseDouble, parseInt64, parseSafeInt,
 } from '../input/value-parsers.js';
 import type { BaseType, PropertyType } from '../schema/types.js';
+
+/** How a column is stored: each maps to one Arrow type (arrow-columns.ts). */
+export type Storage = 'int32' | 'int64' | 'timestamp' | 'float32' | 'float64' | 'date' | 'bool' | 'utf8' | 'list';
 
 const INITIAL_ROWS = 1024;
 const INT32_MIN = -2147483648;
@@ -26,7 +26,9 @@ const NO_ROWS = new Uint32Array(0);
 /**
  * Accumulates one column: values, a validity bitmap (allocated at the first null) and, for variable-width types,
  * offsets. Values come straight from field bytes (`appendBytes`) so the hot path makes no JS strings. Lifecycle
- * after Arrow's builders: append -> toData (an Arrow Data over the builder's memory) -> reset.
+ * after Arrow's builders: append -> hand over the Arrow-layout buffers (see arrow-columns.ts) -> reset. The module
+ * does not load Arrow itself: worker threads build, encode and gather columns, and only the store writers on the
+ * main thread turn them into Arrow data (loading Arrow costs a worker ~0.1 s of start-up).
  *
  * The parallel engine also moves rows between builders: `encode`/`appendEncoded` carry them through worker messages
  * and spill files, `appendGathered` reorders them into CSR order. Encoding, all integers little-endian:
@@ -40,11 +42,13 @@ export abstract class ColumnBuilder {
   nullCount = 0;
   protected validity: Uint8Array | null = null;
 
-  abstract readonly arrowType: DataType;
+  /** The stored column type (see arrow-columns.ts for its Arrow type); lists give their element type by `child`. */
+  abstract readonly storage: Storage;
   /** Appends the value in `buf[s, e)`; false when the bytes are not a value of this type (nothing appended). */
   abstract appendBytes(buf: Uint8Array, s: number, e: number, flags: number): boolean;
   protected abstract appendEmptyValue(): void;
-  protected abstract buffers(): { data?: ArrayBufferView; valueOffsets?: Int32Array; child?: Data };
+  /** The rows' memory in Arrow's layout (values, offsets, child column): views, valid until the next append or reset. */
+  abstract buffers(): { data?: ArrayBufferView; valueOffsets?: Int32Array; child?: ColumnBuilder };
   /** A new builder of the same type holding rows `perm[0..n)` of this one, in that order. */
   abstract gather(perm: Uint32Array): ColumnBuilder;
   protected abstract clearValues(): void;
@@ -99,15 +103,13 @@ export abstract class ColumnBuilder {
     return this.validity === null || (this.validity[i >> 3] & (1 << (i & 7))) !== 0;
   }
 
-  /** The column as Arrow Data sharing this builder's memory: valid until the next append or reset. */
-  toData(): Data {
-    const { data, valueOffsets, child } = this.buffers();
-    const nullBitmap = this.nullCount > 0 && this.validity !== null ? this.validity.subarray(0, (this.length + 7) >> 3) : undefined;
-    return makeData({ type: this.arrowType, length: this.length, nullCount: this.nullCount, data, valueOffsets, child, nullBitmap } as never);
+  /** The validity bitmap of the rows (a view), or undefined when none is null. */
+  nullBitmap(): Uint8Array | undefined {
+    return this.nullCount > 0 && this.validity !== null ? this.validity.subarray(0, (this.length + 7) >> 3) : undefined;
   }
 
   /**
-   * Forgets all rows and keeps the memory for the next ones: views from toData() are invalid afterwards (the store
+   * Forgets all rows and keeps the memory for the next ones: views from buffers() are invalid afterwards (the store
    * writers call this once their sink has written those views out; see ArrowFileSink).
    */
   reset(): void {
@@ -369,7 +371,7 @@ export abstract class FixedBuilder<T extends NumericArray> extends ColumnBuilder
     else gather64Bit(int32View(this.values), this.length, int32View(src), perm, from, to);
     this.length += to - from;
   }
-  protected buffers(): { data: ArrayBufferView } {
+  buffers(): { data: ArrayBufferView } {
     return { data: this.values.subarray(0, this.length * this.slotsPerRow) };
   }
 }
@@ -396,7 +398,7 @@ function gather64Bit(dst: Int32Array, at: number, src: Int32Array, perm: Uint32A
 
 /** 32-bit signed integers (`int`). */
 export class Int32ColumnBuilder extends FixedBuilder<Int32Array> {
-  readonly arrowType = new Int32();
+  readonly storage = 'int32';
   protected readonly encodingTag = TAG_INT32;
   constructor() { super((n) => new Int32Array(n)); }
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
@@ -419,7 +421,7 @@ export abstract class Int64LikeBuilder extends FixedBuilder<Int32Array> {
     this.values[this.length * 2 + 1] = int64Out.hi;
     this.length++;
   }
-  protected override buffers(): { data: ArrayBufferView } {
+  override buffers(): { data: ArrayBufferView } {
     return { data: new BigInt64Array(this.values.buffer, this.values.byteOffset, this.length) };
   }
   /** The values held, as (lo, hi) int32 halves per row: a view, valid until the next append. */
@@ -436,7 +438,7 @@ export abstract class Int64LikeBuilder extends FixedBuilder<Int32Array> {
 
 /** 64-bit signed integers (`long`). */
 export class Int64ColumnBuilder extends Int64LikeBuilder {
-  readonly arrowType = new Int64();
+  readonly storage = 'int64';
   protected readonly encodingTag = TAG_INT64;
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
     if (!parseInt64(buf, s, e)) return false;
@@ -448,7 +450,7 @@ export class Int64ColumnBuilder extends Int64LikeBuilder {
 
 /** Date-times as microseconds since the epoch, UTC. */
 export class TimestampColumnBuilder extends Int64LikeBuilder {
-  readonly arrowType = new TimestampMicrosecond('UTC');
+  readonly storage = 'timestamp';
   protected readonly encodingTag = TAG_TIMESTAMP;
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
     if (!parseDatetime(buf, s, e)) return false;
@@ -460,11 +462,11 @@ export class TimestampColumnBuilder extends Int64LikeBuilder {
 
 /** IEEE doubles (`double`) or singles (`float`). */
 export class FloatColumnBuilder extends FixedBuilder<Float64Array | Float32Array> {
-  readonly arrowType: DataType;
+  readonly storage: Storage;
   protected readonly encodingTag: number;
   constructor(readonly single: boolean) {
     super(single ? (n) => new Float32Array(n) : (n) => new Float64Array(n));
-    this.arrowType = single ? new Float32() : new Float64();
+    this.storage = single ? 'float32' : 'float64';
     this.encodingTag = single ? TAG_FLOAT32 : TAG_FLOAT64;
   }
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
@@ -478,7 +480,7 @@ export class FloatColumnBuilder extends FixedBuilder<Float64Array | Float32Array
 
 /** Calendar dates as days since the epoch. */
 export class DateColumnBuilder extends FixedBuilder<Int32Array> {
-  readonly arrowType = new DateDay();
+  readonly storage = 'date';
   protected readonly encodingTag = TAG_DATE;
   constructor() { super((n) => new Int32Array(n)); }
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
@@ -492,7 +494,7 @@ export class DateColumnBuilder extends FixedBuilder<Int32Array> {
 
 /** Booleans, one byte per row while building, bit-packed for Arrow. */
 export class BoolColumnBuilder extends FixedBuilder<Uint8Array> {
-  readonly arrowType = new Bool();
+  readonly storage = 'bool';
   protected readonly encodingTag = TAG_BOOL;
   constructor() { super((n) => new Uint8Array(n)); }
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
@@ -502,7 +504,7 @@ export class BoolColumnBuilder extends FixedBuilder<Uint8Array> {
     return true;
   }
   gather(perm: Uint32Array): BoolColumnBuilder { return this.gatherInto(new BoolColumnBuilder(), perm); }
-  protected override buffers(): { data: ArrayBufferView } {
+  override buffers(): { data: ArrayBufferView } {
     const packed = new Uint8Array((this.length + 7) >> 3);
     for (let i = 0; i < this.length; i++) if (this.values[i] !== 0) packed[i >> 3] |= 1 << (i & 7);
     return { data: packed };
@@ -511,7 +513,7 @@ export class BoolColumnBuilder extends FixedBuilder<Uint8Array> {
 
 /** UTF-8 strings: the field's bytes are copied as they are, doubled quotes collapsed when the field had them. */
 export class Utf8ColumnBuilder extends ColumnBuilder {
-  readonly arrowType = new Utf8();
+  readonly storage = 'utf8';
   protected readonly encodingTag = TAG_UTF8;
   private offsets = new Int32Array(INITIAL_ROWS + 1);
   private bytes = new Uint8Array(INITIAL_ROWS * 16);
@@ -628,7 +630,7 @@ export class Utf8ColumnBuilder extends ColumnBuilder {
     this.used = used;
     this.length += to - from;
   }
-  protected buffers(): { data: Uint8Array; valueOffsets: Int32Array } {
+  buffers(): { data: Uint8Array; valueOffsets: Int32Array } {
     return { data: this.bytes.subarray(0, this.used), valueOffsets: this.offsets.subarray(0, this.length + 1) };
   }
   /** The values held: row r is bytes[offsets[r], offsets[r + 1]). Views, valid until the next append. */
@@ -640,12 +642,11 @@ export class Utf8ColumnBuilder extends ColumnBuilder {
 
 /** Arrays (`type[]`): a field split at the array delimiter, each element appended to the child builder. */
 export class ListColumnBuilder extends ColumnBuilder {
-  readonly arrowType: DataType;
+  readonly storage = 'list';
   protected readonly encodingTag = TAG_LIST;
   private offsets = new Int32Array(INITIAL_ROWS + 1);
   constructor(readonly child: ColumnBuilder, private readonly arrayDelimiter: number) {
     super();
-    this.arrowType = new List(new Field('item', child.arrowType, true));
   }
   appendBytes(buf: Uint8Array, s: number, e: number, flags: number): boolean {
     const before = this.child.length;
@@ -735,8 +736,8 @@ export class ListColumnBuilder extends ColumnBuilder {
     this.child.appendGathered(src.child, elements, 0, total);
     this.length += to - from;
   }
-  protected buffers(): { valueOffsets: Int32Array; child: Data } {
-    return { valueOffsets: this.offsets.subarray(0, this.length + 1), child: this.child.toData() };
+  buffers(): { valueOffsets: Int32Array; child: ColumnBuilder } {
+    return { valueOffsets: this.offsets.subarray(0, this.length + 1), child: this.child };
   }
 }
 

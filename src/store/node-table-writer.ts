@@ -1,6 +1,7 @@
 import { Field, Schema } from 'apache-arrow';
 import type { IdKind } from '../exec/id-index.js';
 import type { NodeTableSchema } from '../schema/graph-schema.js';
+import { arrowType, columnData } from './arrow-columns.js';
 import { ArrowFileSink, type WrittenFile } from './arrow-file-sink.js';
 import {
   type ColumnBuilder, Int64ColumnBuilder, ListColumnBuilder, Utf8ColumnBuilder, createColumnBuilder,
@@ -34,9 +35,9 @@ export class NodeTableWriter {
     this.labels = schema.hasLabels ? new ListColumnBuilder(new Utf8ColumnBuilder(quote), arrayDelimiter) : null;
     this.all = [...(this.id === null ? [] : [this.id]), ...this.properties, ...(this.labels === null ? [] : [this.labels])];
     const fields = [
-      ...(this.id === null ? [] : [new Field(ID_COLUMN, this.id.arrowType, false)]),
-      ...schema.properties.map((p, i) => new Field(p.name, this.properties[i].arrowType, true)),
-      ...(this.labels === null ? [] : [new Field(LABELS_COLUMN, this.labels.arrowType, true)]),
+      ...(this.id === null ? [] : [new Field(ID_COLUMN, arrowType(this.id), false)]),
+      ...schema.properties.map((p, i) => new Field(p.name, arrowType(this.properties[i]), true)),
+      ...(this.labels === null ? [] : [new Field(LABELS_COLUMN, arrowType(this.labels), true)]),
     ];
     this.sink = new ArrowFileSink(path, new Schema(fields));
   }
@@ -73,7 +74,7 @@ export class NodeTableWriter {
   /** Hands the rows held to the file as one record batch; the sink writes them at once, so the builders' memory is reused. */
   private flush(): void {
     if (this.all.length === 0 || this.all[0].length === 0) return;
-    this.sink.writeColumns(this.all.map((b) => b.toData()), this.all[0].length);
+    this.sink.writeColumns(this.all.map(columnData), this.all[0].length);
     for (const b of this.all) b.reset();
   }
 

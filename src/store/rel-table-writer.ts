@@ -1,5 +1,6 @@
 import { type Data, Field, Int64, Schema, Uint32, makeData } from 'apache-arrow';
 import type { ColumnBuilder } from './column-builders.js';
+import { columnData } from './arrow-columns.js';
 import { ArrowFileSink, type WrittenFile } from './arrow-file-sink.js';
 
 /** Rows per record batch in relationship files (fixed, like node tables, for deterministic bytes). */
@@ -145,7 +146,7 @@ export class EdgeRowsWriter extends BatchedArrowFile {
   protected flush(): void {
     if (this.filled === 0 && this.props.every((p) => p.length === 0)) return;
     const n = this.filled;
-    const columns: Data[] = [...this.u32.map((a) => uint32Data(a.subarray(0, n))), ...this.props.map((p) => p.toData())];
+    const columns: Data[] = [...this.u32.map((a) => uint32Data(a.subarray(0, n))), ...this.props.map(columnData)];
     this.sink.writeColumns(columns, n);
     for (const p of this.props) p.reset();
     this.filled = 0;
