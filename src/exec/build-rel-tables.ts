@@ -11,7 +11,8 @@ import {
   DST_COLUMN, EDGE_COLUMN, EdgeRowsWriter, OffsetsWriter, type PathResolver, REL_RECORD_BATCH_ROWS, SRC_COLUMN, type StoreFileEntry,
 } from '../store/rel-table-writer.js';
 import {
-  type BackwardResult, type BackwardTask, type CsrInit, type CsrResult, type CsrTableSpec, type CsrTask, runBackwardPartition, runCsrPartition, sortBackward,
+  type BackwardResult, type BackwardSource, type BackwardTask, type CsrInit, type CsrResult, type CsrTableSpec, type CsrTask, addBackwardRecords,
+  backwardSource, recordsOf, runBackwardPartition, runCsrPartition, sortBackward,
 } from './csr-partition-task.js';
 import type { BlockStore } from './block-store.js';
 import { reclaim } from './reclaim.js';
@@ -116,7 +117,7 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
   if (spilled.length > 0) {
     const bwdTasks = backwardTasks(spilled);
     const idOf = new Map(bwdTasks.map((k) => [`${k.table}:${k.lo}`, k.id]));
-    await withBackwardSource(input, bwdTasks, async (results) => {
+    await withBackwardSource(input, bwdTasks, spilled.map((b) => b.source), async (results) => {
       for (const b of spilled) {
         tableFiles[b.table].push(...await writeBackward(input, b, async (bucket) => {
           const id = idOf.get(`${b.table}:${b.bounds[bucket]}`);
@@ -244,21 +245,18 @@ function relationshipProperties(
   return out;
 }
 
-/** A chunk of backward records (target row, source row, edge id), in edge id order. */
-interface BackwardChunk {
-  n: number;
-  data?: Uint32Array;
-  /** Where the records are when spilled: a spill file (the main thread's, or the worker's that built the partition). */
-  path?: string;
-  offset?: number;
-}
-
-/** What the forward pass of a table leaves for its backward pass: records per target partition. */
+/**
+ * What the forward pass of a table leaves for its backward pass: the (target, source, edge id) records of each
+ * forward partition, grouped by target partition, in memory or in a spill file. Kept as numbers, not an object per
+ * (forward, target) partition pair: at 125M edges there are 410 x 410 such pairs.
+ */
 interface BackwardInput {
   table: number;
   dir: string;
   bounds: Uint32Array | number[];
-  chunks: BackwardChunk[][];
+  source: BackwardSource;
+  /** Per forward partition, its records when they are kept in memory (empty when spilled). */
+  records: Uint32Array[];
 }
 
 /** Writes a table's forward CSR from the partition results, in order, and returns its backward records. */
@@ -269,7 +267,9 @@ async function writeForward(
   const srcBounds = input.srcPartitions[g.srcTable].bounds;
   const propFields = props.map((p) => new Field(p.name, arrowType(createColumnBuilder(p.type, input.quote, input.arrayDelimiter)), true));
   const byBucket = new Map(tasks.map((k) => [k.bucket, k]));
-  const backward: BackwardChunk[][] = [];
+  const dstBounds = input.dstPartitions[g.dstTable].bounds;
+  const source = backwardSource(tasks.length, dstBounds.length - 1);
+  const records: Uint32Array[] = [];
 
   const fwdOffsets = await OffsetsWriter.open(input.resolvePath, `${dir}/fwd_offsets.arrow`);
   const fwd = await EdgeRowsWriter.open(input.resolvePath, `${dir}/fwd.arrow`, [DST_COLUMN], propFields,
@@ -290,13 +290,8 @@ async function writeForward(
         fwd.appendSegment(r.dst, i, rows, r.segments[s]);
         i += rows;
       }
-      for (let db = 0; db + 1 < r.counts.length; db++) {
-        if (r.counts[db + 1] === r.counts[db]) continue;
-        const chunk: BackwardChunk = r.spilled === undefined
-          ? { n: r.counts[db + 1] - r.counts[db], data: r.records.subarray(3 * r.counts[db], 3 * r.counts[db + 1]) }
-          : { n: r.counts[db + 1] - r.counts[db], path: r.spilled.path, offset: r.spilled.offset + 12 * r.counts[db] };
-        (backward[db] ??= []).push(chunk);
-      }
+      addBackwardRecords(source, r);
+      records.push(r.records); // empty when spilled
       results.written(task.id);
       reclaim();
       edges += r.dst.length;
@@ -304,7 +299,7 @@ async function writeForward(
       if (input.signal?.aborted) throw new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
     }
     const files = [await fwdOffsets.close(), await fwd.close()];
-    return { edges, files, backward: { table: t, dir, bounds: input.dstPartitions[g.dstTable].bounds, chunks: backward } };
+    return { edges, files, backward: { table: t, dir, bounds: dstBounds, source, records } };
   } catch (err) {
     fwdOffsets.abort();
     fwd.abort();
@@ -315,17 +310,13 @@ async function writeForward(
 /** Backward tasks of tables whose records were spilled: one per non-empty target partition, in table order. */
 function backwardTasks(inputs: BackwardInput[]): BackwardTask[] {
   const tasks: BackwardTask[] = [];
-  for (const b of inputs) {
+  inputs.forEach((b, source) => {
     for (let bucket = 0; bucket + 1 < b.bounds.length; bucket++) {
-      const chunks = b.chunks[bucket];
-      if (chunks === undefined || chunks.length === 0) continue;
-      const paths = [...new Set(chunks.map((c) => c.path!))];
-      tasks.push({
-        id: tasks.length, table: b.table, lo: b.bounds[bucket], width: b.bounds[bucket + 1] - b.bounds[bucket], paths,
-        chunks: chunks.flatMap((c) => [c.n, c.offset!, paths.indexOf(c.path!)]), edges: chunks.reduce((n, c) => n + c.n, 0),
-      });
+      const edges = recordsOf(b.source, bucket);
+      if (edges === 0) continue;
+      tasks.push({ id: tasks.length, table: b.table, source, bucket, lo: b.bounds[bucket], width: b.bounds[bucket + 1] - b.bounds[bucket], edges });
     }
-  }
+  });
   return tasks;
 }
 
@@ -340,10 +331,9 @@ async function writeBackward(input: RelTablesInput, b: BackwardInput, sorted: ((
     for (let bucket = 0; bucket + 1 < b.bounds.length; bucket++) {
       const lo = b.bounds[bucket];
       const width = b.bounds[bucket + 1] - lo;
-      const chunks = b.chunks[bucket];
       let r: BackwardResult | undefined;
       if (sorted !== undefined) r = await sorted(bucket);
-      else if (chunks !== undefined && chunks.length > 0) r = sortBackward(bucket, concatChunks(chunks), lo, width);
+      else if (recordsOf(b.source, bucket) > 0) r = sortBackward(bucket, gatherRecords(b.source, b.records, bucket), lo, width);
       if (r === undefined) {
         bwdOffsets.appendEmpty(width);
         continue;
@@ -358,7 +348,6 @@ async function writeBackward(input: RelTablesInput, b: BackwardInput, sorted: ((
         bwd.advance(k);
         i += k;
       }
-      b.chunks[bucket] = [];
       if (input.signal?.aborted) throw new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
     }
     return [await bwdOffsets.close(), await bwd.close()];
@@ -369,13 +358,15 @@ async function writeBackward(input: RelTablesInput, b: BackwardInput, sorted: ((
   }
 }
 
-function concatChunks(chunks: BackwardChunk[]): Uint32Array {
-  const total = chunks.reduce((t, c) => t + c.n, 0);
-  const out = new Uint32Array(3 * total);
+/** The in-memory records of target partition `bucket`, from every forward partition, in edge id order. */
+function gatherRecords(source: BackwardSource, records: Uint32Array[], bucket: number): Uint32Array {
+  const out = new Uint32Array(3 * recordsOf(source, bucket));
   let at = 0;
-  for (const c of chunks) {
-    out.set(c.data!, at);
-    at += 3 * c.n;
+  for (let p = 0; p < source.rows; p++) {
+    const from = source.counts[p * source.stride + bucket];
+    const to = source.counts[p * source.stride + bucket + 1];
+    out.set(records[p].subarray(3 * from, 3 * to), at);
+    at += 3 * (to - from);
   }
   return out;
 }
@@ -384,12 +375,14 @@ function concatChunks(chunks: BackwardChunk[]): Uint32Array {
  * Sorted backward partitions for `tasks`, in task order, from the pool or, with few edges, sorted here; `use`
  * consumes them and marks each written.
  */
-async function withBackwardSource<T>(input: RelTablesInput, tasks: BackwardTask[], use: (results: OrderedResults<BackwardResult>) => Promise<T>): Promise<T> {
+async function withBackwardSource<T>(
+  input: RelTablesInput, tasks: BackwardTask[], sources: BackwardSource[], use: (results: OrderedResults<BackwardResult>) => Promise<T>,
+): Promise<T> {
   const fds = new Map<string, number>();
   const edges = tasks.reduce((n, t) => n + t.edges, 0);
   const results = edges < (input.inlineEdges ?? INLINE_CSR_EDGES)
-    ? orderedResults<BackwardResult>({ inline: (id) => runBackwardPartition(tasks[id], fds) })
-    : orderedResults<BackwardResult>({ pool: input.pool(), task: 'csr-backward', threads: Math.min(input.threads, tasks.length), data: { tasks } });
+    ? orderedResults<BackwardResult>({ inline: (id) => runBackwardPartition(tasks[id], sources[tasks[id].source], fds) })
+    : orderedResults<BackwardResult>({ pool: input.pool(), task: 'csr-backward', threads: Math.min(input.threads, tasks.length), data: { tasks, sources } });
   return consumeInOrder(results, fds, () => use(results));
 }
 

@@ -199,17 +199,56 @@ function blockBytes(init: CsrInit, i: number, fds: Map<number, number>): Uint8Ar
   return bytes;
 }
 
-/** One target partition of one table's backward direction: its records are chunks of a spill file (or given). */
+/**
+ * Where the backward records of one table's forward partitions are, as numbers (posted to workers as they are): row p
+ * is the p-th forward partition written. Its records are grouped by target partition; `counts` holds, per row,
+ * `stride` cumulative counts (records of target partition d are [counts[p * stride + d], counts[p * stride + d + 1])
+ * of the row), and a spilled row's records start at byte `offsets[p]` of spill file `paths[files[p]]`.
+ */
+export interface BackwardSource {
+  rows: number;
+  stride: number;
+  counts: Uint32Array;
+  files: Int32Array;
+  offsets: Float64Array;
+  paths: string[];
+}
+
+/** An empty BackwardSource for up to `partitions` forward partitions over `dstBuckets` target partitions. */
+export function backwardSource(partitions: number, dstBuckets: number): BackwardSource {
+  const stride = dstBuckets + 1;
+  return { rows: 0, stride, counts: new Uint32Array(partitions * stride), files: new Int32Array(partitions).fill(-1), offsets: new Float64Array(partitions), paths: [] };
+}
+
+/** Records the next forward partition's backward records (their grouping, and where they were spilled if they were). */
+export function addBackwardRecords(source: BackwardSource, r: CsrResult): void {
+  const p = source.rows++;
+  source.counts.set(r.counts, p * source.stride);
+  if (r.spilled === undefined) return;
+  let f = source.paths.indexOf(r.spilled.path);
+  if (f < 0) f = source.paths.push(r.spilled.path) - 1;
+  source.files[p] = f;
+  source.offsets[p] = r.spilled.offset;
+}
+
+/** Records of target partition `bucket`, over all forward partitions. */
+export function recordsOf(source: BackwardSource, bucket: number): number {
+  let n = 0;
+  for (let p = 0; p < source.rows; p++) n += source.counts[p * source.stride + bucket + 1] - source.counts[p * source.stride + bucket];
+  return n;
+}
+
+/** One target partition of one table's backward direction, whose records were spilled (see BackwardSource). */
 export interface BackwardTask {
   id: number;
   table: number;
-  /** Target rows [lo, lo + width) of the partition. */
+  /** The table's BackwardSource, by position in the list posted with the tasks. */
+  source: number;
+  /** The target partition, and its target rows [lo, lo + width). */
+  bucket: number;
   lo: number;
   width: number;
-  /** The spill files holding the records, and the chunks in edge id order: [records, byte offset, file] triples. */
-  paths: string[];
-  chunks: number[];
-  /** Records in all chunks. */
+  /** Records over all forward partitions. */
   edges: number;
 }
 
@@ -261,18 +300,18 @@ export function sortBackward(id: number, records: Uint32Array, lo: number, width
   return { id, degrees, src, edge };
 }
 
-/** Reads a backward task's records from its spill file and sorts them (see sortBackward); runs in a worker. */
-export function runBackwardPartition(task: BackwardTask, fds: Map<string, number>): BackwardResult {
+/** Reads a backward task's records from the spill files of the forward partitions and sorts them (see sortBackward). */
+export function runBackwardPartition(task: BackwardTask, source: BackwardSource, fds: Map<string, number>): BackwardResult {
   const records = new Uint32Array(3 * task.edges);
-  const fileFds = task.paths.map((path) => {
+  let at = 0;
+  for (let p = 0; p < source.rows; p++) {
+    const from = source.counts[p * source.stride + task.bucket];
+    const n = source.counts[p * source.stride + task.bucket + 1] - from;
+    if (n === 0) continue;
+    const path = source.paths[source.files[p]];
     let fd = fds.get(path);
     if (fd === undefined) fds.set(path, (fd = openSync(path, 'r')));
-    return fd;
-  });
-  let at = 0;
-  for (let c = 0; c < task.chunks.length; c += 3) {
-    const n = task.chunks[c];
-    readSpill(fileFds[task.chunks[c + 2]], new Uint8Array(records.buffer, at * 4, n * 12), task.chunks[c + 1], 'of the backward direction');
+    readSpill(fd, new Uint8Array(records.buffer, at * 4, n * 12), source.offsets[p] + 12 * from, 'of the backward direction');
     at += 3 * n;
   }
   return sortBackward(task.id, records, task.lo, task.width);

@@ -6,7 +6,7 @@
 import { closeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { ByteRange } from '../plan/split-ranges.js';
-import { type BackwardTask, type CsrInit, type CsrTask, runBackwardPartition, runCsrPartition } from './csr-partition-task.js';
+import { type BackwardSource, type BackwardTask, type CsrInit, type CsrTask, runBackwardPartition, runCsrPartition } from './csr-partition-task.js';
 import { SpillFile } from './spill-io.js';
 import { type BlockSink, type RelTaskInit, closeRelTaskContext, relTaskContext, runRelRange } from './rel-range-task.js';
 import { type NodeTaskInit, nodeTaskContext, reportTransfer, runNodeRange } from './node-range-task.js';
@@ -48,6 +48,7 @@ interface NodeWorkerData extends BaseData {
 interface BackwardWorkerData extends BaseData {
   task: 'csr-backward';
   tasks: BackwardTask[];
+  sources: BackwardSource[];
   ahead: number;
 }
 
@@ -132,7 +133,7 @@ async function backwardWorker(data: BackwardWorkerData): Promise<void> {
   const fds = new Map<string, number>();
   try {
     await orderedWorker(data.control, data.tasks.length, data.ahead, (t) => {
-      const result = runBackwardPartition(data.tasks[t], fds);
+      const result = runBackwardPartition(data.tasks[t], data.sources[data.tasks[t].source], fds);
       return { report: result, transfer: [result.degrees.buffer, result.src.buffer, result.edge.buffer] as ArrayBuffer[] };
     });
   } finally {
