@@ -1,7 +1,6 @@
 import { openSync } from 'node:fs';
 import type { PropertyType } from '../schema/types.js';
 import { type ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
-import { MAX_RECORD_BYTES, decodeRecords, encodeRecords } from './backward-records.js';
 import { type SpillFile, readSpill } from './spill-io.js';
 
 /** One relationship table as a CSR task sees it (plain data: posted to worker threads). */
@@ -78,11 +77,8 @@ export interface CsrResult {
   /** Backward records (target, source, edge id), grouped by target partition; group d is records[3·counts[d], 3·counts[d+1]). */
   records: Uint32Array;
   counts: Uint32Array;
-  /**
-   * Where the records were written instead (see CsrInit.backwardSpill), encoded (see backward-records.ts): group d
-   * is bytes [ends[d], ends[d + 1]) from `offset`. `records` is then empty.
-   */
-  spilled?: { path: string; offset: number; ends: Uint32Array };
+  /** Where the records were written instead (see CsrInit.backwardSpill); `records` is then empty. */
+  spilled?: { path: string; offset: number };
 }
 
 /**
@@ -128,10 +124,8 @@ export function runCsrPartition(init: CsrInit, task: CsrTask, fds: Map<number, n
     records[k + 2] = task.fwdBase + i;
   }
   if (spill === undefined) return { id: task.id, degrees, dst, segmentRows, segments, records, counts };
-  const encoded = new Uint8Array(MAX_RECORD_BYTES * n);
-  const ends = encodeRecords(records, counts, encoded);
-  const offset = spill.append(encoded.subarray(0, ends[dstBuckets]));
-  return { id: task.id, degrees, dst, segmentRows, segments, records: new Uint32Array(0), counts, spilled: { path: spill.path, offset, ends } };
+  const offset = spill.append(new Uint8Array(records.buffer, records.byteOffset, records.byteLength));
+  return { id: task.id, degrees, dst, segmentRows, segments, records: new Uint32Array(0), counts, spilled: { path: spill.path, offset } };
 }
 
 /** Keys fewer than the range width >> this take the comparison sort in countingSort. */
@@ -209,14 +203,12 @@ function blockBytes(init: CsrInit, i: number, fds: Map<number, number>): Uint8Ar
  * Where the backward records of one table's forward partitions are, as numbers (posted to workers as they are): row p
  * is the p-th forward partition written. Its records are grouped by target partition; `counts` holds, per row,
  * `stride` cumulative counts (records of target partition d are [counts[p * stride + d], counts[p * stride + d + 1])
- * of the row). A spilled row is at byte `offsets[p]` of spill file `paths[files[p]]`, encoded, its group d at bytes
- * [ends[p * stride + d], ends[p * stride + d + 1]) from there.
+ * of the row), and a spilled row's records start at byte `offsets[p]` of spill file `paths[files[p]]`.
  */
 export interface BackwardSource {
   rows: number;
   stride: number;
   counts: Uint32Array;
-  ends: Uint32Array;
   files: Int32Array;
   offsets: Float64Array;
   paths: string[];
@@ -225,10 +217,7 @@ export interface BackwardSource {
 /** An empty BackwardSource for up to `partitions` forward partitions over `dstBuckets` target partitions. */
 export function backwardSource(partitions: number, dstBuckets: number): BackwardSource {
   const stride = dstBuckets + 1;
-  return {
-    rows: 0, stride, counts: new Uint32Array(partitions * stride), ends: new Uint32Array(partitions * stride), files: new Int32Array(partitions).fill(-1),
-    offsets: new Float64Array(partitions), paths: [],
-  };
+  return { rows: 0, stride, counts: new Uint32Array(partitions * stride), files: new Int32Array(partitions).fill(-1), offsets: new Float64Array(partitions), paths: [] };
 }
 
 /** Records the next forward partition's backward records (their grouping, and where they were spilled if they were). */
@@ -240,7 +229,6 @@ export function addBackwardRecords(source: BackwardSource, r: CsrResult): void {
   if (f < 0) f = source.paths.push(r.spilled.path) - 1;
   source.files[p] = f;
   source.offsets[p] = r.spilled.offset;
-  source.ends.set(r.spilled.ends, p * source.stride);
 }
 
 /** Records of target partition `bucket`, over all forward partitions. */
@@ -314,27 +302,16 @@ export function sortBackward(id: number, records: Uint32Array, lo: number, width
 
 /** Reads a backward task's records from the spill files of the forward partitions and sorts them (see sortBackward). */
 export function runBackwardPartition(task: BackwardTask, source: BackwardSource, fds: Map<string, number>): BackwardResult {
-  const { stride, counts, ends } = source;
-  const d = task.bucket;
-  let bytes = 0;
-  for (let p = 0; p < source.rows; p++) bytes += ends[p * stride + d + 1] - ends[p * stride + d];
-  const encoded = new Uint8Array(bytes);
   const records = new Uint32Array(3 * task.edges);
   let at = 0;
-  let from = 0;
   for (let p = 0; p < source.rows; p++) {
-    const n = counts[p * stride + d + 1] - counts[p * stride + d];
+    const from = source.counts[p * source.stride + task.bucket];
+    const n = source.counts[p * source.stride + task.bucket + 1] - from;
     if (n === 0) continue;
-    const start = ends[p * stride + d];
-    const length = ends[p * stride + d + 1] - start;
     const path = source.paths[source.files[p]];
     let fd = fds.get(path);
     if (fd === undefined) fds.set(path, (fd = openSync(path, 'r')));
-    readSpill(fd, encoded.subarray(from, from + length), source.offsets[p] + start, 'of the backward direction');
-    if (decodeRecords(encoded, from, n, records, at) !== from + length) {
-      throw new Error(`backward records of partition ${p} do not decode to their length`);
-    }
-    from += length;
+    readSpill(fd, new Uint8Array(records.buffer, at * 4, n * 12), source.offsets[p] + 12 * from, 'of the backward direction');
     at += 3 * n;
   }
   return sortBackward(task.id, records, task.lo, task.width);
