@@ -93,4 +93,27 @@ describe('types inferred from a sample are checked against every value', () => {
     expect(b.files).toEqual(a.files);
     for (const f of a.files) expect(await readFile(join(r.sampledDb, f.path))).toEqual(await readFile(join(r.wholeDb, f.path)));
   });
+
+  // A date column is parsed before it is checked (appendInferred): a value that parses as a date fits, and any other
+  // non-empty value must still restart the import, in node files read row by row or in ranges and in relationship
+  // files read a column at a time or row by row.
+  for (const [late, type] of [['2021-07-04', 'date'], ['2021-07-04T10:00:00', 'string'], ['n/a', 'string'], ['20210704', 'string']] as const) {
+    it(`a late ${late} in a date column leaves it ${type}, as whole-file inference does`, async () => {
+      const date = (i: number): string => `20${String(10 + (i % 10))}-0${1 + (i % 9)}-1${i % 10}`;
+      const nodes = 'id,born\n' + rows(3000, (i) => `${i},${i === 2900 ? late : date(i)}`);
+      const rels = 'src,dst,on\n' + rows(3000, (i) => `${i},${(i + 1) % 3000},${i === 2950 ? late : date(i)}`);
+      const r = await importBoth(`late-date-${type}-${late.length}`, nodes, rels);
+      const manifest = await readManifest(r.sampledDb);
+      expect(manifest.nodeTables[0].properties).toEqual([{ name: 'born', type }]);
+      expect(manifest.relationshipTables[0].properties).toEqual([{ name: 'on', type }]);
+      expect(await dumpGraph(r.sampledDb)).toEqual(await dumpGraph(r.wholeDb));
+      // The node file again in ranges read by workers (node-range-task), from the same small sample.
+      const ranged = join(r.dir, 'ranged.db');
+      await runImport(normalizeConfig({
+        inputs: [{ kind: 'auto', files: [join(r.dir, 'nodes.csv')] }, { kind: 'auto', files: [join(r.dir, 'rels.csv')] }], into: ranged, batchSize: 7, threads: 2, mode: 'streaming',
+      }), { ...SMALL, rangedNodeBytes: 0 });
+      expect((await readManifest(ranged)).nodeTables[0].properties).toEqual([{ name: 'born', type }]);
+      expect(await dumpGraph(ranged)).toEqual(await dumpGraph(r.wholeDb));
+    });
+  }
 });

@@ -7,7 +7,7 @@ import { idColumnSpec } from '../schema/file-layout.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
 import { Int64ColumnBuilder } from '../store/column-builders.js';
-import { appendField } from './append-field.js';
+import { APPENDED, KIND_CHANGED, appendInferred } from './append-field.js';
 import type { NodeTableWriter } from '../store/node-table-writer.js';
 import { ImportError } from '../errors/import-error.js';
 import { type RejectLog, toleratesBadRows } from './bad-rows.js';
@@ -156,12 +156,9 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
           const p = route.target[c];
           if (p < 0) continue;
           const expected = verify?.[c] ?? null;
-          if (expected !== null && scan.fieldStart[base + c] !== scan.fieldEnd[base + c] && !fitsInferredKind(expected, buf, scan.fieldStart[base + c], scan.fieldEnd[base + c])) {
-            throw inferenceRestart(at(r), c, writer.schema.properties[p].name, expected);
-          }
-          if (!appendField(writer.properties[p], types[c]!, buf, scan.fieldStart[base + c], scan.fieldEnd[base + c], scan.fieldFlags[base + c])) {
-            throw castError(at(r), base + c, c, writer.schema.properties[p].name, types[c]!);
-          }
+          const outcome = appendInferred(writer.properties[p], types[c]!, expected, buf, scan.fieldStart[base + c], scan.fieldEnd[base + c], scan.fieldFlags[base + c]);
+          if (outcome === KIND_CHANGED) throw inferenceRestart(at(r), c, writer.schema.properties[p].name, expected!);
+          if (outcome !== APPENDED) throw castError(at(r), base + c, c, writer.schema.properties[p].name, types[c]!);
         }
         if (hasId) {
           if (tolerant) {

@@ -6,7 +6,7 @@ import { type ByteRange, type RangeExtent, endExtent, noteFirstRow } from '../pl
 import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
 import type { PropertyType } from '../schema/types.js';
 import { type ColumnBuilder, Int64ColumnBuilder, Utf8ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
-import { appendField } from './append-field.js';
+import { APPENDED, KIND_CHANGED, appendInferred } from './append-field.js';
 import { findRowStartGuess } from './rel-range-task.js';
 import { castError, duplicateIdError, fieldCountError, idCastError, inferenceRestart, missingIdError } from './row-errors.js';
 import { type TextFileSpec, rangeRead } from './text-file-spec.js';
@@ -137,9 +137,9 @@ export async function runNodeRange(
           if (p < 0) continue;
           const s = scan.fieldStart[base + c];
           const e = scan.fieldEnd[base + c];
-          const expected = verifyKinds[c];
-          if (expected !== null && s !== e && !fitsInferredKind(expected, buf, s, e)) throw inferenceRestart(at(r), c, spec.columnNames[c], expected);
-          if (!appendField(builders[p], columnTypes[c]!, buf, s, e, scan.fieldFlags[base + c])) throw castError(at(r), base + c, c, spec.columnNames[c], columnTypes[c]!);
+          const outcome = appendInferred(builders[p], columnTypes[c]!, verifyKinds[c], buf, s, e, scan.fieldFlags[base + c]);
+          if (outcome === KIND_CHANGED) throw inferenceRestart(at(r), c, spec.columnNames[c], verifyKinds[c]!);
+          if (outcome !== APPENDED) throw castError(at(r), base + c, c, spec.columnNames[c], columnTypes[c]!);
         }
         for (const p of missing) builders[p].appendNull();
         report.rows++;

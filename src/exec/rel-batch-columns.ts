@@ -1,9 +1,9 @@
 import type { RowBatch } from '../input/batch-reader.js';
-import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
+import type { InferredKind } from '../schema/infer-types.js';
 import type { PropertyType } from '../schema/types.js';
 import { type ColumnBuilder, type FloatColumnBuilder, type Int64ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
 import { int64Out, plainDecimal, safeIntToInt64Out } from '../input/value-parsers.js';
-import { appendField } from './append-field.js';
+import { APPENDED, appendInferred } from './append-field.js';
 import { type Group, bucketAt } from './edge-buckets.js';
 import type { IdIndex } from './id-index.js';
 
@@ -126,10 +126,9 @@ export function parseColumn(
   return parseColumnChecked(out, type, buf, rowField, fieldStart, fieldEnd, fieldFlags, column, rows, expected);
 }
 
-/** One value the general way: the sampled kind checked (non-empty values), then the type's parser. */
+/** One value the general way: the sampled kind checked (non-empty values) and the type's parser (appendInferred). */
 function appendChecked(out: ColumnBuilder, type: PropertyType, buf: Uint8Array, s: number, e: number, flags: number, expected: InferredKind | null): boolean {
-  if (expected !== null && s !== e && !fitsInferredKind(expected, buf, s, e)) return false;
-  return appendField(out, type, buf, s, e, flags);
+  return appendInferred(out, type, expected, buf, s, e, flags) === APPENDED;
 }
 
 /** parseColumn for every value the general way (appendChecked); the reference of the plain-decimal pass. */

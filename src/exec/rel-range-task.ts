@@ -6,9 +6,9 @@ import { FieldTextCache } from '../input/field-text.js';
 import { ScanBatch } from '../input/scanner.js';
 import type { Partitioning } from '../plan/partitioning.js';
 import { type ByteRange, type RangeExtent, endExtent, noteFirstRow } from '../plan/split-ranges.js';
-import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
+import type { InferredKind } from '../schema/infer-types.js';
 import type { PropertyType } from '../schema/types.js';
-import { appendField } from './append-field.js';
+import { APPENDED, KIND_CHANGED, appendInferred } from './append-field.js';
 import type { ArrowUnit, ColumnarSource } from '../input/arrow-source.js';
 import { type BucketBuffer, FLUSH_ROWS, type Group, bucketAt, encodeBlocks, groupLookup, rangeGroups } from './edge-buckets.js';
 import { IdIndex, type SharedIdIndex } from './id-index.js';
@@ -267,9 +267,9 @@ export async function runRelRange(
             const f = base + c;
             const s = scan.fieldStart[f];
             const e = scan.fieldEnd[f];
-            const expected = verifyKinds[p];
-            if (expected !== null && s !== e && !fitsInferredKind(expected, buf, s, e)) throw inferenceRestart(at(r), c, spec.propNames[p], expected);
-            if (!appendField(bb.props[p], propTypes[p], buf, s, e, scan.fieldFlags[f])) throw castError(at(r), f, c, spec.propNames[p], propTypes[p]);
+            const outcome = appendInferred(bb.props[p], propTypes[p], verifyKinds[p], buf, s, e, scan.fieldFlags[f]);
+            if (outcome === KIND_CHANGED) throw inferenceRestart(at(r), c, spec.propNames[p], verifyKinds[p]!);
+            if (outcome !== APPENDED) throw castError(at(r), f, c, spec.propNames[p], propTypes[p]);
           }
           if (bb.firstRow < 0) bb.firstRow = scanned + r;
           bb.src.push(srcRow);
