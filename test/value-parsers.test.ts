@@ -453,6 +453,26 @@ describe('classifyValue', () => {
     expect(classify('2024-01-15T10:30:00.123456+02:00')).toBe('datetime');
   });
 
+  // classifyValue skips the double parser for texts that start with four digits and a '-' (dates, date-times). The
+  // result must be the one of the parsers' own order: double, then date, then date-time, else string.
+  it('classifies digit-led texts as the parsers in order would, with or without the date shortcut', () => {
+    const piece = fc.constantFrom('0', '1', '2', '9', '-', '+', '.', 'e', 'E', ':', 'T', ' ', 'Z', '12', '2024', '-01', '-15', '5e-3');
+    const text = fc.tuple(fc.constantFrom('', '-', '+', '1', '2024', '1999', '0001', '1.5', '12'), fc.array(piece, { maxLength: 8 }))
+      .map(([head, rest]) => head + rest.join(''))
+      .filter((t) => /^[+-]?\d/.test(t.trim()) && !/^[+-]?\d+$/.test(t.trim()));
+    const reference = (t: string): InferredKind => {
+      const v = run(parseDouble, t);
+      if (v === v) return 'double';
+      const d = run(parseDate, t);
+      if (d === d) return 'date';
+      return run64(parseDatetime, t) !== null ? 'datetime' : 'string';
+    };
+    fc.assert(fc.property(text, (t) => {
+      expect(classify(t), JSON.stringify(t)).toBe(reference(t));
+    }), { numRuns: 3000 });
+    for (const t of ['2024-01-15', '2024-01-15T10:30:00Z', '2024-1-5', '1999-12-31 ', '2024-', '1e-5', '1.2e-5', '1234-5']) expect(classify(t), t).toBe(reference(t));
+  });
+
   it('falls back to string', () => {
     for (const t of ['abc', '-', '+', '2023-02-29', '2024-13-01', '12abc', '1.2.3', 'yes', '0x1F', '1,5', 'N/A', 'ʤ']) {
       expect(classify(t), t).toBe('string');
