@@ -99,6 +99,30 @@ describe('node files read in parallel ranges', () => {
     expect(reread, 'some ranges started inside a quoted field and were read again').toBeGreaterThan(0);
   }, 60_000);
 
+  // A worker keeps its read buffer from range to range; a row far longer than a range (here ~300 KB, with quoted line
+  // ends) makes it grow in the middle of the file, the ranges after it must read as before, and a second long row
+  // grows a range's window inside the buffer kept from the first.
+  it('rows far longer than a range, amid short ones, in the node and the relationship file: the same store', async () => {
+    const dir = await mkdtemp(join(work, 'long-row-'));
+    const long = `long ${'x'.repeat(100_000)}\n${'y'.repeat(100_000)}\r\n${'"z"'.repeat(30_000)}`;
+    const nodes = ['id:ID,note'];
+    for (let i = 0; i < 3000; i++) nodes.push(`${i * 3},${csvField(i === 1700 || i === 2600 ? long : `n${i}`)}`);
+    const rels = [':START_ID,:END_ID,note'];
+    for (let i = 0; i < 3000; i++) rels.push(`${(i * 7) % 3000 * 3},${(i * 11) % 3000 * 3},${csvField(i === 1100 || i === 2100 ? long : `r${i}`)}`);
+    await writeFile(join(dir, 'n.csv'), `${nodes.join('\n')}\n`);
+    await writeFile(join(dir, 'r.csv'), `${rels.join('\n')}\n`);
+    const inputs: InputGroup[] = [{ kind: 'node', files: [join(dir, 'n.csv')] }, { kind: 'relationship', name: 'R', files: [join(dir, 'r.csv')] }];
+    const ref = await importWith(inputs, join(dir, 'ref.db'), { threads: 1, batchSize: 100_000 });
+    expect(ref.relationships).toBe(3000);
+    for (const [threads, batchSize] of [[2, 7], [2, 100]]) {
+      const db = join(dir, `t${threads}-b${batchSize}.db`);
+      const result = await importWith(inputs, db, { threads, batchSize });
+      expect(result.engine.nodeRanges, `threads ${threads}, batch ${batchSize}`).toBeGreaterThan(20);
+      expect(result.engine.ranges, `threads ${threads}, batch ${batchSize}`).toBeGreaterThan(20);
+      expect(await storeDifferences(db, join(dir, 'ref.db')), `threads ${threads}, batch ${batchSize}`).toEqual([]);
+    }
+  }, 60_000);
+
   // Each case edits one file; the error must be the row-by-row read's: same code, line, column and message.
   const cases: { name: string; code: string; edit: Parameters<typeof writeGraph>[1] }[] = [
     { name: 'an int ID repeated far from its first use', code: 'GI_DUPLICATE_NODE_ID', edit: { places: (r) => { r[1700] = r[1700].replace(/^[^,]+/, intId(12)); } } },

@@ -65,12 +65,14 @@ export interface NodeRangeReport extends RangeExtent {
 /** Reused from range to range by the thread that reads them. */
 export interface NodeTaskContext {
   init: NodeTaskInit;
+  /** Reused by every range the context reads (one at a time). */
   scan: ScanBatch;
+  readBuffer: { buf?: Buffer };
 }
 
 /** A context for reading ranges of `init.file`. */
 export function nodeTaskContext(init: NodeTaskInit): NodeTaskContext {
-  return { init, scan: new ScanBatch(init.batchRows) };
+  return { init, scan: new ScanBatch(init.batchRows), readBuffer: {} };
 }
 
 /** Which row's ID to report as a duplicate on a re-read (the ID index, on the main thread, found it). */
@@ -100,7 +102,7 @@ export async function runNodeRange(
   const idBuilder = idKind === null ? undefined : idKind === 'int' ? new Int64ColumnBuilder() : new Utf8ColumnBuilder(quote);
   const scratch = { bytes: new Uint8Array(256) };
   try {
-    for await (const batch of readBatches(rangeRead(spec, range, scanStart, ctx.init.batchRows, cursor, ctx.scan))) {
+    for await (const batch of readBatches(rangeRead(spec, range, scanStart, ctx.init.batchRows, cursor, ctx.scan, ctx.readBuffer))) {
       if (shouldStop()) {
         report.stopped = true;
         break;

@@ -113,6 +113,7 @@ export interface RelTaskContext {
   indexes: Map<string, IdIndex>;
   /** Reused by every range the context reads (ranges of one context run one at a time). */
   scan: ScanBatch;
+  readBuffer: { buf?: Buffer };
   endpoints: EndpointScratch;
   srcOrds: Int32Array;
   dstOrds: Int32Array;
@@ -139,7 +140,7 @@ export async function closeRelTaskContext(ctx: RelTaskContext): Promise<void> {
 export function relTaskContext(init: RelTaskInit): RelTaskContext {
   const rows = init.batchRows;
   return {
-    init, indexes: new Map(Object.entries(init.indexes).map(([k, v]) => [k, IdIndex.fromShared(v)])), scan: new ScanBatch(rows),
+    init, indexes: new Map(Object.entries(init.indexes).map(([k, v]) => [k, IdIndex.fromShared(v)])), scan: new ScanBatch(rows), readBuffer: {},
     endpoints: new EndpointScratch(rows), srcOrds: new Int32Array(rows), dstOrds: new Int32Array(rows), rowOk: new Uint8Array(rows),
     groups: new Map(), blockScratch: { bytes: new Uint8Array(1 << 16) }, arrow: new Map(), columnBatches: new Map(),
   };
@@ -195,7 +196,7 @@ export async function runRelRange(
     ctx.columnBatches.set(range.fileIndex, (columnBatch = new ColumnBatch(ctx.init.batchRows, propTypes, spec.quote, arrayDelimiter)));
   }
   try {
-    for await (const batch of readBatches(rangeRead(spec, range, scanStart, ctx.init.batchRows, cursor, ctx.scan))) {
+    for await (const batch of readBatches(rangeRead(spec, range, scanStart, ctx.init.batchRows, cursor, ctx.scan, ctx.readBuffer))) {
       if (buffered >= FLUSH_ROWS) {
         // Bound what a worker holds however large the range: flush the buffered edges as blocks and go on.
         for (const b of encodeBlocks(range, groups, sink, flushes++, ctx.blockScratch)) flushed.push(b);

@@ -35,9 +35,10 @@ export function textFileSpec(file: InputFile, fileIndex: number): TextFileSpec {
  */
 export function rangeRead(
   spec: TextFileSpec, range: ByteRange, scanStart: number, batchRows: number, cursor: { next: number; line: number }, scan: ScanBatch,
+  readBuffer: { buf?: Buffer },
 ): ReadRange {
   return {
     path: spec.dataPath, name: spec.path, start: scanStart, end: spec.size, firstLine: 0, batchRows,
-    dialect: { delimiter: spec.delimiter, quote: spec.quote }, stopAt: range.stopAt, cursor, scan,
+    dialect: { delimiter: spec.delimiter, quote: spec.quote }, stopAt: range.stopAt, cursor, scan, readBuffer,
   };
 }

@@ -39,6 +39,12 @@ export interface ReadRange {
   cursor?: { next: number; line: number };
   /** A scan batch to reuse (a worker reads many ranges), else one is allocated. */
   scan?: ScanBatch;
+  /**
+   * Where the read buffer is kept for the next read of the same reader (a worker reads many ranges), else one is
+   * allocated per read. A fresh 8 MiB buffer per range cost its page faults every time, and buffers of every size
+   * freed range after range are what glibc keeps in its heaps as the input grows.
+   */
+  readBuffer?: { buf?: Buffer };
 }
 
 /** Read-ahead past a range's nominal end, so the row that straddles it usually completes in the first read. */
@@ -53,7 +59,11 @@ export async function* readBatches(range: ReadRange): AsyncGenerator<RowBatch> {
   try {
     const scan = range.scan ?? new ScanBatch(range.batchRows);
     const span = range.stopAt === undefined ? range.end - range.start : Math.min(range.end, range.stopAt + STRADDLE_BYTES) - range.start;
-    let buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(1, span)) + 1);
+    // `size` is what this read uses of `buf`, which may be larger when it is kept from an earlier read.
+    let size = Math.min(CHUNK_BYTES, Math.max(1, span)) + 1;
+    const kept = range.readBuffer?.buf;
+    let buf = kept !== undefined && kept.length >= size ? kept : Buffer.allocUnsafe(size);
+    if (range.readBuffer !== undefined) range.readBuffer.buf = buf;
     let filePos = range.start; // next file byte to read into buf
     let bufOffset = range.start; // file offset of buf[0]
     let have = 0; // valid bytes in buf
@@ -92,18 +102,22 @@ export async function* readBatches(range: ReadRange): AsyncGenerator<RowBatch> {
         return;
       }
       const tail = have - pos;
-      if (tail + 1 >= buf.length) {
-        if (buf.length > MAX_ROW_BYTES) throw rowTooLarge(name, line, bufOffset + pos);
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
+      if (tail + 1 >= size) {
+        if (size > MAX_ROW_BYTES) throw rowTooLarge(name, line, bufOffset + pos);
+        size *= 2;
+      }
+      if (buf.length < size) {
+        const bigger = Buffer.allocUnsafe(size);
         buf.copy(bigger, 0, pos, have);
         buf = bigger;
+        if (range.readBuffer !== undefined) range.readBuffer.buf = buf;
       } else if (pos > 0) {
         buf.copy(buf, 0, pos, have);
       }
       bufOffset += pos;
       have = tail;
       pos = 0;
-      const want = Math.min(buf.length - have, range.end - filePos);
+      const want = Math.min(size - have, range.end - filePos);
       const { bytesRead } = await handle.read(buf, have, want, filePos).catch((err: unknown) => {
         throw toImportError(err, 'GI_FILE_UNREADABLE', { file: name });
       });
