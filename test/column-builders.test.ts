@@ -329,6 +329,9 @@ describe('encoding', () => {
     expect(() => newBuilder(longSpec).appendGathered(source, perm, 0, 4)).toThrow(TypeError);
     expect(() => newBuilder(intSpec).appendGathered(source, perm, 0, 5)).toThrow(RangeError);
     expect(() => newBuilder(intSpec).appendGathered(source, perm, 3, 2)).toThrow(RangeError);
+    expect(() => newBuilder(longSpec).appendRange(source, 0, 1)).toThrow(TypeError);
+    expect(() => newBuilder(intSpec).appendRange(source, 0, source.length + 1)).toThrow(RangeError);
+    expect(() => newBuilder(intSpec).appendRange(source, 2, 1)).toThrow(RangeError);
   });
 });
 
@@ -336,6 +339,7 @@ type Op =
   | { kind: 'cells'; cells: Column }
   | { kind: 'encoded'; cells: Column }
   | { kind: 'gathered'; cells: Column; perm: number[]; from: number; to: number }
+  | { kind: 'range'; cells: Column; from: number; to: number }
   | { kind: 'self'; picks: number[] }
   | { kind: 'roundTrip' };
 
@@ -347,8 +351,10 @@ function opArb(spec: Spec): fc.Arbitrary<Op> {
     from: fc.nat(),
     to: fc.nat(),
   }));
+  const range = columnArb(spec).chain((cells) => fc.record({ kind: fc.constant('range' as const), cells: fc.constant(cells), from: fc.nat(), to: fc.nat() }));
   return fc.oneof(
     fc.record({ kind: fc.constant('cells' as const), cells: columnArb(spec, 12) }),
+    range,
     fc.record({ kind: fc.constant('encoded' as const), cells: columnArb(spec) }),
     gathered,
     fc.record({ kind: fc.constant('self' as const), picks: fc.array(fc.nat(), { maxLength: 20 }) }),
@@ -356,7 +362,7 @@ function opArb(spec: Spec): fc.Arbitrary<Op> {
   );
 }
 
-describe('property: encode, appendEncoded and appendGathered mixed on random columns', () => {
+describe('property: encode, appendEncoded, appendGathered and appendRange mixed on random columns', () => {
   it.each(SPECS)('$name', (spec) => {
     fc.assert(fc.property(columnArb(spec), fc.array(opArb(spec), { maxLength: 6 }), (initial, ops) => {
       let b = build(spec, initial);
@@ -374,6 +380,10 @@ describe('property: encode, appendEncoded and appendGathered mixed on random col
           const values = expected(op.cells);
           b.appendGathered(build(spec, op.cells), perm, from, to);
           model = [...model, ...Array.from(perm.subarray(from, to), (p) => values[p])];
+        } else if (op.kind === 'range') {
+          const [from, to] = [op.from % (op.cells.length + 1), op.to % (op.cells.length + 1)].sort((x, y) => x - y);
+          b.appendRange(build(spec, op.cells), from, to);
+          model = [...model, ...expected(op.cells).slice(from, to)];
         } else if (op.kind === 'self') {
           if (model.length === 0) continue;
           const perm = Uint32Array.from(op.picks, (p) => p % model.length);

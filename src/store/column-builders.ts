@@ -159,6 +159,22 @@ export abstract class ColumnBuilder {
     this.gatherValues(source, perm, from, to);
   }
 
+  /**
+   * Appends rows [from, to) of `source` (same type) in order: appendGathered through the identity, with the values
+   * copied in bulk (a node table takes a worker's range of rows this way).
+   */
+  appendRange(source: ColumnBuilder, from: number, to: number): void {
+    if (source.encodingTag !== this.encodingTag) throw new TypeError('cannot copy rows from a builder of another type');
+    if (!(from >= 0 && from <= to && to <= source.length)) throw new RangeError(`row range [${from}, ${to}) is outside ${source.length} rows`);
+    this.gatherBits(source, identityTo(to), from, to);
+    this.copyValues(source, from, to);
+  }
+
+  /** Appends the values (not validity) of rows [from, to) of `source`; types with a bulk copy override it. */
+  protected copyValues(source: ColumnBuilder, from: number, to: number): void {
+    this.gatherValues(source, identityTo(to), from, to);
+  }
+
   /** Bytes `encode` takes (a list adds its child's, encoded in place rather than through a copy). */
   protected encodedSize(): number {
     return HEADER_BYTES + (this.nullCount > 0 ? (this.length + 7) >> 3 : 0) + this.bodySize();
@@ -268,6 +284,15 @@ function need(bytes: Uint8Array, at: number, n: number): void {
   if (at + n > bytes.length) throw new RangeError('column encoding is truncated');
 }
 
+/** 0, 1, 2, ...: the permutation appendRange gathers validity (and values without a bulk copy) through. */
+let identity = new Uint32Array(0);
+
+/** The identity permutation, at least `n` long. */
+function identityTo(n: number): Uint32Array {
+  if (identity.length < n) identity = Uint32Array.from({ length: Math.max(n, 2 * identity.length) }, (_, i) => i);
+  return identity;
+}
+
 /** A byte view of `n` bytes of `a` from byte `from`, for bulk copies between typed arrays of any element type. */
 function byteView(a: ArrayBufferView, from: number, n: number): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset + from, n);
@@ -369,6 +394,13 @@ export abstract class FixedBuilder<T extends NumericArray> extends ColumnBuilder
     if (this.bytesPerRow === 1) gather8Bit(this.values as Uint8Array, this.length, src as Uint8Array, perm, from, to);
     else if (this.bytesPerRow === 4) gather32Bit(int32View(this.values), this.length, int32View(src), perm, from, to);
     else gather64Bit(int32View(this.values), this.length, int32View(src), perm, from, to);
+    this.length += to - from;
+  }
+  protected override copyValues(source: ColumnBuilder, from: number, to: number): void {
+    this.reserveRows(this.length + to - from);
+    const src = (source as FixedBuilder<T>).values; // read after reserveRows: `source` may be this builder
+    const size = (to - from) * this.bytesPerRow;
+    byteView(this.values, this.length * this.bytesPerRow, size).set(byteView(src, from * this.bytesPerRow, size));
     this.length += to - from;
   }
   buffers(): { data: ArrayBufferView } {
@@ -629,6 +661,20 @@ export class Utf8ColumnBuilder extends ColumnBuilder {
     }
     this.used = used;
     this.length += to - from;
+  }
+  protected override copyValues(source: ColumnBuilder, from: number, to: number): void {
+    const src = source as Utf8ColumnBuilder;
+    const n = to - from;
+    const first = src.offsets[from];
+    const total = src.offsets[to] - first;
+    this.reserveRows(this.length + n);
+    this.reserveBytes(total);
+    const so = src.offsets; // read after reserving: `source` may be this builder
+    this.bytes.set(src.bytes.subarray(first, first + total), this.used);
+    const shift = this.used - first;
+    for (let i = from + 1, j = this.length + 1; i <= to; i++, j++) this.offsets[j] = so[i] + shift;
+    this.used += total;
+    this.length += n;
   }
   buffers(): { data: Uint8Array; valueOffsets: Int32Array } {
     return { data: this.bytes.subarray(0, this.used), valueOffsets: this.offsets.subarray(0, this.length + 1) };

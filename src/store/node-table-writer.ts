@@ -10,9 +10,6 @@ import {
 /** Rows per Arrow record batch in node tables: fixed, so the store's bytes do not depend on the input batch size. */
 export const NODE_RECORD_BATCH_ROWS = 1 << 16;
 
-/** 0, 1, 2, ...: appendRows copies rows in order through the builders' gather. */
-let identity = new Uint32Array(0);
-
 /** Column names the store reserves; properties cannot use them. */
 export const ID_COLUMN = '_id';
 export const LABELS_COLUMN = '_labels';
@@ -55,10 +52,9 @@ export class NodeTableWriter {
    */
   appendRows(sources: ColumnBuilder[], n: number): void {
     if (this.labels !== null || sources.length !== this.all.length) throw new Error('appendRows: one source per column, and no labels column');
-    if (identity.length < n) identity = Uint32Array.from({ length: Math.max(n, identity.length * 2) }, (_, i) => i);
     for (let i = 0; i < n;) {
       const take = Math.min(n - i, NODE_RECORD_BATCH_ROWS - (this.rowCount % NODE_RECORD_BATCH_ROWS));
-      for (let c = 0; c < sources.length; c++) this.all[c].appendGathered(sources[c], identity, i, i + take);
+      for (let c = 0; c < sources.length; c++) this.all[c].appendRange(sources[c], i, i + take);
       this.rowCount += take;
       i += take;
       if (this.rowCount % NODE_RECORD_BATCH_ROWS === 0) this.flush();
