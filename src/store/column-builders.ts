@@ -12,15 +12,10 @@ const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 /** Encoding header: builder tag, rows, nulls (u32 little-endian each). */
 const HEADER_BYTES = 12;
-const TAG_INT32 = 1;
-const TAG_INT64 = 2;
-const TAG_TIMESTAMP = 3;
-const TAG_FLOAT32 = 4;
-const TAG_FLOAT64 = 5;
-const TAG_DATE = 6;
-const TAG_BOOL = 7;
-const TAG_UTF8 = 8;
-const TAG_LIST = 9;
+/** The tag of each storage in an encoding's header (see ColumnBuilder): fixed numbers, written to spill files. */
+const ENCODING_TAGS: Record<Storage, number> = {
+  int32: 1, int64: 2, timestamp: 3, float32: 4, float64: 5, date: 6, bool: 7, utf8: 8, list: 9,
+};
 const NO_ROWS = new Uint32Array(0);
 
 /**
@@ -52,8 +47,6 @@ export abstract class ColumnBuilder {
   /** A new builder of the same type holding rows `perm[0..n)` of this one, in that order. */
   abstract gather(perm: Uint32Array): ColumnBuilder;
   protected abstract clearValues(): void;
-  /** Identifies the builder type in an encoding, so bytes of another type are refused instead of misread. */
-  protected abstract readonly encodingTag: number;
   /** Bytes the type-specific part of `encode` takes. */
   protected abstract bodySize(): number;
   /** Writes the type-specific part at `out[at]`; returns the end. */
@@ -151,7 +144,7 @@ export abstract class ColumnBuilder {
 
   /** Appends `source[perm[from]], ..., source[perm[to - 1]]` (same type): the CSR build's reorder, chunk by chunk. */
   appendGathered(source: ColumnBuilder, perm: Uint32Array, from: number, to: number): void {
-    if (source.encodingTag !== this.encodingTag) throw new TypeError('cannot gather from a builder of another type');
+    if (source.storage !== this.storage) throw new TypeError('cannot gather from a builder of another type');
     if (!(from >= 0 && from <= to && to <= perm.length)) {
       throw new RangeError(`gather range [${from}, ${to}) is outside a permutation of ${perm.length}`);
     }
@@ -164,7 +157,7 @@ export abstract class ColumnBuilder {
    * copied in bulk (a node table takes a worker's range of rows this way).
    */
   appendRange(source: ColumnBuilder, from: number, to: number): void {
-    if (source.encodingTag !== this.encodingTag) throw new TypeError('cannot copy rows from a builder of another type');
+    if (source.storage !== this.storage) throw new TypeError('cannot copy rows from a builder of another type');
     if (!(from >= 0 && from <= to && to <= source.length)) throw new RangeError(`row range [${from}, ${to}) is outside ${source.length} rows`);
     this.gatherBits(source, identityTo(to), from, to);
     this.copyValues(source, from, to);
@@ -182,7 +175,8 @@ export abstract class ColumnBuilder {
 
   /** Writes the encoding at `out[at]`; returns the end. */
   protected encodeAt(out: Uint8Array, at: number): number {
-    writeU32(out, at, this.encodingTag);
+    // The tag identifies the storage, so bytes of another type are refused instead of misread.
+    writeU32(out, at, ENCODING_TAGS[this.storage]);
     writeU32(out, at + 4, this.length);
     writeU32(out, at + 8, this.nullCount);
     at += HEADER_BYTES;
@@ -197,7 +191,7 @@ export abstract class ColumnBuilder {
   /** Appends the rows encoded at `bytes[at]`; returns the end. */
   protected decodeAt(bytes: Uint8Array, at: number): number {
     need(bytes, at, HEADER_BYTES);
-    if (readU32(bytes, at) !== this.encodingTag) throw new TypeError('column encoding is of another type');
+    if (readU32(bytes, at) !== ENCODING_TAGS[this.storage]) throw new TypeError('column encoding is of another type');
     const n = readU32(bytes, at + 4);
     const nulls = readU32(bytes, at + 8);
     at += HEADER_BYTES;
@@ -431,7 +425,6 @@ function gather64Bit(dst: Int32Array, at: number, src: Int32Array, perm: Uint32A
 /** 32-bit signed integers (`int`). */
 export class Int32ColumnBuilder extends FixedBuilder<Int32Array> {
   readonly storage = 'int32';
-  protected readonly encodingTag = TAG_INT32;
   constructor() { super((n) => new Int32Array(n)); }
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
     const v = parseSafeInt(buf, s, e);
@@ -471,7 +464,6 @@ export abstract class Int64LikeBuilder extends FixedBuilder<Int32Array> {
 /** 64-bit signed integers (`long`). */
 export class Int64ColumnBuilder extends Int64LikeBuilder {
   readonly storage = 'int64';
-  protected readonly encodingTag = TAG_INT64;
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
     if (!parseInt64(buf, s, e)) return false;
     this.pushInt64Out();
@@ -483,7 +475,6 @@ export class Int64ColumnBuilder extends Int64LikeBuilder {
 /** Date-times as microseconds since the epoch, UTC. */
 export class TimestampColumnBuilder extends Int64LikeBuilder {
   readonly storage = 'timestamp';
-  protected readonly encodingTag = TAG_TIMESTAMP;
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
     if (!parseDatetime(buf, s, e)) return false;
     this.pushInt64Out();
@@ -495,11 +486,9 @@ export class TimestampColumnBuilder extends Int64LikeBuilder {
 /** IEEE doubles (`double`) or singles (`float`). */
 export class FloatColumnBuilder extends FixedBuilder<Float64Array | Float32Array> {
   readonly storage: Storage;
-  protected readonly encodingTag: number;
   constructor(readonly single: boolean) {
     super(single ? (n) => new Float32Array(n) : (n) => new Float64Array(n));
     this.storage = single ? 'float32' : 'float64';
-    this.encodingTag = single ? TAG_FLOAT32 : TAG_FLOAT64;
   }
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
     const v = parseDouble(buf, s, e);
@@ -513,7 +502,6 @@ export class FloatColumnBuilder extends FixedBuilder<Float64Array | Float32Array
 /** Calendar dates as days since the epoch. */
 export class DateColumnBuilder extends FixedBuilder<Int32Array> {
   readonly storage = 'date';
-  protected readonly encodingTag = TAG_DATE;
   constructor() { super((n) => new Int32Array(n)); }
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
     const v = parseDate(buf, s, e);
@@ -527,7 +515,6 @@ export class DateColumnBuilder extends FixedBuilder<Int32Array> {
 /** Booleans, one byte per row while building, bit-packed for Arrow. */
 export class BoolColumnBuilder extends FixedBuilder<Uint8Array> {
   readonly storage = 'bool';
-  protected readonly encodingTag = TAG_BOOL;
   constructor() { super((n) => new Uint8Array(n)); }
   appendBytes(buf: Uint8Array, s: number, e: number): boolean {
     const v = parseBoolean(buf, s, e);
@@ -546,7 +533,6 @@ export class BoolColumnBuilder extends FixedBuilder<Uint8Array> {
 /** UTF-8 strings: the field's bytes are copied as they are, doubled quotes collapsed when the field had them. */
 export class Utf8ColumnBuilder extends ColumnBuilder {
   readonly storage = 'utf8';
-  protected readonly encodingTag = TAG_UTF8;
   private offsets = new Int32Array(INITIAL_ROWS + 1);
   private bytes = new Uint8Array(INITIAL_ROWS * 16);
   private used = 0;
@@ -689,7 +675,6 @@ export class Utf8ColumnBuilder extends ColumnBuilder {
 /** Arrays (`type[]`): a field split at the array delimiter, each element appended to the child builder. */
 export class ListColumnBuilder extends ColumnBuilder {
   readonly storage = 'list';
-  protected readonly encodingTag = TAG_LIST;
   private offsets = new Int32Array(INITIAL_ROWS + 1);
   constructor(readonly child: ColumnBuilder, private readonly arrayDelimiter: number) {
     super();
