@@ -1,4 +1,4 @@
-import { isNaNLiteral, parseBoolean, parseDate, parseDatetime, parseDouble, parseInt64, trim, trimmed } from '../input/value-parsers.js';
+import { isNaNLiteral, parseBoolean, parseDate, parseDatetime, parseDouble, parseInt64, plainDecimal, trim, trimmed } from '../input/value-parsers.js';
 import type { BaseType } from './types.js';
 
 /**
@@ -63,20 +63,12 @@ export function baseTypeOf(kind: InferredKind): BaseType {
 
 /**
  * True when the field's kind joined with `expected` is still `expected`, i.e. the sample's inference holds for it.
- * Plain integers and decimals (the bulk of numeric columns) are recognised here without the full classifier.
+ * Plain integers and decimals (the bulk of numeric columns) are recognised by plainDecimal, without the classifier.
  */
 export function fitsInferredKind(expected: InferredKind, buf: Uint8Array, s: number, e: number): boolean {
   if (expected === 'long' || expected === 'double') {
-    let i = buf[s] === 0x2d ? s + 1 : s;
-    const d0 = i;
-    while (i < e && buf[i] >= 0x30 && buf[i] <= 0x39) i++;
-    const digits = i - d0;
-    if (i === e && digits > 0 && digits < 16 && (digits === 1 || buf[d0] !== 0x30)) return true;
-    if (expected === 'double' && digits > 0 && digits < 16 && i < e && buf[i] === 0x2e) {
-      const f0 = ++i;
-      while (i < e && buf[i] >= 0x30 && buf[i] <= 0x39) i++;
-      if (i === e && i > f0) return true;
-    }
+    const v = plainDecimal(buf, s, e, expected === 'double');
+    if (v === v) return true;
   }
   // A valid date has '-' between digits, so the classifier could call it nothing but a date.
   if (expected === 'date') {

@@ -1,5 +1,6 @@
 import { type Data, Field, Int64, Schema, Uint32, makeData } from 'apache-arrow';
 import type { ColumnBuilder } from './column-builders.js';
+import { int64Out, safeIntToInt64Out } from '../input/value-parsers.js';
 import { columnData } from './arrow-columns.js';
 import { ArrowFileSink, type WrittenFile } from './arrow-file-sink.js';
 
@@ -66,8 +67,9 @@ export class OffsetsWriter extends BatchedArrowFile {
       let total = this.total;
       for (let j = 0, at = 2 * this.filled; j < k; j++, at += 2) {
         total += degrees[i + j];
-        halves[at] = total | 0;
-        halves[at + 1] = Math.floor(total / 4294967296) | 0;
+        safeIntToInt64Out(total);
+        halves[at] = int64Out.lo;
+        halves[at + 1] = int64Out.hi;
       }
       this.total = total;
       this.filled += k;
@@ -78,8 +80,8 @@ export class OffsetsWriter extends BatchedArrowFile {
 
   /** Appends `n` nodes without edges. */
   appendEmpty(n: number): void {
-    const lo = this.total | 0;
-    const hi = Math.floor(this.total / 4294967296) | 0;
+    safeIntToInt64Out(this.total);
+    const { lo, hi } = int64Out;
     for (let i = 0; i < n;) {
       const k = Math.min(REL_RECORD_BATCH_ROWS - this.filled, n - i);
       for (let at = 2 * this.filled, end = 2 * (this.filled + k); at < end; at += 2) {
