@@ -116,11 +116,11 @@ export async function buildRelTables(input: RelTablesInput): Promise<{ tables: M
   }, () => ownSpill?.close());
   if (spilled.length > 0) {
     const bwdTasks = backwardTasks(spilled);
-    const idOf = new Map(bwdTasks.map((k) => [`${k.table}:${k.lo}`, k.id]));
+    const idOf = new Map(bwdTasks.map((k) => [`${k.table}:${k.bucket}`, k.id]));
     await withBackwardSource(input, bwdTasks, spilled.map((b) => b.source), async (results) => {
       for (const b of spilled) {
         tableFiles[b.table].push(...await writeBackward(input, b, async (bucket) => {
-          const id = idOf.get(`${b.table}:${b.bounds[bucket]}`);
+          const id = idOf.get(`${b.table}:${bucket}`);
           if (id === undefined) return undefined;
           const r = await results.get(id);
           results.written(id);

@@ -142,15 +142,20 @@ export function countingSort(keys: Uint32Array, lo: number, width: number): { pe
     const order = Array.from({ length: keys.length }, (_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b);
     return { perm: Uint32Array.from(order), degrees };
   }
-  const cursor = new Uint32Array(width);
-  let sum = 0;
-  for (let k = 0; k < width; k++) {
-    cursor[k] = sum;
-    sum += degrees[k];
-  }
+  const cursor = startsOf(degrees);
   const perm = new Uint32Array(keys.length);
   for (let i = 0; i < keys.length; i++) perm[cursor[keys[i] - lo]++] = i;
   return { perm, degrees };
+}
+
+/** Where each key's run starts in the sorted order: the running totals of `degrees` before it. */
+function startsOf(degrees: Uint32Array): Uint32Array {
+  const starts = new Uint32Array(degrees.length);
+  for (let k = 0, sum = 0; k < degrees.length; k++) {
+    starts[k] = sum;
+    sum += degrees[k];
+  }
+  return starts;
 }
 
 /** Concatenates a partition's blocks (in range order) into endpoint arrays and the type's property builders. */
@@ -285,11 +290,7 @@ export function sortBackward(id: number, records: Uint32Array, lo: number, width
   // and the records are read once, in order, instead of gathered at random.
   const degrees = new Uint32Array(width);
   for (let r = 0; r < 3 * n; r += 3) degrees[records[r] - lo]++;
-  const cursor = new Uint32Array(width);
-  for (let k = 0, sum = 0; k < width; k++) {
-    cursor[k] = sum;
-    sum += degrees[k];
-  }
+  const cursor = startsOf(degrees);
   const src = new Uint32Array(n);
   const edge = new Uint32Array(n);
   for (let r = 0; r < 3 * n; r += 3) {

@@ -117,7 +117,7 @@ export function parseColumn(
           safeIntToInt64Out(v);
           (out as Int64ColumnBuilder).appendHalves(int64Out.lo, int64Out.hi);
         }
-      } else if (!appendChecked(out, type, buf, s, e, fieldFlags[f], expected)) {
+      } else if (appendInferred(out, type, expected, buf, s, e, fieldFlags[f]) !== APPENDED) {
         return false;
       }
     }
@@ -126,19 +126,14 @@ export function parseColumn(
   return parseColumnChecked(out, type, buf, rowField, fieldStart, fieldEnd, fieldFlags, column, rows, expected);
 }
 
-/** One value the general way: the sampled kind checked (non-empty values) and the type's parser (appendInferred). */
-function appendChecked(out: ColumnBuilder, type: PropertyType, buf: Uint8Array, s: number, e: number, flags: number, expected: InferredKind | null): boolean {
-  return appendInferred(out, type, expected, buf, s, e, flags) === APPENDED;
-}
-
-/** parseColumn for every value the general way (appendChecked); the reference of the plain-decimal pass. */
+/** parseColumn for every value the general way (appendInferred); the reference of the plain-decimal pass. */
 export function parseColumnChecked(
   out: ColumnBuilder, type: PropertyType, buf: Uint8Array, rowField: Uint32Array, fieldStart: Uint32Array, fieldEnd: Uint32Array,
   fieldFlags: Uint8Array, column: number, rows: number, expected: InferredKind | null,
 ): boolean {
   for (let r = 0; r < rows; r++) {
     const f = rowField[r] + column;
-    if (!appendChecked(out, type, buf, fieldStart[f], fieldEnd[f], fieldFlags[f], expected)) return false;
+    if (appendInferred(out, type, expected, buf, fieldStart[f], fieldEnd[f], fieldFlags[f]) !== APPENDED) return false;
   }
   return true;
 }

@@ -77,7 +77,7 @@ export class PendingStore {
       }
       await rename(this.dir, this.target);
       this.committed = true;
-      await syncDir(dirname(this.target));
+      await syncPath(dirname(this.target));
     } catch (err) {
       if (movedAside && !this.committed) await rename(aside, this.target);
       throw toImportError(err, 'GI_STORE_WRITE', { file: this.target });
@@ -126,8 +126,9 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+/** fsyncs a file or directory. */
+async function syncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
   await handle.sync().finally(() => handle.close());
 }
 
@@ -149,8 +150,8 @@ async function syncTree(dir: string): Promise<void> {
   await walk(dir);
   let next = 0;
   const syncFiles = async (): Promise<void> => {
-    while (next < files.length) await syncDir(files[next++]);
+    while (next < files.length) await syncPath(files[next++]);
   };
   await Promise.all(Array.from({ length: Math.min(SYNC_CONCURRENCY, files.length) }, syncFiles));
-  for (const d of dirs) await syncDir(d);
+  for (const d of dirs) await syncPath(d);
 }
