@@ -2,14 +2,10 @@ import { ImportError, type ImportErrorJSON } from '../errors/import-error.js';
 import { rangeBytesFor, splitRanges, startedRight } from '../plan/split-ranges.js';
 import { idColumnSpec } from '../schema/file-layout.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
-import { type ColumnBuilder, Int64ColumnBuilder, Utf8ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
-import type { NodeTableWriter } from '../store/node-table-writer.js';
 import { toleratesBadRows } from './bad-rows.js';
-import type { IdIndex } from './id-index.js';
-import { type BatchProgress, type NodeSinks, routeColumns } from './load-nodes.js';
-import { type NodeFileSpec, type NodeRangeReport, nodeTaskContext, runNodeRange } from './node-range-task.js';
+import { type BatchProgress, type NodeSinks, chunkBuilders, insertIds, nodeFileSpec } from './load-nodes.js';
+import { type NodeRangeReport, nodeTaskContext, runNodeRange } from './node-range-task.js';
 import { orderedResults } from './ordered-results.js';
-import { textFileSpec } from './text-file-spec.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /**
@@ -64,10 +60,7 @@ export async function loadNodeRanges(
   const ctx = nodeTaskContext(init);
   const stop = (): boolean => o.signal?.aborted === true;
   // Decoded chunks, one builder per table column (ID first), reused from range to range.
-  const sources: ColumnBuilder[] = [
-    ...(writer.id === null ? [] : [spec.idKind === 'int' ? new Int64ColumnBuilder() : new Utf8ColumnBuilder(spec.quote)]),
-    ...spec.propertyTypes.map((t) => createColumnBuilder(t, spec.quote, init.arrayDelimiter)),
-  ];
+  const { sources } = chunkBuilders(spec, writer, init.arrayDelimiter);
   let expected = file.dataStart;
   let lineAtExpected = file.dataLine;
   let loaded = 0;
@@ -119,45 +112,4 @@ export async function loadNodeRanges(
 
 function interrupted(): ImportError {
   return new ImportError('GI_INTERRUPTED', 'import interrupted; nothing was written');
-}
-
-/**
- * Adds the IDs `ids` holds (a decoded ID column chunk) to the index in row order; the first one already present
- * stops it (its row, and the ordinal it has).
- */
-function insertIds(index: IdIndex, ids: ColumnBuilder, table: number, firstRow: number): { row: number; existing: number } | undefined {
-  if (ids instanceof Int64ColumnBuilder) {
-    const halves = ids.halves();
-    const row = index.insertIntBatch(halves, ids.length, table, firstRow);
-    return row < 0 ? undefined : { row, existing: index.lookupInt(halves[2 * row], halves[2 * row + 1]) };
-  }
-  const { bytes, offsets } = (ids as Utf8ColumnBuilder).values();
-  for (let k = 0; k < ids.length; k++) {
-    const existing = index.insertString(bytes, offsets[k], offsets[k + 1], table, firstRow + k);
-    if (existing >= 0) return { row: k, existing };
-  }
-  return undefined;
-}
-
-function nodeFileSpec(file: InputFile, fileIndex: number, sinks: NodeSinks, writer: NodeTableWriter): NodeFileSpec {
-  const route = routeColumns(file, writer);
-  const idSpec = idColumnSpec(file.layout);
-  const index = idSpec !== undefined ? sinks.indexes.get(idSpec.space) : undefined;
-  const hasId = index !== undefined && writer.id !== null;
-  const idCol = file.layout.idColumn;
-  const verify = sinks.verifyKinds;
-  return {
-    ...textFileSpec(file, fileIndex),
-    extraOk: sinks.rejects?.policy.ignoreExtraColumns === true,
-    idColumn: hasId ? idCol : -1,
-    idKind: hasId ? index.kind : null,
-    idName: idSpec !== undefined && idSpec.name !== '' ? idSpec.name : ':ID',
-    verifyId: hasId && index.kind === 'int' && idCol >= 0 && (verify?.[idCol] ?? null) !== null,
-    target: [...route.target],
-    columnTypes: sinks.schema.columnTypes[fileIndex],
-    columnNames: file.layout.columns.map((c, i) => (route.target[i] >= 0 ? writer.schema.properties[route.target[i]].name : '')),
-    verifyKinds: file.layout.columns.map((_, i) => verify?.[i] ?? null),
-    propertyTypes: writer.schema.properties.map((p) => p.type),
-    missing: route.missing,
-  };
 }

@@ -1,4 +1,4 @@
-import { readBatches } from '../input/batch-reader.js';
+import { type RowBatch, readBatches } from '../input/batch-reader.js';
 import { FieldTextCache } from '../input/field-text.js';
 import { FIELD_ESCAPED } from '../input/scanner.js';
 import { int64Out, parseInt64 } from '../input/value-parsers.js';
@@ -6,13 +6,16 @@ import type { GraphSchema } from '../schema/graph-schema.js';
 import { idColumnSpec } from '../schema/file-layout.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
-import { Int64ColumnBuilder } from '../store/column-builders.js';
+import { type ColumnBuilder, Int64ColumnBuilder, Utf8ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
 import { APPENDED, KIND_CHANGED, appendInferred } from './append-field.js';
 import type { NodeTableWriter } from '../store/node-table-writer.js';
 import { ImportError } from '../errors/import-error.js';
 import { type RejectLog, toleratesBadRows } from './bad-rows.js';
 import { isRepeatedHeader } from '../input/repeated-header.js';
 import type { IdIndex } from './id-index.js';
+import { parseNodeColumns } from './node-columns.js';
+import type { NodeFileSpec } from './node-range-task.js';
+import { textFileSpec } from './text-file-spec.js';
 import { castError, duplicateIdError, fieldCountError, idCastError, inferenceRestart, missingIdError } from './row-errors.js';
 import { unescapeInto } from './unescape.js';
 
@@ -96,8 +99,15 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
   const tolerant = log !== undefined && toleratesBadRows(log.policy);
   const extraOk = log?.policy.ignoreExtraColumns === true;
   const header = sinks.skipHeaders !== undefined && file.headerText !== '' ? Buffer.from(file.headerText) : undefined;
+  // Tolerant imports and repeated headers decide row by row what is kept.
+  const columns = tolerant || header !== undefined ? undefined : columnPath(file, fileIndex, sinks);
   for await (const batch of readBatches(range)) {
     const { buf, scan } = batch;
+    if (columns !== undefined && appendColumns(columns, batch)) {
+      loaded += scan.rows;
+      progress(scan.rows, batch.bytesDone);
+      continue;
+    }
     let skipped = 0;
     // Positions are built only for errors: no allocation per row on the hot path.
     const at = (row: number) => ({ file: file.path, batch, row });
@@ -190,3 +200,99 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
 }
 
 const NO_LABELS = { empty: true, first: '' };
+
+/** A file's column-at-a-time path (see parseNodeColumns): its spec, and builders for one batch, ID first. */
+interface ColumnPath {
+  spec: NodeFileSpec;
+  writers: NodeTableWriter[];
+  table: number;
+  index: IdIndex | undefined;
+  space: string;
+  id: ColumnBuilder | undefined;
+  props: ColumnBuilder[];
+  /** `id` (when the table keeps IDs) then `props`: the columns NodeTableWriter.appendRows takes. */
+  sources: ColumnBuilder[];
+}
+
+/** The column path of a node file whose rows all go to one table without a labels column, else undefined. */
+function columnPath(file: InputFile, fileIndex: number, sinks: NodeSinks): ColumnPath | undefined {
+  const routing = sinks.schema.nodeRouting[fileIndex]!;
+  if (routing.byLabel !== undefined || routing.fixedTable < 0) return undefined;
+  const writer = sinks.writers[routing.fixedTable];
+  if (writer.labels !== null) return undefined;
+  const spec = nodeFileSpec(file, fileIndex, sinks, writer);
+  if ((spec.idKind === null) !== (writer.id === null)) return undefined;
+  const space = idColumnSpec(file.layout)?.space ?? '';
+  const { id, props, sources } = chunkBuilders(spec, writer, sinks.arrayDelimiter.charCodeAt(0));
+  return { spec, writers: sinks.writers, table: routing.fixedTable, index: spec.idKind === null ? undefined : sinks.indexes.get(space), space, id, props, sources };
+}
+
+/**
+ * Builders for a chunk of `writer`'s rows read from a file (`spec`): the ID column when the table keeps IDs, then one
+ * per table property; `sources` is both, in the order NodeTableWriter.appendRows takes them.
+ */
+export function chunkBuilders(spec: NodeFileSpec, writer: NodeTableWriter, arrayDelimiter: number): { id: ColumnBuilder | undefined; props: ColumnBuilder[]; sources: ColumnBuilder[] } {
+  const id = writer.id === null ? undefined : spec.idKind === 'int' ? new Int64ColumnBuilder() : new Utf8ColumnBuilder(spec.quote);
+  const props = spec.propertyTypes.map((t) => createColumnBuilder(t, spec.quote, arrayDelimiter));
+  return { id, props, sources: id === undefined ? props : [id, ...props] };
+}
+
+/**
+ * Reads a batch a column at a time, adds its IDs to the index and appends its rows; false, with nothing added, when
+ * the batch must be read row by row. A duplicate ID is the batch's first error, since every other check passed.
+ */
+function appendColumns(path: ColumnPath, batch: RowBatch): boolean {
+  const rows = batch.scan.rows;
+  const { spec, index, id, writers } = path;
+  for (const s of path.sources) s.truncate(0);
+  if (!parseNodeColumns(spec, batch, rows, id, path.props)) return false;
+  const writer = writers[path.table];
+  if (index !== undefined && id !== undefined) {
+    const dup = insertIds(index, id, path.table, writer.rowCount);
+    if (dup !== undefined) throw duplicateIdError({ file: spec.path, batch, row: dup.row }, spec.idColumn, path.space, writers[index.tableOf(dup.existing)].schema.label);
+  }
+  writer.appendRows(path.sources, rows);
+  return true;
+}
+
+/**
+ * Adds the IDs `ids` holds (a decoded ID column chunk) to the index in row order; the first one already present
+ * stops it (its row, and the ordinal it has).
+ */
+export function insertIds(index: IdIndex, ids: ColumnBuilder, table: number, firstRow: number): { row: number; existing: number } | undefined {
+  if (ids instanceof Int64ColumnBuilder) {
+    const halves = ids.halves();
+    const row = index.insertIntBatch(halves, ids.length, table, firstRow);
+    return row < 0 ? undefined : { row, existing: index.lookupInt(halves[2 * row], halves[2 * row + 1]) };
+  }
+  const { bytes, offsets } = (ids as Utf8ColumnBuilder).values();
+  for (let k = 0; k < ids.length; k++) {
+    const existing = index.insertString(bytes, offsets[k], offsets[k + 1], table, firstRow + k);
+    if (existing >= 0) return { row: k, existing };
+  }
+  return undefined;
+}
+
+/** How a task reads `file`, whose rows all go to `writer`'s table. */
+export function nodeFileSpec(file: InputFile, fileIndex: number, sinks: NodeSinks, writer: NodeTableWriter): NodeFileSpec {
+  const route = routeColumns(file, writer);
+  const idSpec = idColumnSpec(file.layout);
+  const index = idSpec !== undefined ? sinks.indexes.get(idSpec.space) : undefined;
+  const hasId = index !== undefined && writer.id !== null;
+  const idCol = file.layout.idColumn;
+  const verify = sinks.verifyKinds;
+  return {
+    ...textFileSpec(file, fileIndex),
+    extraOk: sinks.rejects?.policy.ignoreExtraColumns === true,
+    idColumn: hasId ? idCol : -1,
+    idKind: hasId ? index.kind : null,
+    idName: idSpec !== undefined && idSpec.name !== '' ? idSpec.name : ':ID',
+    verifyId: hasId && index.kind === 'int' && idCol >= 0 && (verify?.[idCol] ?? null) !== null,
+    target: [...route.target],
+    columnTypes: sinks.schema.columnTypes[fileIndex],
+    columnNames: file.layout.columns.map((c, i) => (route.target[i] >= 0 ? writer.schema.properties[route.target[i]].name : '')),
+    verifyKinds: file.layout.columns.map((_, i) => verify?.[i] ?? null),
+    propertyTypes: writer.schema.properties.map((p) => p.type),
+    missing: route.missing,
+  };
+}

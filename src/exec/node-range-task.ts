@@ -7,6 +7,7 @@ import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
 import type { PropertyType } from '../schema/types.js';
 import { type ColumnBuilder, Int64ColumnBuilder, Utf8ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
 import { APPENDED, KIND_CHANGED, appendInferred } from './append-field.js';
+import { parseNodeColumns } from './node-columns.js';
 import { findRowStartGuess } from './rel-range-task.js';
 import { castError, duplicateIdError, fieldCountError, idCastError, inferenceRestart, missingIdError } from './row-errors.js';
 import { type TextFileSpec, rangeRead } from './text-file-spec.js';
@@ -111,6 +112,17 @@ export async function runNodeRange(
       noteFirstRow(report, batch);
       // Positions are built only for errors: no allocation per row on the hot path.
       const at = (row: number) => ({ file: spec.path, batch, row });
+      // A re-read for a duplicate stops at a row the column path does not look for.
+      if (duplicate === undefined) {
+        const before = report.rows;
+        if (parseNodeColumns(spec, batch, scan.rows, idBuilder, builders)) {
+          report.rows += scan.rows;
+          report.bytes = batch.bytesDone;
+          continue;
+        }
+        idBuilder?.truncate(before);
+        for (const b of builders) b.truncate(before);
+      }
       for (let r = 0; r < scan.rows; r++) {
         const got = scan.fieldCount(r);
         if (got !== width && !(spec.extraOk && got > width)) throw fieldCountError(at(r), width);

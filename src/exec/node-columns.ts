@@ -1,0 +1,82 @@
+import type { RowBatch } from '../input/batch-reader.js';
+import { FIELD_ESCAPED } from '../input/scanner.js';
+import { int64Out, plainDecimal, safeIntToInt64Out } from '../input/value-parsers.js';
+import type { InferredKind } from '../schema/infer-types.js';
+import type { PropertyType } from '../schema/types.js';
+import type { ColumnBuilder, Int64ColumnBuilder } from '../store/column-builders.js';
+import { parseColumn } from './rel-batch-columns.js';
+
+/** What the column-at-a-time path needs to know about a node file whose rows all go to one table (see NodeFileSpec). */
+export interface NodeColumnsSpec {
+  width: number;
+  extraOk: boolean;
+  /** ID column and its kind, or -1 / null when the table keeps no IDs. */
+  idColumn: number;
+  idKind: 'int' | 'string' | null;
+  /** Per file column: the table property it feeds (-1: none), its type and the kind a sample inferred (or null). */
+  target: readonly number[] | Int32Array;
+  columnTypes: readonly (PropertyType | undefined)[];
+  verifyKinds: readonly (InferredKind | null)[];
+  /** Table properties the file does not feed: null on every row. */
+  missing: readonly number[];
+}
+
+/**
+ * The column-at-a-time path of a node batch: appends rows [0, rows) to `id` (when the table keeps IDs) and to
+ * `props` (one builder per table property) one column at a time, and returns true; or returns false, with some
+ * columns partly appended (the caller truncates them), when a row needs the row-by-row path: a field count off, an
+ * ID that is empty, escaped or not a plain decimal, or a value not of its type or sampled kind. The duplicate check
+ * is the caller's: it needs the ID index, and is made once the whole batch has read cleanly.
+ *
+ * A row-by-row loop sends every field of every row through one property call that sees every column type, and
+ * inserts each ID into the index between parses, a cache miss the CPU cannot overlap with anything; a batch of IDs
+ * is inserted in table order instead (IdIndex.insertIntBatch). Since any batch with something to report is read
+ * again row by row from its start, errors and their order are exactly those of the row-by-row path.
+ */
+export function parseNodeColumns(spec: NodeColumnsSpec, batch: RowBatch, rows: number, id: ColumnBuilder | undefined, props: ColumnBuilder[]): boolean {
+  const { buf, scan } = batch;
+  const { width, extraOk } = spec;
+  for (let r = 0; r < rows; r++) {
+    const got = scan.fieldCount(r);
+    if (got !== width && !(extraOk && got > width)) return false;
+  }
+  const { rowField, fieldStart, fieldEnd, fieldFlags } = scan;
+  if (id !== undefined && !parseIds(spec, batch, rows, id)) return false;
+  const { target, columnTypes, verifyKinds } = spec;
+  for (let c = 0; c < width; c++) {
+    const p = target[c];
+    if (p >= 0 && !parseColumn(props[p], columnTypes[c]!, buf, rowField, fieldStart, fieldEnd, fieldFlags, c, rows, verifyKinds[c])) return false;
+  }
+  for (const p of spec.missing) props[p].appendNulls(rows);
+  return true;
+}
+
+/** The ID column of rows [0, rows) into `id`; false at the first ID the row-by-row path must read. */
+function parseIds(spec: NodeColumnsSpec, batch: RowBatch, rows: number, id: ColumnBuilder): boolean {
+  const { buf, scan } = batch;
+  const { rowField, fieldStart, fieldEnd, fieldFlags } = scan;
+  const column = spec.idColumn;
+  if (spec.idKind === 'int') {
+    // A plain decimal of at most 15 digits is an int64 whatever the sampled kind, and parses to the same halves as
+    // parseInt64; padded, signed with '+', or longer IDs take the row-by-row path.
+    const ids = id as Int64ColumnBuilder;
+    for (let r = 0; r < rows; r++) {
+      const f = rowField[r] + column;
+      const s = fieldStart[f];
+      const e = fieldEnd[f];
+      const v = s === e || (fieldFlags[f] & FIELD_ESCAPED) !== 0 ? NaN : plainDecimal(buf, s, e, false);
+      if (v !== v) return false;
+      safeIntToInt64Out(v);
+      ids.appendHalves(int64Out.lo, int64Out.hi);
+    }
+    return true;
+  }
+  for (let r = 0; r < rows; r++) {
+    const f = rowField[r] + column;
+    const s = fieldStart[f];
+    const e = fieldEnd[f];
+    if (s === e || (fieldFlags[f] & FIELD_ESCAPED) !== 0) return false;
+    id.appendBytes(buf, s, e, 0);
+  }
+  return true;
+}
