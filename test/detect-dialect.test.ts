@@ -46,6 +46,51 @@ describe('quote detection', () => {
     expect(counts["'"]).toBe(0);
   });
 
+  it('property: the same counts as a byte-by-byte scan, on random text of quotes, delimiters and line ends', () => {
+    // The reference visits every byte, tracking whether it is at a field start; countQuotedFields jumps between
+    // quote bytes. Both must agree on every text, also with a BOM offset and a given delimiter.
+    function reference(b: Uint8Array, from: number, delimiter?: string): Record<string, number> {
+      const delims = new Set((delimiter !== undefined ? [delimiter] : [',', '|', '\t', ';']).map((d) => d.charCodeAt(0)));
+      const out: Record<string, number> = {};
+      for (const quote of ['"', "'"]) {
+        const q = quote.charCodeAt(0);
+        let n = 0;
+        let atStart = true;
+        for (let i = from; i < b.length; i++) {
+          const c = b[i];
+          if (atStart && c === q) {
+            let j = i + 1;
+            for (; j < b.length && b[j] !== 10 && b[j] !== 13; j++) {
+              if (b[j] !== q) continue;
+              if (b[j + 1] === q) j++;
+              else break;
+            }
+            const after = b[j + 1];
+            if (j < b.length && b[j] === q && (j + 1 === b.length || after === 10 || after === 13 || delims.has(after))) {
+              n++;
+              i = j;
+              atStart = false;
+              continue;
+            }
+          }
+          atStart = c === 10 || c === 13 || delims.has(c);
+        }
+        out[quote] = n;
+      }
+      return out;
+    }
+    let seed = 99;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+    const alphabet = ['a', 'b', ',', '|', ';', '\t', '\n', '\r', '"', "'", '""', "''"];
+    for (let t = 0; t < 3000; t++) {
+      const text = Array.from({ length: 1 + Math.floor(rnd() * 40) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');
+      const b = bytes(text);
+      const from = rnd() < 0.2 ? Math.min(b.length, 2) : 0;
+      const delimiter = rnd() < 0.3 ? '|' : undefined;
+      expect(countQuotedFields(b, from, delimiter), JSON.stringify({ text, from, delimiter })).toEqual(reference(b, from, delimiter));
+    }
+  });
+
   it('picks the most used candidate over all files, " on a tie or when nothing is quoted', () => {
     expect(pickQuote([{ '"': 0, "'": 3 }, { '"': 1, "'": 0 }])).toEqual({ quote: "'", detected: true });
     expect(pickQuote([{ '"': 2, "'": 2 }])).toEqual({ quote: '"', detected: true });
