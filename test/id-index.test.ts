@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IdIndex, LOOKUP_DIRECT, LOOKUP_HASH, LOOKUP_SEQUENTIAL } from '../src/exec/id-index.js';
+import { IdIndex, LOOKUP_DIRECT, LOOKUP_HASH, LOOKUP_SEQUENTIAL, hashBytes } from '../src/exec/id-index.js';
 import { ImportError, normalizeConfig, runImport } from '../src/index.js';
 import { dumpGraph } from './helpers/graph-dump.js';
 
@@ -257,5 +257,75 @@ describe('imports over sequential, dense and sparse integer IDs', () => {
     expect(err).toMatchObject({ code: 'GI_TYPE_CAST', line: 3, column: 1 });
     expect((err as ImportError).message).toContain('node ID "x2" is not an integer');
     expect((err as ImportError).hint).toContain('--id-type string');
+  });
+});
+
+describe('string keys', () => {
+  const enc = new TextEncoder();
+  /** Looks every key up one by one and in one lookupStrings batch, in one buffer as a batch of rows would hold them. */
+  function lookAll(index: IdIndex, keys: Uint8Array[]): { one: number[]; batch: number[] } {
+    const buf = new Uint8Array(keys.reduce((n, k) => n + k.length + 1, 0));
+    const start = new Int32Array(keys.length);
+    const end = new Int32Array(keys.length);
+    const hash = new Uint32Array(keys.length);
+    let at = 0;
+    keys.forEach((k, r) => {
+      buf[at++] = 0x2c; // a byte before each key: keys start mid-buffer, as fields do
+      buf.set(k, at);
+      start[r] = at;
+      end[r] = at + k.length;
+      hash[r] = hashBytes(buf, start[r], end[r]);
+      at += k.length;
+    });
+    const out = new Int32Array(keys.length);
+    index.lookupStrings(buf, start, end, hash, keys.length, out, new Int32Array(keys.length));
+    return { one: keys.map((_, r) => index.lookupString(buf, start[r], end[r])), batch: [...out] };
+  }
+
+  it('property: inserted keys map to their ordinals, one by one and in batches, through a shared view; others are absent', () => {
+    // Short, long (past one and two length bytes) and non-ASCII keys, with prefixes and extensions of each other.
+    const key = fc.oneof(
+      fc.string({ minLength: 1, maxLength: 12 }),
+      fc.string({ minLength: 120, maxLength: 140 }),
+      fc.constantFrom('x'.repeat(16_400), 'é'.repeat(9000)),
+    );
+    fc.assert(fc.property(fc.uniqueArray(key, { minLength: 1, maxLength: 300 }), fc.array(fc.string({ maxLength: 20 }), { maxLength: 50 }), (texts, others) => {
+      const keys = texts.map((t) => enc.encode(t));
+      // Sized for none: the table and the arena grow while keys go in.
+      const index = new IdIndex('string', 0, 0);
+      keys.forEach((k, row) => expect(index.insertString(k, 0, k.length, 0, row)).toBe(-1));
+      // A repeat is a duplicate of its first ordinal.
+      expect(index.insertString(keys[keys.length - 1], 0, keys[keys.length - 1].length, 0, keys.length)).toBe(keys.length - 1);
+      const absent = [...others, ...texts.map((t) => `${t}.`), ...texts.map((t) => t.slice(0, -1))].filter((t) => !texts.includes(t)).map((t) => enc.encode(t));
+      for (const view of [index, IdIndex.fromShared(index.share())]) {
+        const { one, batch } = lookAll(view, [...keys, ...absent]);
+        const expected = [...keys.map((_, ord) => ord), ...absent.map(() => -1)];
+        expect(one).toEqual(expected);
+        expect(batch).toEqual(expected);
+      }
+    }), { numRuns: 60 });
+  });
+
+  it('keys whose 32-bit hashes are equal are told apart by their bytes', () => {
+    // Among 300,000 distinct keys some share a hash (about 10 pairs are expected): find them.
+    const seen = new Map<number, string>();
+    const pairs: [string, string][] = [];
+    for (let i = 0; i < 300_000 && pairs.length < 4; i++) {
+      const t = `node-${i}`;
+      const b = enc.encode(t);
+      const h = hashBytes(b, 0, b.length);
+      const other = seen.get(h);
+      if (other === undefined) seen.set(h, t);
+      else pairs.push([other, t]);
+    }
+    expect(pairs.length).toBeGreaterThan(0);
+    for (const [a, b] of pairs) {
+      const index = new IdIndex('string', 2, 0);
+      index.insertString(enc.encode(a), 0, a.length, 0, 0);
+      // Absent, though its hash is in the table; then present with its own ordinal.
+      expect(lookAll(index, [enc.encode(b)])).toEqual({ one: [-1], batch: [-1] });
+      expect(index.insertString(enc.encode(b), 0, b.length, 0, 1)).toBe(-1);
+      expect(lookAll(index, [enc.encode(a), enc.encode(b)])).toEqual({ one: [0, 1], batch: [0, 1] });
+    }
   });
 });

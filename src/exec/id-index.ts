@@ -1,12 +1,15 @@
+import { ImportError } from '../errors/import-error.js';
+
 /**
  * Maps the original node IDs of one ID space to node ordinals (0, 1, 2, ... in insertion order), and ordinals to
  * (table, row). Open addressing with linear probing over typed arrays: no JS objects per node, so the index costs
  * a fixed number of bytes per node and the GC never walks it.
  *
  * Cost per node at the target load (0.75): integer keys 12 B/slot (lo, hi, ordinal+1) = 16 B/node; string keys
- * 8 B/slot (hash, ordinal+1) = 10.7 B/node + 8 B/node (arena offset) + the key bytes; spaces with more than one
+ * 12 B/slot (hash, key offset, ordinal+1) = 16 B/node + the key bytes and a length byte; spaces with more than one
  * node table add 6 B/node (table, row).
- * Probing an int slot touches one cache line, which is why int keys live in the slots and not behind the ordinal.
+ * Probing an int slot touches one cache line, which is why int keys live in the slots and not behind the ordinal;
+ * a string slot points straight at its key, so a lookup costs two cache misses (slot, key), not three.
  *
  * Every array lives in a SharedArrayBuffer: the main thread builds the index while loading nodes, then worker
  * threads resolve relationship endpoints through the same memory (`share()` / `fromShared()`), read-only.
@@ -54,7 +57,6 @@ const int32s = (n: number): Int32Array => shared(Int32Array, 4, n);
 const uint16s = (n: number): Uint16Array => shared(Uint16Array, 2, n);
 const uint32s = (n: number): Uint32Array => shared(Uint32Array, 4, n);
 const uint8s = (n: number): Uint8Array => shared(Uint8Array, 1, n);
-const float64s = (n: number): Float64Array => shared(Float64Array, 8, n);
 
 /** The index's memory, as posted to worker threads (typed arrays over SharedArrayBuffers are shared, not copied). */
 export interface SharedIdIndex {
@@ -66,7 +68,6 @@ export interface SharedIdIndex {
   tables: Uint16Array;
   rows: Uint32Array;
   arena: Uint8Array;
-  arenaStart: Float64Array;
   lookup: number;
   base: number;
   direct: Int32Array;
@@ -84,27 +85,83 @@ function mixInt(lo: number, hi: number): number {
   return (h ^ (h >>> 13)) >>> 0;
 }
 
-function hashBytes(buf: Uint8Array, s: number, e: number): number {
-  let h = 0x811c9dc5 ^ (e - s);
-  for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+/**
+ * MurmurHash3 (x86, 32-bit) of `buf[s, e)`: four bytes a step, where a byte-at-a-time hash was a chain of one
+ * multiply per byte on every endpoint lookup of a string ID space.
+ */
+export function hashBytes(buf: Uint8Array, s: number, e: number): number {
+  let h = 0x9747b28c;
+  let i = s;
+  for (; i + 4 <= e; i += 4) {
+    let k = buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const rest = e - i;
+  if (rest > 0) {
+    let k = buf[i];
+    if (rest > 1) k |= buf[i + 1] << 8;
+    if (rest > 2) k |= buf[i + 2] << 16;
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+  }
+  h ^= e - s;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
-  return (h ^ (h >>> 13)) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
+
+/** Arena bytes of a key's length prefix (LEB128: one byte below 128). */
+function lengthBytes(len: number): number {
+  let n = 1;
+  while (len >= 128) {
+    len = Math.floor(len / 128);
+    n++;
+  }
+  return n;
+}
+
+/** True when the arena key at `at` (length prefix, then bytes) is `buf[s, s + len)`. */
+function keyAt(arena: Uint8Array, at: number, buf: Uint8Array, s: number, len: number): boolean {
+  let n = arena[at++];
+  if (n >= 128) {
+    // Long keys: the rest of the LEB128 length.
+    let shift = 128;
+    n &= 127;
+    for (;;) {
+      const b = arena[at++];
+      n += (b & 127) * shift;
+      if (b < 128) break;
+      shift *= 128;
+    }
+  }
+  if (n !== len) return false;
+  for (let k = 0; k < len; k++) if (arena[at + k] !== buf[s + k]) return false;
+  return true;
+}
+
+/** Largest arena offset a slot holds (unsigned 32 bits). */
+const MAX_ARENA = 0xffffffff;
 
 /** An ID index for one ID space. `insert*` returns the existing ordinal on a duplicate, else -1. */
 export class IdIndex {
   /** Number of slots; a hash maps to slot floor(hash * slotCount / 2^32) (multiply-shift, any size). */
   slotCount: number;
   private scale: number;
-  slots: Int32Array; // int: [lo, hi, ord+1] per slot; string: [hash, ord+1]
-  private readonly stride: number;
+  slots: Int32Array; // int: [lo, hi, ord+1] per slot; string: [hash, key offset, ord+1]
+  private readonly stride = 3;
   private count = 0;
   private tables = uint16s(1024);
   private rows = uint32s(1024);
-  // string keys: bytes of all keys back to back, key k at arena[arenaStart[k], arenaStart[k+1])
+  // string keys, back to back in insertion order: each one's length (LEB128), then its bytes
   private arena = uint8s(0);
-  private arenaStart = float64s(1);
+  private arenaEnd = 0;
   /** LOOKUP_*: decided by `freeze`; HASH until then. */
   private lookup = LOOKUP_HASH;
   /** SEQUENTIAL: the first ID; DIRECT: the smallest. */
@@ -125,7 +182,6 @@ export class IdIndex {
    * (table, row) arrays are not kept, which saves memory and, in endpoint lookups, two cache misses per edge.
    */
   constructor(readonly kind: IdKind, expectedNodes = 0, readonly fixedTable = -1, load = TARGET_LOAD) {
-    this.stride = kind === 'int' ? 3 : 2;
     this.inRun = kind === 'int';
     if (fixedTable >= 0) {
       this.tables = uint16s(0);
@@ -135,7 +191,7 @@ export class IdIndex {
     this.slotCount = slots;
     this.scale = slots / 4294967296;
     this.slots = int32s(slots * this.stride);
-    if (kind === 'string') this.arena = uint8s(Math.max(1024, expectedNodes * 8));
+    if (kind === 'string') this.arena = uint8s(Math.max(1024, expectedNodes * 9));
   }
 
   /** The index's shared memory, to hand to worker threads; freezes it, since workers read it without locks. */
@@ -143,7 +199,7 @@ export class IdIndex {
     this.freeze();
     return {
       kind: this.kind, fixedTable: this.fixedTable, slotCount: this.slotCount, count: this.count, slots: this.slots, tables: this.tables, rows: this.rows,
-      arena: this.arena, arenaStart: this.arenaStart, lookup: this.lookup, base: this.base, direct: this.direct,
+      arena: this.arena, lookup: this.lookup, base: this.base, direct: this.direct,
     };
   }
 
@@ -157,7 +213,6 @@ export class IdIndex {
     index.tables = s.tables;
     index.rows = s.rows;
     index.arena = s.arena;
-    index.arenaStart = s.arenaStart;
     index.lookup = s.lookup;
     index.base = s.base;
     index.direct = s.direct;
@@ -214,7 +269,7 @@ export class IdIndex {
 
   /** Bytes held by the index's arrays. */
   get byteLength(): number {
-    return this.slots.byteLength + this.direct.byteLength + this.tables.byteLength + this.rows.byteLength + this.arena.byteLength + this.arenaStart.byteLength;
+    return this.slots.byteLength + this.direct.byteLength + this.tables.byteLength + this.rows.byteLength + this.arena.byteLength;
   }
 
   /** Table index of ordinal `ord`. */
@@ -410,19 +465,54 @@ export class IdIndex {
     if (this.count + 1 > this.slotCount * MAX_LOAD) this.rehash();
     const h = hashBytes(buf, s, e);
     const found = this.findString(buf, s, e, h);
-    if (found >= 0) return this.slots[found * 2 + 1] - 1;
+    if (found >= 0) return this.slots[found * 3 + 2] - 1;
     const slot = -found - 1;
+    const at = this.appendKey(buf, s, e);
     const ord = this.add(table, row);
-    this.appendKey(buf, s, e);
-    this.slots[slot * 2] = h;
-    this.slots[slot * 2 + 1] = ord + 1;
+    this.slots[slot * 3] = h;
+    this.slots[slot * 3 + 1] = at;
+    this.slots[slot * 3 + 2] = ord + 1;
     return -1;
   }
 
   /** Ordinal of the string key `buf[s, e)`, or -1. */
   lookupString(buf: Uint8Array, s: number, e: number): number {
     const found = this.findString(buf, s, e, hashBytes(buf, s, e));
-    return found >= 0 ? this.slots[found * 2 + 1] - 1 : -1;
+    return found >= 0 ? this.slots[found * 3 + 2] - 1 : -1;
+  }
+
+  /**
+   * Ordinals of `n` string keys `buf[start[r], end[r])` whose hashes are `hash[r]` into `out` (-1 when absent);
+   * `keyAt` is scratch. The probes of all keys go first, then the key comparisons: each pass is a loop of
+   * independent cache misses the CPU overlaps, where one lookup at a time waits for its slot, then for its key. The
+   * probe pass notes each candidate's ordinal and key offset, so the comparisons do not read the slots again.
+   */
+  lookupStrings(buf: Uint8Array, start: Int32Array, end: Int32Array, hash: Uint32Array, n: number, out: Int32Array, keyOffset: Int32Array): void {
+    const slots = this.slots;
+    const slotCount = this.slotCount;
+    for (let r = 0; r < n; r++) {
+      const h = hash[r] | 0;
+      let i = Math.floor(hash[r] * this.scale);
+      for (;;) {
+        const at = i * 3;
+        const ord1 = slots[at + 2];
+        if (ord1 === EMPTY) {
+          out[r] = -1;
+          break;
+        }
+        if (slots[at] === h) {
+          out[r] = ord1 - 1;
+          keyOffset[r] = slots[at + 1];
+          break;
+        }
+        if (++i === slotCount) i = 0;
+      }
+    }
+    const arena = this.arena;
+    for (let r = 0; r < n; r++) {
+      // Another key with the same 32-bit hash: the full probe.
+      if (out[r] >= 0 && !keyAt(arena, keyOffset[r] >>> 0, buf, start[r], end[r] - start[r])) out[r] = this.lookupString(buf, start[r], end[r]);
+    }
   }
 
   /** Slot holding the key (>= 0), or -(free slot) - 1. */
@@ -431,25 +521,36 @@ export class IdIndex {
     const len = e - s;
     let i = Math.floor(h * this.scale);
     for (;;) {
-      const ord1 = slots[i * 2 + 1];
-      if (ord1 === EMPTY) return -i - 1;
-      if (slots[i * 2] === (h | 0)) {
-        const ks = this.arenaStart[ord1 - 1];
-        if (this.arenaStart[ord1] - ks === len && bytesEqual(this.arena, ks, buf, s, len)) return i;
-      }
+      const at = i * 3;
+      if (slots[at + 2] === EMPTY) return -i - 1;
+      if (slots[at] === (h | 0) && keyAt(this.arena, slots[at + 1] >>> 0, buf, s, len)) return i;
       if (++i === this.slotCount) i = 0;
     }
   }
 
-  private appendKey(buf: Uint8Array, s: number, e: number): void {
-    const at = this.arenaStart[this.count - 1];
-    if (at + (e - s) > this.arena.length) {
-      const bigger = uint8s(Math.max(this.arena.length * 2, at + (e - s)));
+  /** Appends a key to the arena (length prefix, then bytes) and returns where it starts. */
+  private appendKey(buf: Uint8Array, s: number, e: number): number {
+    const len = e - s;
+    const at = this.arenaEnd;
+    const need = at + lengthBytes(len) + len;
+    if (need > MAX_ARENA) {
+      throw new ImportError('GI_MEMORY_BUDGET', `the string IDs of one ID space take more than ${MAX_ARENA} bytes`, { hint: 'use integer IDs, or split the nodes into several ID spaces' });
+    }
+    if (need > this.arena.length) {
+      const bigger = uint8s(Math.min(MAX_ARENA, Math.max(this.arena.length * 2, need)));
       bigger.set(this.arena.subarray(0, at));
       this.arena = bigger;
     }
-    this.arena.set(buf.subarray(s, e), at);
-    this.arenaStart[this.count] = at + (e - s);
+    let w = at;
+    let n = len;
+    while (n >= 128) {
+      this.arena[w++] = (n & 127) | 128;
+      n = Math.floor(n / 128);
+    }
+    this.arena[w++] = n;
+    this.arena.set(buf.subarray(s, e), w);
+    this.arenaEnd = need;
+    return at;
   }
 
   private add(table: number, row: number): number {
@@ -464,11 +565,6 @@ export class IdIndex {
       const r = uint32s(n);
       r.set(this.rows);
       this.rows = r;
-    }
-    if (this.kind === 'string' && ord + 2 > this.arenaStart.length) {
-      const a = float64s(Math.max(1024, this.arenaStart.length * 2));
-      a.set(this.arenaStart);
-      this.arenaStart = a;
     }
     if (this.fixedTable < 0) {
       this.tables[ord] = table;
@@ -488,14 +584,9 @@ export class IdIndex {
     for (let at = 0; at < old.length; at += stride) {
       const ord1 = old[at + stride - 1];
       if (ord1 === EMPTY) continue;
-      let i = Math.floor((stride === 3 ? mixInt(old[at], old[at + 1]) : old[at] >>> 0) * this.scale);
+      let i = Math.floor((this.kind === 'int' ? mixInt(old[at], old[at + 1]) : old[at] >>> 0) * this.scale);
       while (this.slots[i * stride + stride - 1] !== EMPTY) if (++i === slotCount) i = 0;
       this.slots.set(old.subarray(at, at + stride), i * stride);
     }
   }
-}
-
-function bytesEqual(a: Uint8Array, as: number, b: Uint8Array, bs: number, len: number): boolean {
-  for (let k = 0; k < len; k++) if (a[as + k] !== b[bs + k]) return false;
-  return true;
 }

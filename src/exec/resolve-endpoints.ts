@@ -1,7 +1,7 @@
 import type { RowBatch } from '../input/batch-reader.js';
 import { FIELD_ESCAPED } from '../input/scanner.js';
 import { int64Out, parseInt64 } from '../input/value-parsers.js';
-import type { IdIndex } from './id-index.js';
+import { type IdIndex, hashBytes } from './id-index.js';
 import { unescapeInto } from './unescape.js';
 
 const ZERO = 0x30;
@@ -29,13 +29,22 @@ export function resolveEndpoint(index: IdIndex, batch: RowBatch, f: number, quot
 export class EndpointScratch {
   lo: Int32Array;
   hi: Int32Array;
-  /** Rows whose field is not a plain integer key: resolved one by one after the batched lookups. */
+  /** Rows whose field is not a plain integer key (or an unescaped string key): resolved one by one after the batched lookups. */
   odd: Int32Array;
+  /** String keys: each row's key bytes, its hash, and the slot its probe stopped at. */
+  start: Int32Array;
+  end: Int32Array;
+  hash: Uint32Array;
+  slot: Int32Array;
   readonly text = { bytes: new Uint8Array(256) };
   constructor(rows: number) {
     this.lo = new Int32Array(rows);
     this.hi = new Int32Array(rows);
     this.odd = new Int32Array(rows);
+    this.start = new Int32Array(rows);
+    this.end = new Int32Array(rows);
+    this.hash = new Uint32Array(rows);
+    this.slot = new Int32Array(rows);
   }
 }
 
@@ -49,12 +58,28 @@ export function resolveColumn(
   index: IdIndex, batch: RowBatch, column: number, rows: number, quote: number, scratch: EndpointScratch, out: Int32Array, ok?: Uint8Array,
 ): void {
   const { buf, scan } = batch;
-  if (index.kind !== 'int') {
-    for (let r = 0; r < rows; r++) out[r] = ok !== undefined && ok[r] !== 1 ? -1 : resolveEndpoint(index, batch, scan.rowField[r] + column, quote, scratch.text);
-    return;
-  }
   const { lo, hi, odd } = scratch;
   let odds = 0;
+  if (index.kind !== 'int') {
+    // Keys as they are in the buffer, hashed here and looked up in one batch; empty and escaped keys one by one.
+    const { start, end, hash } = scratch;
+    for (let r = 0; r < rows; r++) {
+      const f = scan.rowField[r] + column;
+      const s = scan.fieldStart[f];
+      const e = scan.fieldEnd[f];
+      if ((ok !== undefined && ok[r] !== 1) || s === e || (scan.fieldFlags[f] & FIELD_ESCAPED) !== 0) {
+        start[r] = end[r] = hash[r] = 0;
+        odd[odds++] = r;
+        continue;
+      }
+      start[r] = s;
+      end[r] = e;
+      hash[r] = hashBytes(buf, s, e);
+    }
+    index.lookupStrings(buf, start, end, hash, rows, out, scratch.slot);
+    resolveOdd(index, batch, column, quote, scratch, out, odds, ok);
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     if (ok !== undefined && ok[r] !== 1) {
       // Resolved to -1 after the lookups, with the other odd rows; its fields may not exist.
@@ -84,8 +109,13 @@ export function resolveColumn(
     }
   }
   index.lookupInts(lo, hi, rows, out);
+  resolveOdd(index, batch, column, quote, scratch, out, odds, ok);
+}
+
+/** Resolves the rows resolveColumn left out of its batched lookups one by one (rows not marked 1 in `ok`: -1). */
+function resolveOdd(index: IdIndex, batch: RowBatch, column: number, quote: number, scratch: EndpointScratch, out: Int32Array, odds: number, ok?: Uint8Array): void {
   for (let k = 0; k < odds; k++) {
-    const r = odd[k];
-    out[r] = ok !== undefined && ok[r] !== 1 ? -1 : resolveEndpoint(index, batch, scan.rowField[r] + column, quote, scratch.text);
+    const r = scratch.odd[k];
+    out[r] = ok !== undefined && ok[r] !== 1 ? -1 : resolveEndpoint(index, batch, batch.scan.rowField[r] + column, quote, scratch.text);
   }
 }

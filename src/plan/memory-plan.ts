@@ -44,7 +44,8 @@ export function idIndexBytes(kind: 'int' | 'string', nodes: number, oneTable: bo
   const slots = slotsFor(nodes, load);
   const perNode = oneTable ? 0 : 6 * 2; // table + row arrays, grown by doubling
   if (kind === 'int') return slots * 12 + nodes * perNode;
-  return slots * 8 + nodes * (perNode + 8 * 2 + keyBytesPerNode * 2);
+  // String keys: the arena doubles as it grows; a key is its bytes and a length byte.
+  return slots * 12 + nodes * (perNode + (keyBytesPerNode + 1) * 2);
 }
 
 /** What the engine must know to plan memory. */
