@@ -14,7 +14,7 @@ export function parseArgs(argv = process.argv.slice(2)) {
   return { opt, extra };
 }
 
-/** Directory of a seeded graph of `nodes` and `edges` under `base` (`ids`: sparse or sequential), generated on first use. */
+/** Directory of a seeded graph of `nodes` and `edges` under `base` (`ids`: sparse, sequential or string), generated on first use. */
 export function dataset(base, nodes, edges, ids = 'sparse') {
   const dir = join(resolve(base), `n${nodes}-e${edges}${ids === 'sparse' ? '' : `-${ids}`}`);
   if (!existsSync(join(dir, 'edges.csv'))) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark: generate (once, cached) a seeded graph, import it in a child process under /usr/bin/time -v,
 // and print wall time, peak RSS, rows/s and MB/s. Figures, not assertions: quote them in issue notes.
-// Usage: node scripts/bench-import.mjs [--nodes N] [--edges M] [--ids sparse|sequential] [--dir /tmp/gi-bench] [--runs R] [-- extra import flags]
+// Usage: node scripts/bench-import.mjs [--nodes N] [--edges M] [--ids sparse|sequential|string] [--dir /tmp/gi-bench] [--runs R] [-- extra import flags]
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataset, parseArgs, phasePeaks, timedImport } from './bench-common.mjs';

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Seeded synthetic property graph: same (--nodes, --edges, --seed) -> same bytes.
 //   nodes.csv  id,name,age,score,joined     sparse integer ids (i * 1000003 + 17), ~1% quoted names;
-//                                           with --ids sequential: 0, 1, 2, ... (what many exports use)
+//                                           with --ids sequential: 0, 1, 2, ... (what many exports use);
+//                                           with --ids string: user-<sparse id> (string keys, ~17 bytes)
 //   edges.csv  src,dst,weight,since          skewed endpoints (rank = N * u^2), multigraph
-// Usage: node scripts/gen-graph.mjs --nodes N --edges M --out DIR [--seed S] [--ids sparse|sequential]
+// Usage: node scripts/gen-graph.mjs --nodes N --edges M --out DIR [--seed S] [--ids sparse|sequential|string]
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -26,11 +27,11 @@ const rand = () => {
 };
 const FIRST = ['Ada', 'Alan', 'Grace', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Radia', 'Tim', 'Leslie', 'Margaret'];
 const LAST = ['Lovelace', 'Turing', 'Hopper', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Perlman', 'Berners-Lee', 'Lamport', 'Hamilton'];
-if (args.ids !== undefined && args.ids !== 'sparse' && args.ids !== 'sequential') {
-  process.stderr.write('--ids must be sparse or sequential\n');
+if (args.ids !== undefined && !['sparse', 'sequential', 'string'].includes(args.ids)) {
+  process.stderr.write('--ids must be sparse, sequential or string\n');
   process.exit(2);
 }
-const id = args.ids === 'sequential' ? (i) => i : (i) => i * 1000003 + 17;
+const id = args.ids === 'sequential' ? (i) => i : args.ids === 'string' ? (i) => `user-${i * 1000003 + 17}` : (i) => i * 1000003 + 17;
 
 async function writeLines(path, header, count, line) {
   const stream = createWriteStream(path);
