@@ -550,6 +550,26 @@ describe('readBatches', () => {
     }
   });
 
+  it('sizes the batch it allocates to the input, not to batchRows, and still reads the densest input in one batch', async () => {
+    // The densest rows take two bytes ("a\n"), and a last row without a line end one: each file's rows fit one batch.
+    for (const content of ['a\n'.repeat(50), `${'a\n'.repeat(49)}a`, 'a', 'a\nb', '""\n""\n']) {
+      const path = writeTemp(content);
+      const size = Buffer.byteLength(content);
+      const capacities: number[] = [];
+      const fieldArrays: number[] = [];
+      const batchSizes: number[] = [];
+      for await (const b of readBatches({ path, start: 0, end: size, firstLine: 1, dialect: CSV, batchRows: 100_000, fieldsPerRow: 1 })) {
+        capacities.push(b.scan.capacityRows);
+        fieldArrays.push(b.scan.fieldStart.length);
+        batchSizes.push(b.scan.rows);
+      }
+      const rows = content.split('\n').filter((l) => l !== '').length;
+      expect(batchSizes, JSON.stringify(content)).toEqual([rows]);
+      expect(capacities[0]).toBeLessThanOrEqual(Math.floor(size / 2) + 1);
+      expect(fieldArrays[0]).toBeLessThanOrEqual(Math.max(16, Math.floor(size / 2) + 1));
+    }
+  });
+
   it('throws GI_FILE_NOT_FOUND (an ImportError, with the path) for a missing file', async () => {
     await expect((async () => {
       for await (const b of readBatches({ path: join(dir, 'missing.csv'), start: 0, end: 10, firstLine: 1, dialect: CSV, batchRows: 1 })) void b;

@@ -90,7 +90,7 @@ export async function loadNodeFile(file: InputFile, fileIndex: number, sinks: No
   const idName = idSpec !== undefined && idSpec.name !== '' ? idSpec.name : ':ID';
   let loaded = 0;
   const range = {
-    path: file.dataPath, name: file.path, start: file.dataStart, end: file.size, firstLine: file.dataLine, batchRows,
+    path: file.dataPath, name: file.path, start: file.dataStart, end: file.size, firstLine: file.dataLine, batchRows, fieldsPerRow: width,
     dialect: { delimiter: file.delimiter.charCodeAt(0), quote },
   };
   const log = sinks.rejects;

@@ -65,7 +65,7 @@ export async function sniffFile(
   const cursor = { next: file.dataStart, line: file.dataLine };
   const range = {
     path: file.dataPath, name: file.path, start: file.dataStart, end: file.size, firstLine: file.dataLine, batchRows,
-    dialect: { delimiter: file.delimiter.charCodeAt(0), quote }, stopAt: file.dataStart + sampleBytes, cursor,
+    dialect: { delimiter: file.delimiter.charCodeAt(0), quote }, stopAt: file.dataStart + sampleBytes, cursor, fieldsPerRow: width,
   };
   let stopped = false;
   let bytesSeen = 0;

@@ -33,6 +33,8 @@ export interface ReadRange {
   firstLine: number;
   dialect: ByteDialect;
   batchRows: number;
+  /** Fields a row usually has (the header's), to size the field arrays of a batch allocated here; default 8. */
+  fieldsPerRow?: number;
   /** Rows starting at or after this file offset are left to the next range. */
   stopAt?: number;
   /** Updated as the read goes: the file offset of the first row not consumed, and its absolute line. */
@@ -57,8 +59,11 @@ export async function* readBatches(range: ReadRange): AsyncGenerator<RowBatch> {
     throw toImportError(err, 'GI_FILE_UNREADABLE', { file: name });
   });
   try {
-    const scan = range.scan ?? new ScanBatch(range.batchRows);
     const span = range.stopAt === undefined ? range.end - range.start : Math.min(range.end, range.stopAt + STRADDLE_BYTES) - range.start;
+    // A row takes at least two bytes (a line end, and something before it: blank lines are no rows), so a small
+    // input never needs a batch of --batch-size rows: sized to it and to the row width, an import of many small files
+    // does not zero and collect ~10 MB of row and field arrays per file read.
+    const scan = range.scan ?? new ScanBatch(Math.min(range.batchRows, Math.floor((range.end - range.start) / 2) + 1), range.fieldsPerRow);
     // `size` is what this read uses of `buf`, which may be larger when it is kept from an earlier read.
     let size = Math.min(CHUNK_BYTES, Math.max(1, span)) + 1;
     const kept = range.readBuffer?.buf;
