@@ -116,11 +116,15 @@ export function runCsrPartition(init: CsrInit, task: CsrTask, fds: Map<number, n
   for (let b = 0; b < dstBuckets; b++) counts[b + 1] += counts[b];
   const cursor = counts.slice(0, dstBuckets);
   const records = new Uint32Array(3 * n);
-  for (let i = 0; i < n; i++) {
+  // Forward order is source order: edge i's source is the row whose run of degrees holds i, counted here rather
+  // than gathered through the permutation (a random read per edge), except for a few edges over many rows.
+  const sparse = n < width >>> SPARSE_SHIFT;
+  for (let i = 0, r = 0, runEnd = sparse ? n : degrees[0]; i < n; i++) {
+    if (!sparse) while (i === runEnd) runEnd += degrees[++r];
     const d = dst[i];
     const k = 3 * cursor[dstPartOf[d >>> dstBlockShift]]++;
     records[k] = d;
-    records[k + 1] = part.src[perm[i]];
+    records[k + 1] = sparse ? part.src[perm[i]] : lo + r;
     records[k + 2] = task.fwdBase + i;
   }
   if (spill === undefined) return { id: task.id, degrees, dst, segmentRows, segments, records, counts };
