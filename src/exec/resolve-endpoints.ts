@@ -31,11 +31,11 @@ export class EndpointScratch {
   hi: Int32Array;
   /** Rows whose field is not a plain integer key (or an unescaped string key): resolved one by one after the batched lookups. */
   odd: Int32Array;
-  /** String keys: each row's key bytes, its hash, and the slot its probe stopped at. */
+  /** String keys: each row's key bytes, its hash, and the arena offset of the key its probe found. */
   start: Int32Array;
   end: Int32Array;
   hash: Uint32Array;
-  slot: Int32Array;
+  keyOffset: Int32Array;
   readonly text = { bytes: new Uint8Array(256) };
   constructor(rows: number) {
     this.lo = new Int32Array(rows);
@@ -44,15 +44,16 @@ export class EndpointScratch {
     this.start = new Int32Array(rows);
     this.end = new Int32Array(rows);
     this.hash = new Uint32Array(rows);
-    this.slot = new Int32Array(rows);
+    this.keyOffset = new Int32Array(rows);
   }
 }
 
 /**
  * Resolves column `column` of the batch's first `rows` rows to node ordinals in `out` (-1: no such node).
- * Integer keys are parsed in one pass and looked up in a second, tight one (see IdIndex.lookupInts); padded,
- * signed, quoted-escaped or very long keys take the general path, with the same result as resolveEndpoint. With
- * `ok` (row marks), rows not marked 1 (too few fields, a repeated header) are not read at all and get -1.
+ * Integer keys are parsed in one pass and looked up in a second, tight one (see IdIndex.lookupInts), string keys
+ * hashed in one pass and looked up in a batch (IdIndex.lookupStrings); padded, signed, quoted-escaped, empty or very
+ * long keys take the general path, with the same result as resolveEndpoint. With `ok` (row marks), rows not marked 1
+ * (too few fields, a repeated header) are not read at all and get -1.
  */
 export function resolveColumn(
   index: IdIndex, batch: RowBatch, column: number, rows: number, quote: number, scratch: EndpointScratch, out: Int32Array, ok?: Uint8Array,
@@ -76,7 +77,7 @@ export function resolveColumn(
       end[r] = e;
       hash[r] = hashBytes(buf, s, e);
     }
-    index.lookupStrings(buf, start, end, hash, rows, out, scratch.slot);
+    index.lookupStrings(buf, start, end, hash, rows, out, scratch.keyOffset);
     resolveOdd(index, batch, column, quote, scratch, out, odds, ok);
     return;
   }
