@@ -25,7 +25,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gi-node-columns-'));
 });
 afterAll(async () => {
-  if (process.env.KEEP === undefined) await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true });
 });
 
 const PEOPLE = 1500;
@@ -39,10 +39,10 @@ interface Files {
 
 /**
  * `people.csv`: sparse int IDs (a few of 16 digits, which the column path leaves to the row-by-row one), a property
- * of every scalar type with nulls, an array, quoted text with quotes and line ends, and an untyped column whose kind
- * a small sample infers. `tags.csv`: string IDs, some quoted with an escaped quote (row by row too). `knows.csv`
- * joins them. The dirty copies hold the same rows plus bad ones, skipped by the tolerant modes, whose node files
- * therefore load row by row throughout.
+ * of every scalar type with nulls, an array, quoted text with quotes and line ends, and an untyped (string) column.
+ * `tags.csv`, with a plain header: string IDs, some quoted with an escaped quote (row by row too), and columns whose
+ * kinds a small sample infers. `knows.csv` joins them. The dirty copies hold the same rows plus bad ones, skipped by
+ * the tolerant modes, whose node files therefore load row by row throughout.
  */
 async function writeGraph(): Promise<Files> {
   const rnd = prng(4021);
@@ -75,8 +75,13 @@ async function writeGraph(): Promise<Files> {
       bad++;
     }
   }
-  const tags = ['id:ID(Tag),label', ...tagIds.map((t, i) => `${csvField(t)},${csvField(i % 5 === 0 ? null : `label ${i}`)}`)];
-  const knows = [':START_ID(Person),:END_ID(Tag)', ...Array.from({ length: 3000 }, () => `${personIds[int(PEOPLE)]},${csvField(tagIds[int(TAGS)])}`)];
+  // A plain header: every column's kind is inferred from the sample and checked on every later value.
+  const tag = (t: string, i: number): string => [
+    csvField(t), csvField(i % 5 === 0 ? null : `label ${i}`), maybe(rnd() < 0.2 ? String(int(10)) : (rnd() * 10).toFixed(2)), maybe(String(int(1000))),
+    maybe(rnd() < 0.5 ? 'true' : 'false'), maybe(`20${10 + int(10)}-0${1 + int(9)}-1${int(10)}`),
+  ].join(',');
+  const tags = ['id,label,weight,count,flag,day', ...tagIds.map(tag)];
+  const knows = [':START_ID(Person),:END_ID', ...Array.from({ length: 3000 }, () => `${personIds[int(PEOPLE)]},${csvField(tagIds[int(TAGS)])}`)];
   for (const [sub, lines] of [['clean', clean], ['dirty', dirty]] as const) {
     await mkdir(join(dir, sub));
     await writeFile(join(dir, sub, 'people.csv'), `${lines.join('\n')}\n`);
@@ -93,7 +98,7 @@ async function writeGraph(): Promise<Files> {
 
 function importWith(inputs: InputGroup[], into: string, o: { threads: number; batchSize: number; tolerant: boolean; ranged?: boolean }): Promise<ImportResult> {
   const tolerance = o.tolerant ? { maxBadRows: 100_000, skipDuplicateNodes: true } : {};
-  // A small sample: the untyped column's kind is inferred from the first rows and checked on every later value.
+  // A small sample: tags.csv's kinds are inferred from its first rows and checked on every later value.
   const options: RunOptions = { sampleBytes: 4096, ...(o.ranged === true ? { rangedNodeBytes: 0 } : {}) };
   return runImport(normalizeConfig({ inputs, into, threads: o.threads, batchSize: o.batchSize, mode: 'streaming', ...tolerance }), options);
 }
@@ -118,6 +123,13 @@ describe('node batches read a column at a time', () => {
       expect(dirty.nodes).toBe(PEOPLE + TAGS);
       expect(dirty.skipped.rows).toBe(files.bad);
       if (o.ranged === true) expect(clean.engine.nodeRanges).toBeGreaterThan(1);
+      // The sample inferred tags.csv's kinds, so its later values were checked against them on both paths.
+      for (const r of [clean, dirty]) {
+        expect(r.nodeTables.find((t) => t.label === 'Tag')?.properties).toEqual([
+          { name: 'label', type: 'string' }, { name: 'weight', type: 'double' }, { name: 'count', type: 'long' }, { name: 'flag', type: 'boolean' },
+          { name: 'day', type: 'date' },
+        ]);
+      }
       expect(await storeDifferences(join(dir, `dirty-${tag}.db`), join(dir, `clean-${tag}.db`))).toEqual([]);
     });
   }
