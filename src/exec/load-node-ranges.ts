@@ -3,7 +3,8 @@ import { rangeBytesFor, splitRanges, startedRight } from '../plan/split-ranges.j
 import { idColumnSpec } from '../schema/file-layout.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import { toleratesBadRows } from './bad-rows.js';
-import { type BatchProgress, type NodeSinks, chunkBuilders, insertIds, nodeFileSpec } from './load-nodes.js';
+import { type BatchProgress, type NodeSinks, insertIds, nodeFileSpec } from './load-nodes.js';
+import { nodeChunkBuilders } from './node-columns.js';
 import { type NodeRangeReport, nodeTaskContext, runNodeRange } from './node-range-task.js';
 import { orderedResults } from './ordered-results.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -60,7 +61,7 @@ export async function loadNodeRanges(
   const ctx = nodeTaskContext(init);
   const stop = (): boolean => o.signal?.aborted === true;
   // Decoded chunks, one builder per table column (ID first), reused from range to range.
-  const { sources } = chunkBuilders(spec, writer, init.arrayDelimiter);
+  const { sources } = nodeChunkBuilders(spec, init.arrayDelimiter);
   let expected = file.dataStart;
   let lineAtExpected = file.dataLine;
   let loaded = 0;

@@ -6,14 +6,14 @@ import type { GraphSchema } from '../schema/graph-schema.js';
 import { idColumnSpec } from '../schema/file-layout.js';
 import type { InputFile } from '../schema/resolve-inputs.js';
 import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
-import { type ColumnBuilder, Int64ColumnBuilder, Utf8ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
+import { type ColumnBuilder, Int64ColumnBuilder, type Utf8ColumnBuilder } from '../store/column-builders.js';
 import { APPENDED, KIND_CHANGED, appendInferred } from './append-field.js';
 import type { NodeTableWriter } from '../store/node-table-writer.js';
 import { ImportError } from '../errors/import-error.js';
 import { type RejectLog, toleratesBadRows } from './bad-rows.js';
 import { isRepeatedHeader } from '../input/repeated-header.js';
 import type { IdIndex } from './id-index.js';
-import { parseNodeColumns } from './node-columns.js';
+import { nodeChunkBuilders, parseNodeColumns } from './node-columns.js';
 import type { NodeFileSpec } from './node-range-task.js';
 import { textFileSpec } from './text-file-spec.js';
 import { castError, duplicateIdError, fieldCountError, idCastError, inferenceRestart, missingIdError } from './row-errors.js';
@@ -220,21 +220,11 @@ function columnPath(file: InputFile, fileIndex: number, sinks: NodeSinks): Colum
   if (routing.byLabel !== undefined || routing.fixedTable < 0) return undefined;
   const writer = sinks.writers[routing.fixedTable];
   if (writer.labels !== null) return undefined;
+  // The spec has an ID column exactly when the table keeps IDs: a table's ID space is its files' (graph-schema.ts).
   const spec = nodeFileSpec(file, fileIndex, sinks, writer);
-  if ((spec.idKind === null) !== (writer.id === null)) return undefined;
   const space = idColumnSpec(file.layout)?.space ?? '';
-  const { id, props, sources } = chunkBuilders(spec, writer, sinks.arrayDelimiter.charCodeAt(0));
+  const { id, props, sources } = nodeChunkBuilders(spec, sinks.arrayDelimiter.charCodeAt(0));
   return { spec, writers: sinks.writers, table: routing.fixedTable, index: spec.idKind === null ? undefined : sinks.indexes.get(space), space, id, props, sources };
-}
-
-/**
- * Builders for a chunk of `writer`'s rows read from a file (`spec`): the ID column when the table keeps IDs, then one
- * per table property; `sources` is both, in the order NodeTableWriter.appendRows takes them.
- */
-export function chunkBuilders(spec: NodeFileSpec, writer: NodeTableWriter, arrayDelimiter: number): { id: ColumnBuilder | undefined; props: ColumnBuilder[]; sources: ColumnBuilder[] } {
-  const id = writer.id === null ? undefined : spec.idKind === 'int' ? new Int64ColumnBuilder() : new Utf8ColumnBuilder(spec.quote);
-  const props = spec.propertyTypes.map((t) => createColumnBuilder(t, spec.quote, arrayDelimiter));
-  return { id, props, sources: id === undefined ? props : [id, ...props] };
 }
 
 /**

@@ -3,12 +3,13 @@ import { FIELD_ESCAPED } from '../input/scanner.js';
 import { int64Out, plainDecimal, safeIntToInt64Out } from '../input/value-parsers.js';
 import type { InferredKind } from '../schema/infer-types.js';
 import type { PropertyType } from '../schema/types.js';
-import type { ColumnBuilder, Int64ColumnBuilder } from '../store/column-builders.js';
+import { type ColumnBuilder, Int64ColumnBuilder, Utf8ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
 import { parseColumn } from './rel-batch-columns.js';
 
 /** What the column-at-a-time path needs to know about a node file whose rows all go to one table (see NodeFileSpec). */
 export interface NodeColumnsSpec {
   width: number;
+  quote: number;
   extraOk: boolean;
   /** ID column and its kind, or -1 / null when the table keeps no IDs. */
   idColumn: number;
@@ -17,8 +18,19 @@ export interface NodeColumnsSpec {
   target: readonly number[] | Int32Array;
   columnTypes: readonly (PropertyType | undefined)[];
   verifyKinds: readonly (InferredKind | null)[];
-  /** Table properties the file does not feed: null on every row. */
+  /** Types of the table's properties, in table order, and those the file does not feed (null on every row). */
+  propertyTypes: readonly PropertyType[];
   missing: readonly number[];
+}
+
+/**
+ * Builders for a chunk of a file's rows: the ID column when the table keeps IDs, then one per table property;
+ * `sources` is both, in the order NodeTableWriter.appendRows takes them.
+ */
+export function nodeChunkBuilders(spec: NodeColumnsSpec, arrayDelimiter: number): { id: ColumnBuilder | undefined; props: ColumnBuilder[]; sources: ColumnBuilder[] } {
+  const id = spec.idKind === null ? undefined : spec.idKind === 'int' ? new Int64ColumnBuilder() : new Utf8ColumnBuilder(spec.quote);
+  const props = spec.propertyTypes.map((t) => createColumnBuilder(t, spec.quote, arrayDelimiter));
+  return { id, props, sources: id === undefined ? props : [id, ...props] };
 }
 
 /**

@@ -5,9 +5,9 @@ import { int64Out, parseInt64 } from '../input/value-parsers.js';
 import { type ByteRange, type RangeExtent, endExtent, noteFirstRow } from '../plan/split-ranges.js';
 import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
 import type { PropertyType } from '../schema/types.js';
-import { type ColumnBuilder, Int64ColumnBuilder, Utf8ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
+import { Int64ColumnBuilder } from '../store/column-builders.js';
 import { APPENDED, KIND_CHANGED, appendInferred } from './append-field.js';
-import { parseNodeColumns } from './node-columns.js';
+import { nodeChunkBuilders, parseNodeColumns } from './node-columns.js';
 import { findRowStartGuess } from './rel-range-task.js';
 import { castError, duplicateIdError, fieldCountError, idCastError, inferenceRestart, missingIdError } from './row-errors.js';
 import { type TextFileSpec, rangeRead } from './text-file-spec.js';
@@ -99,8 +99,7 @@ export async function runNodeRange(
     id: range.id, scanStart, firstRow: -1, next: scanStart, linesBefore: 0, lines: 0, rows: 0, columns: [], bytes: 0,
   };
   const { width, idColumn, idKind, quote, target, columnTypes, verifyKinds, missing } = spec;
-  const builders: ColumnBuilder[] = spec.propertyTypes.map((t) => createColumnBuilder(t, quote, ctx.init.arrayDelimiter));
-  const idBuilder = idKind === null ? undefined : idKind === 'int' ? new Int64ColumnBuilder() : new Utf8ColumnBuilder(quote);
+  const { id: idBuilder, props: builders } = nodeChunkBuilders(spec, ctx.init.arrayDelimiter);
   const scratch = { bytes: new Uint8Array(256) };
   try {
     for await (const batch of readBatches(rangeRead(spec, range, scanStart, ctx.init.batchRows, cursor, ctx.scan, ctx.readBuffer))) {
