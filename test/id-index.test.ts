@@ -267,19 +267,22 @@ describe('string keys', () => {
     const buf = new Uint8Array(keys.reduce((n, k) => n + k.length + 1, 0));
     const start = new Int32Array(keys.length);
     const end = new Int32Array(keys.length);
-    const hash = new Uint32Array(keys.length);
     let at = 0;
     keys.forEach((k, r) => {
       buf[at++] = 0x2c; // a byte before each key: keys start mid-buffer, as fields do
       buf.set(k, at);
       start[r] = at;
       end[r] = at + k.length;
-      hash[r] = hashBytes(buf, start[r], end[r]);
       at += k.length;
     });
-    const out = new Int32Array(keys.length);
-    index.lookupStrings(buf, start, end, hash, keys.length, out, new Int32Array(keys.length));
-    return { one: keys.map((_, r) => index.lookupString(buf, start[r], end[r])), batch: [...out] };
+    // One more row, marked not to be looked up (start -1): it gets -1 whatever the index holds.
+    const n = keys.length + 1;
+    const starts = Int32Array.from([...start, -1]);
+    const ends = Int32Array.from([...end, 0]);
+    const out = new Int32Array(n).fill(7);
+    index.lookupStrings(buf, starts, ends, n, out, new Uint32Array(n), new Int32Array(n));
+    expect(out[keys.length]).toBe(-1);
+    return { one: keys.map((_, r) => index.lookupString(buf, start[r], end[r])), batch: [...out.subarray(0, keys.length)] };
   }
 
   it('property: inserted keys map to their ordinals, one by one and in batches, through a shared view; others are absent', () => {

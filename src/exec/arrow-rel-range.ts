@@ -6,7 +6,7 @@ import { int64Out, parseInt64 } from '../input/value-parsers.js';
 import type { ByteRange } from '../plan/split-ranges.js';
 import { arrowPieces } from './arrow-pieces.js';
 import { type BucketBuffer, FLUSH_ROWS, type Group, bucketAt, encodeBlocks, groupLookup, rangeGroups } from './edge-buckets.js';
-import { type IdIndex, hashBytes } from './id-index.js';
+import type { IdIndex } from './id-index.js';
 import { reclaim } from './reclaim.js';
 import type { EndpointScratch } from './resolve-endpoints.js';
 import { rangeRowRejecter, toleratesBadRows } from './bad-rows.js';
@@ -208,25 +208,19 @@ export function resolveArrowColumn(index: IdIndex, data: Data, from: number, n: 
     }
     return;
   }
-  // UTF-8 keys are hashed in one pass and looked up in a batch (IdIndex.lookupStrings); nulls and empty keys are -1.
+  // UTF-8 keys are looked up in one batch (IdIndex.lookupStrings); nulls and empty keys are -1.
   const bytes = data.values as Uint8Array;
-  const { start, end, hash } = scratch;
-  let odds = 0;
+  const { start, end } = scratch;
   for (let k = 0; k < n; k++) {
     const r = from + k;
-    const valid = isValidAt(data, r);
-    if (valid) utf8Span(data, r, span);
-    if (!valid || span.e === span.s) {
-      start[k] = end[k] = hash[k] = 0;
-      odd[odds++] = k;
-      continue;
-    }
+    start[k] = -1;
+    if (!isValidAt(data, r)) continue;
+    utf8Span(data, r, span);
+    if (span.e === span.s) continue;
     start[k] = span.s;
     end[k] = span.e;
-    hash[k] = hashBytes(bytes, span.s, span.e);
   }
-  index.lookupStrings(bytes, start, end, hash, n, out, scratch.keyOffset);
-  for (let j = 0; j < odds; j++) out[odd[j]] = -1;
+  index.lookupStrings(bytes, start, end, n, out, scratch.hash, scratch.keyOffset);
 }
 
 /**

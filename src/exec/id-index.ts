@@ -16,6 +16,8 @@ import { ImportError } from '../errors/import-error.js';
  */
 
 const EMPTY = 0;
+/** Int32s per slot: int keys [lo, hi, ordinal + 1], string keys [hash, key offset, ordinal + 1]. */
+const STRIDE = 3;
 // Tables are sized for this load from the expected node count (any size, not a power of two: a 20M-node space takes
 // 300 MB, not the 400 MB of the next power of two). Linear probing averages about 2.5 probes a hit here, mostly in
 // the same cache line, and the endpoint lookups are bound by the first cache miss, not by the probes.
@@ -155,7 +157,6 @@ export class IdIndex {
   slotCount: number;
   private scale: number;
   slots: Int32Array; // int: [lo, hi, ord+1] per slot; string: [hash, key offset, ord+1]
-  private readonly stride = 3;
   private count = 0;
   private tables = uint16s(1024);
   private rows = uint32s(1024);
@@ -190,7 +191,7 @@ export class IdIndex {
     const slots = slotsFor(expectedNodes, load);
     this.slotCount = slots;
     this.scale = slots / 4294967296;
-    this.slots = int32s(slots * this.stride);
+    this.slots = int32s(slots * STRIDE);
     if (kind === 'string') this.arena = uint8s(Math.max(1024, expectedNodes * 9));
   }
 
@@ -247,7 +248,7 @@ export class IdIndex {
     const direct = int32s(spread);
     const slots = this.slots;
     const base = this.min;
-    for (let at = 0; at < slots.length; at += 3) {
+    for (let at = 0; at < slots.length; at += STRIDE) {
       const ord1 = slots[at + 2];
       if (ord1 !== EMPTY) direct[slots[at + 1] * TWO_32 + (slots[at] >>> 0) - base] = ord1;
     }
@@ -349,7 +350,7 @@ export class IdIndex {
       const h = halves[2 * k + 1];
       let i = Math.floor(hash[k] * this.scale);
       for (;;) {
-        const at = i * 3;
+        const at = i * STRIDE;
         if (slots[at + 2] === EMPTY) {
           slots[at] = l;
           slots[at + 1] = h;
@@ -396,10 +397,10 @@ export class IdIndex {
     lo |= 0;
     hi |= 0;
     let i = Math.floor(mixInt(lo, hi) * this.scale);
-    while (slots[i * 3 + 2] !== EMPTY) if (++i === this.slotCount) i = 0;
-    slots[i * 3] = lo;
-    slots[i * 3 + 1] = hi;
-    slots[i * 3 + 2] = ord + 1;
+    while (slots[i * STRIDE + 2] !== EMPTY) if (++i === this.slotCount) i = 0;
+    slots[i * STRIDE] = lo;
+    slots[i * STRIDE + 1] = hi;
+    slots[i * STRIDE + 2] = ord + 1;
   }
 
   private hashInsert(lo: number, hi: number, table: number, row: number): number {
@@ -407,7 +408,7 @@ export class IdIndex {
     const slots = this.slots;
     let i = Math.floor(mixInt(lo, hi) * this.scale);
     for (;;) {
-      const at = i * 3;
+      const at = i * STRIDE;
       const ord1 = slots[at + 2];
       if (ord1 === EMPTY) {
         slots[at] = lo;
@@ -451,7 +452,7 @@ export class IdIndex {
     const slots = this.slots;
     let i = Math.floor(mixInt(lo, hi) * this.scale);
     for (;;) {
-      const at = i * 3;
+      const at = i * STRIDE;
       const ord1 = slots[at + 2];
       if (ord1 === EMPTY) return -1;
       if (slots[at] === lo && slots[at + 1] === hi) return ord1 - 1;
@@ -465,41 +466,42 @@ export class IdIndex {
     if (this.count + 1 > this.slotCount * MAX_LOAD) this.rehash();
     const h = hashBytes(buf, s, e);
     const found = this.findString(buf, s, e, h);
-    if (found >= 0) return this.slots[found * 3 + 2] - 1;
+    if (found >= 0) return this.slots[found * STRIDE + 2] - 1;
     const slot = -found - 1;
     const at = this.appendKey(buf, s, e);
     const ord = this.add(table, row);
-    this.slots[slot * 3] = h;
-    this.slots[slot * 3 + 1] = at;
-    this.slots[slot * 3 + 2] = ord + 1;
+    this.slots[slot * STRIDE] = h;
+    this.slots[slot * STRIDE + 1] = at;
+    this.slots[slot * STRIDE + 2] = ord + 1;
     return -1;
   }
 
   /** Ordinal of the string key `buf[s, e)`, or -1. */
   lookupString(buf: Uint8Array, s: number, e: number): number {
     const found = this.findString(buf, s, e, hashBytes(buf, s, e));
-    return found >= 0 ? this.slots[found * 3 + 2] - 1 : -1;
+    return found >= 0 ? this.slots[found * STRIDE + 2] - 1 : -1;
   }
 
   /**
-   * Ordinals of `n` string keys `buf[start[r], end[r])` whose hashes are `hash[r]` into `out` (-1 when absent);
-   * `keyAt` is scratch. The probes of all keys go first, then the key comparisons: each pass is a loop of
-   * independent cache misses the CPU overlaps, where one lookup at a time waits for its slot, then for its key. The
-   * probe pass notes each candidate's ordinal and key offset, so the comparisons do not read the slots again.
+   * Ordinals of `n` string keys `buf[start[r], end[r])` into `out` (-1 when absent, and for rows with start[r] < 0,
+   * which are not looked up); `hash` and `keyOffset` are scratch. All keys are hashed, then all probed, then all
+   * compared: each pass is a loop of independent work (the probes' and comparisons' cache misses overlap), where one
+   * lookup at a time waits for its slot, then for its key. The probe notes each candidate's ordinal and key offset,
+   * so the comparisons do not read the slots again.
    */
-  lookupStrings(buf: Uint8Array, start: Int32Array, end: Int32Array, hash: Uint32Array, n: number, out: Int32Array, keyOffset: Int32Array): void {
+  lookupStrings(buf: Uint8Array, start: Int32Array, end: Int32Array, n: number, out: Int32Array, hash: Uint32Array, keyOffset: Int32Array): void {
+    for (let r = 0; r < n; r++) if (start[r] >= 0) hash[r] = hashBytes(buf, start[r], end[r]);
     const slots = this.slots;
     const slotCount = this.slotCount;
     for (let r = 0; r < n; r++) {
+      out[r] = -1;
+      if (start[r] < 0) continue;
       const h = hash[r] | 0;
       let i = Math.floor(hash[r] * this.scale);
       for (;;) {
-        const at = i * 3;
+        const at = i * STRIDE;
         const ord1 = slots[at + 2];
-        if (ord1 === EMPTY) {
-          out[r] = -1;
-          break;
-        }
+        if (ord1 === EMPTY) break;
         if (slots[at] === h) {
           out[r] = ord1 - 1;
           keyOffset[r] = slots[at + 1];
@@ -521,7 +523,7 @@ export class IdIndex {
     const len = e - s;
     let i = Math.floor(h * this.scale);
     for (;;) {
-      const at = i * 3;
+      const at = i * STRIDE;
       if (slots[at + 2] === EMPTY) return -i - 1;
       if (slots[at] === (h | 0) && keyAt(this.arena, slots[at + 1] >>> 0, buf, s, len)) return i;
       if (++i === this.slotCount) i = 0;
@@ -576,17 +578,16 @@ export class IdIndex {
 
   private rehash(): void {
     const old = this.slots;
-    const stride = this.stride;
     const slotCount = this.slotCount * 2;
     this.slotCount = slotCount;
     this.scale = slotCount / 4294967296;
-    this.slots = int32s(slotCount * stride);
-    for (let at = 0; at < old.length; at += stride) {
-      const ord1 = old[at + stride - 1];
+    this.slots = int32s(slotCount * STRIDE);
+    for (let at = 0; at < old.length; at += STRIDE) {
+      const ord1 = old[at + STRIDE - 1];
       if (ord1 === EMPTY) continue;
       let i = Math.floor((this.kind === 'int' ? mixInt(old[at], old[at + 1]) : old[at] >>> 0) * this.scale);
-      while (this.slots[i * stride + stride - 1] !== EMPTY) if (++i === slotCount) i = 0;
-      this.slots.set(old.subarray(at, at + stride), i * stride);
+      while (this.slots[i * STRIDE + STRIDE - 1] !== EMPTY) if (++i === slotCount) i = 0;
+      this.slots.set(old.subarray(at, at + STRIDE), i * STRIDE);
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { RowBatch } from '../input/batch-reader.js';
 import { FIELD_ESCAPED } from '../input/scanner.js';
 import { int64Out, parseInt64 } from '../input/value-parsers.js';
-import { type IdIndex, hashBytes } from './id-index.js';
+import type { IdIndex } from './id-index.js';
 import { unescapeInto } from './unescape.js';
 
 const ZERO = 0x30;
@@ -31,7 +31,7 @@ export class EndpointScratch {
   hi: Int32Array;
   /** Rows whose field is not a plain integer key (or an unescaped string key): resolved one by one after the batched lookups. */
   odd: Int32Array;
-  /** String keys: each row's key bytes, its hash, and the arena offset of the key its probe found. */
+  /** String keys: each row's key bytes (start -1: not looked up in the batch), and IdIndex.lookupStrings' scratch. */
   start: Int32Array;
   end: Int32Array;
   hash: Uint32Array;
@@ -62,22 +62,21 @@ export function resolveColumn(
   const { lo, hi, odd } = scratch;
   let odds = 0;
   if (index.kind !== 'int') {
-    // Keys as they are in the buffer, hashed here and looked up in one batch; empty and escaped keys one by one.
-    const { start, end, hash } = scratch;
+    // Keys as they are in the buffer, looked up in one batch; empty and escaped keys one by one.
+    const { start, end } = scratch;
     for (let r = 0; r < rows; r++) {
       const f = scan.rowField[r] + column;
       const s = scan.fieldStart[f];
       const e = scan.fieldEnd[f];
       if ((ok !== undefined && ok[r] !== 1) || s === e || (scan.fieldFlags[f] & FIELD_ESCAPED) !== 0) {
-        start[r] = end[r] = hash[r] = 0;
+        start[r] = -1;
         odd[odds++] = r;
         continue;
       }
       start[r] = s;
       end[r] = e;
-      hash[r] = hashBytes(buf, s, e);
     }
-    index.lookupStrings(buf, start, end, hash, rows, out, scratch.keyOffset);
+    index.lookupStrings(buf, start, end, rows, out, scratch.hash, scratch.keyOffset);
     resolveOdd(index, batch, column, quote, scratch, out, odds, ok);
     return;
   }
