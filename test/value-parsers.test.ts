@@ -131,6 +131,16 @@ describe('parseInt64', () => {
     );
   });
 
+  it('reads random int64 values written with a plus sign or leading zeros (property)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: INT64_MIN, max: INT64_MAX }), fc.integer({ min: 0, max: 6 }), fc.boolean(), (v, zeros, plus) => {
+        const digits = `${'0'.repeat(zeros)}${(v < 0n ? -v : v).toString()}`;
+        expect(run64(parseInt64, `${v < 0n ? '-' : plus ? '+' : ''}${digits}`)).toBe(v);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('rejects random integers just outside int64 (property)', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 1n, max: 1n << 70n }), fc.boolean(), (d, neg) => {
