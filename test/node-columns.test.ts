@@ -13,6 +13,7 @@ import { ImportError } from '../src/errors/import-error.js';
 import type { ImportResult } from '../src/exec/events.js';
 import type { RunOptions } from '../src/exec/run-import.js';
 import { runImport } from '../src/exec/run-import.js';
+import { storeInfo } from '../src/read/store-info.js';
 import { parseNodeColumns } from '../src/exec/node-columns.js';
 import { ScanBatch, scanRows } from '../src/input/scanner.js';
 import { int64Out, parseInt64 } from '../src/input/value-parsers.js';
@@ -38,7 +39,7 @@ interface Files {
 }
 
 /**
- * `people.csv`: sparse int IDs (a few of 16 digits, which the column path leaves to the row-by-row one), a property
+ * `people.csv`: sparse int IDs (a few of 16 digits, past plainDecimal's reach), a property
  * of every scalar type with nulls, an array, quoted text with quotes and line ends, and an untyped (string) column.
  * `tags.csv`, with a plain header: string IDs, some quoted with an escaped quote (row by row too), and columns whose
  * kinds a small sample infers. `knows.csv` joins them. The dirty copies hold the same rows plus bad ones, skipped by
@@ -165,9 +166,27 @@ describe('node batch errors are the row-by-row read\'s first error', () => {
   }
 });
 
+describe('int IDs past the sample', () => {
+  // The kind a sample gives an ID column must hold for every later ID, on the column path as row by row: a late
+  // zero-padded ID is an int64 (7) but not of the int kind, and the space is inferred again, as strings.
+  for (const batchSize of [64, 100_000]) {
+    it(`a late zero-padded ID makes the ID space strings (batch size ${batchSize})`, async () => {
+      const rows = Array.from({ length: 3000 }, (_, i) => `${10_000_000_000_000_000n + BigInt(i)},n${i}`);
+      rows[2500] = '0000007,late';
+      const path = join(dir, `late-id-${batchSize}.csv`);
+      await writeFile(path, `id,name\n${rows.join('\n')}\n`);
+      const into = `${path}.db`;
+      await runImport(normalizeConfig({ inputs: [{ kind: 'node', name: 'P', files: [path] }], into, batchSize, threads: 1 }), { sampleBytes: 4096 });
+      const info = await storeInfo(into);
+      expect(info.nodeTables.map((t) => [t.count, t.idType])).toEqual([[3000, 'string']]);
+    });
+  }
+});
+
 describe('parseNodeColumns', () => {
-  const spec = (idKind: 'int' | 'string') => ({
-    width: 2, extraOk: false, idColumn: 0, idKind, target: [-1, 0], columnTypes: [undefined, { base: 'string' as const, array: false }], verifyKinds: [null, null], missing: [],
+  const spec = (idKind: 'int' | 'string', verifyId = false) => ({
+    width: 2, quote: 0x22, extraOk: false, idColumn: 0, idKind, verifyId, target: [-1, 0], columnTypes: [undefined, { base: 'string' as const, array: false }],
+    verifyKinds: [null, null], propertyTypes: [{ base: 'string' as const, array: false }], missing: [],
   });
   function batchOf(ids: string[]): { buf: Buffer; scan: ScanBatch; firstLine: number; bufOffset: number; bytesDone: number } {
     const buf = Buffer.from(`${ids.map((v) => `${v},x`).join('\n')}\n`);
@@ -176,22 +195,30 @@ describe('parseNodeColumns', () => {
     return { buf, scan, firstLine: 1, bufOffset: 0, bytesDone: buf.length };
   }
 
-  it('reads plain int IDs to the halves parseInt64 gives, and leaves every other ID to the row-by-row path', () => {
+  it('reads int IDs to the halves parseInt64 gives, and leaves to the row-by-row path those it refuses or whose sampled kind changes', () => {
     const plain = ['0', '-0', '7', '-7', '4294967296', '-4294967297', '123456789012345', '-123456789012345', '"42"'];
-    const ids = new Int64ColumnBuilder();
-    const props = [new Utf8ColumnBuilder(0x22)];
-    expect(parseNodeColumns(spec('int'), batchOf(plain), plain.length, ids, props)).toBe(true);
-    const halves = ids.halves();
-    plain.forEach((v, k) => {
-      const text = v.replace(/"/g, '');
-      expect(parseInt64(Buffer.from(text), 0, text.length), v).toBe(true);
-      expect([halves[2 * k], halves[2 * k + 1]], v).toEqual([int64Out.lo, int64Out.hi]);
-    });
-    expect(props[0].length).toBe(plain.length);
-    // Each of these, alone or after plain IDs, sends the batch row by row: empty, padded, '+', escaped, 16+ digits, not a number.
-    for (const odd of ['', '007', '+5', ' 5', '"4""2"', '1234567890123456', '9223372036854775807', '1.5', '1e3', 'x']) {
+    // Past 15 digits, signed with '+' or padded: still int64s, checked and parsed as the row-by-row path does.
+    const long = ['1234567890123456', '9223372036854775807', '-9223372036854775808', '+5', ' 5'];
+    for (const verifyId of [false, true]) {
+      const all = [...plain, ...long];
+      const ids = new Int64ColumnBuilder();
+      const props = [new Utf8ColumnBuilder(0x22)];
+      expect(parseNodeColumns(spec('int', verifyId), batchOf(all), all.length, ids, props)).toBe(true);
+      const halves = ids.halves();
+      all.forEach((v, k) => {
+        const text = v.replace(/"/g, '');
+        expect(parseInt64(Buffer.from(text), 0, text.length), v).toBe(true);
+        expect([halves[2 * k], halves[2 * k + 1]], v).toEqual([int64Out.lo, int64Out.hi]);
+      });
+      expect(props[0].length).toBe(all.length);
+    }
+    // Each of these, alone or after plain IDs, sends the batch row by row: empty, escaped, not an int64.
+    for (const odd of ['', '"4""2"', '9223372036854775808', '1.5', '1e3', 'x']) {
       expect(parseNodeColumns(spec('int'), batchOf(['1', odd]), 2, new Int64ColumnBuilder(), [new Utf8ColumnBuilder(0x22)]), JSON.stringify(odd)).toBe(false);
     }
+    // A zero-padded ID is an int64 but not of a sampled int kind (the file must be inferred again): row by row.
+    expect(parseNodeColumns(spec('int'), batchOf(['1', '007']), 2, new Int64ColumnBuilder(), [new Utf8ColumnBuilder(0x22)])).toBe(true);
+    expect(parseNodeColumns(spec('int', true), batchOf(['1', '007']), 2, new Int64ColumnBuilder(), [new Utf8ColumnBuilder(0x22)])).toBe(false);
   });
 
   it('reads string IDs as written, and leaves empty and escaped ones to the row-by-row path', () => {

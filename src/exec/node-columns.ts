@@ -1,7 +1,7 @@
 import type { RowBatch } from '../input/batch-reader.js';
 import { FIELD_ESCAPED } from '../input/scanner.js';
-import { int64Out, plainDecimal, safeIntToInt64Out } from '../input/value-parsers.js';
-import type { InferredKind } from '../schema/infer-types.js';
+import { int64Out, parseInt64, plainDecimal, safeIntToInt64Out } from '../input/value-parsers.js';
+import { type InferredKind, fitsInferredKind } from '../schema/infer-types.js';
 import type { PropertyType } from '../schema/types.js';
 import { type ColumnBuilder, Int64ColumnBuilder, Utf8ColumnBuilder, createColumnBuilder } from '../store/column-builders.js';
 import { parseColumn } from './rel-batch-columns.js';
@@ -14,6 +14,8 @@ export interface NodeColumnsSpec {
   /** ID column and its kind, or -1 / null when the table keeps no IDs. */
   idColumn: number;
   idKind: 'int' | 'string' | null;
+  /** An integer ID space inferred from a sample: every ID must still be a plain int64. */
+  verifyId: boolean;
   /** Per file column: the table property it feeds (-1: none), its type and the kind a sample inferred (or null). */
   target: readonly number[] | Int32Array;
   columnTypes: readonly (PropertyType | undefined)[];
@@ -37,7 +39,8 @@ export function nodeChunkBuilders(spec: NodeColumnsSpec, arrayDelimiter: number)
  * The column-at-a-time path of a node batch: appends rows [0, rows) to `id` (when the table keeps IDs) and to
  * `props` (one builder per table property) one column at a time, and returns true; or returns false, with some
  * columns partly appended (the caller truncates them), when a row needs the row-by-row path: a field count off, an
- * ID that is empty, escaped or not a plain decimal, or a value not of its type or sampled kind. The duplicate check
+ * ID that is empty, escaped, not an int64 of an int space or not of its sampled kind, or a value not of its type or
+ * sampled kind. The duplicate check
  * is the caller's: it needs the ID index, and is made once the whole batch has read cleanly.
  *
  * A row-by-row loop sends every field of every row through one property call that sees every column type, and
@@ -69,16 +72,17 @@ function parseIds(spec: NodeColumnsSpec, batch: RowBatch, rows: number, id: Colu
   const { rowField, fieldStart, fieldEnd, fieldFlags } = scan;
   const column = spec.idColumn;
   if (spec.idKind === 'int') {
-    // A plain decimal of at most 15 digits is an int64 whatever the sampled kind, and parses to the same halves as
-    // parseInt64; padded, signed with '+', or longer IDs take the row-by-row path.
+    // The row-by-row checks of an int ID (a sampled kind it must still fit, then parseInt64), with plain decimals of
+    // at most 15 digits, which fit any int kind and parse to the same halves, in one pass.
     const ids = id as Int64ColumnBuilder;
     for (let r = 0; r < rows; r++) {
       const f = rowField[r] + column;
       const s = fieldStart[f];
       const e = fieldEnd[f];
-      const v = s === e || (fieldFlags[f] & FIELD_ESCAPED) !== 0 ? NaN : plainDecimal(buf, s, e, false);
-      if (v !== v) return false;
-      safeIntToInt64Out(v);
+      if (s === e || (fieldFlags[f] & FIELD_ESCAPED) !== 0) return false;
+      const v = plainDecimal(buf, s, e, false);
+      if (v === v) safeIntToInt64Out(v);
+      else if ((spec.verifyId && !fitsInferredKind('long', buf, s, e)) || !parseInt64(buf, s, e)) return false;
       ids.appendHalves(int64Out.lo, int64Out.hi);
     }
     return true;
