@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdIndex, LOOKUP_DIRECT, LOOKUP_HASH, LOOKUP_SEQUENTIAL, hashBytes } from '../src/exec/id-index.js';
+import { EndpointScratch, resolveColumn, resolveEndpoint } from '../src/exec/resolve-endpoints.js';
+import { ScanBatch, scanRows } from '../src/input/scanner.js';
 import { ImportError, normalizeConfig, runImport } from '../src/index.js';
 import { dumpGraph } from './helpers/graph-dump.js';
 
@@ -331,4 +333,38 @@ describe('string keys', () => {
       expect(lookAll(index, [enc.encode(a), enc.encode(b)])).toEqual({ one: [0, 1], batch: [0, 1] });
     }
   });
+});
+
+describe('resolveColumn against resolveEndpoint', () => {
+  // The batched lookups of a relationship batch must resolve every key as the one-by-one path does: plain keys,
+  // keys past 15 digits, signed, padded, zero-padded, quoted, escaped, empty, absent and not numbers at all.
+  const ids = [0n, 5n, 7n, -5n, 123456789012345n, (1n << 53n) + 1n, 12345678901234567n, (1n << 63n) - 1n, -(1n << 63n), 4294967296n];
+  const texts = [
+    '0', '5', '+5', ' 5', '005', '"7"', '-5', '123456789012345', '9007199254740993', '12345678901234567', '0012345678901234567',
+    '9223372036854775807', '-9223372036854775808', '4294967296', '', '""', '"5"""', '6', '9223372036854775808', '1.5', 'x', '99999999999999999',
+  ];
+  for (const kind of ['int', 'string'] as const) {
+    it(`${kind} keys`, () => {
+      const index = new IdIndex(kind, ids.length, 0);
+      ids.forEach((id, row) => {
+        if (kind === 'int') index.insertInt(...halves(id), 0, row);
+        else {
+          const key = Buffer.from(id.toString());
+          index.insertString(key, 0, key.length, 0, row);
+        }
+      });
+      const shared = IdIndex.fromShared(index.share());
+      const buf = Buffer.from(`${texts.map((t) => `${t},x`).join('\n')}\n`);
+      const scan = new ScanBatch(texts.length, 2);
+      scanRows(buf, 0, buf.length, true, { delimiter: 0x2c, quote: 0x22 }, scan);
+      expect(scan.rows).toBe(texts.length);
+      const batch = { buf, scan, firstLine: 1, bufOffset: 0, bytesDone: buf.length };
+      const out = new Int32Array(texts.length);
+      resolveColumn(shared, batch, 0, texts.length, 0x22, new EndpointScratch(texts.length), out);
+      const one = texts.map((_, r) => resolveEndpoint(shared, batch, scan.rowField[r], 0x22, { bytes: new Uint8Array(256) }));
+      expect([...out]).toEqual(one);
+      // Enough keys found that the comparison means something.
+      expect(one.filter((o) => o >= 0).length).toBeGreaterThan(kind === 'int' ? 10 : 6);
+    });
+  }
 });

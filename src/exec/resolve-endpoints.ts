@@ -29,7 +29,7 @@ export function resolveEndpoint(index: IdIndex, batch: RowBatch, f: number, quot
 export class EndpointScratch {
   lo: Int32Array;
   hi: Int32Array;
-  /** Rows whose field is not a plain integer key (or an unescaped string key): resolved one by one after the batched lookups. */
+  /** Rows the batched lookups leave out (an escaped or empty key, or an int space's key that is no int64): resolved one by one. */
   odd: Int32Array;
   /** String keys: each row's key bytes (start -1: not looked up in the batch), and IdIndex.lookupStrings' scratch. */
   start: Int32Array;
@@ -51,8 +51,8 @@ export class EndpointScratch {
 /**
  * Resolves column `column` of the batch's first `rows` rows to node ordinals in `out` (-1: no such node).
  * Integer keys are parsed in one pass and looked up in a second, tight one (see IdIndex.lookupInts), string keys
- * hashed in one pass and looked up in a batch (IdIndex.lookupStrings); padded, signed, quoted-escaped, empty or very
- * long keys take the general path, with the same result as resolveEndpoint. With `ok` (row marks), rows not marked 1
+ * looked up in a batch (IdIndex.lookupStrings); quoted-escaped, empty and (int spaces) non-integer keys take the
+ * general path, with the same result as resolveEndpoint. With `ok` (row marks), rows not marked 1
  * (too few fields, a repeated header) are not read at all and get -1.
  */
 export function resolveColumn(
@@ -102,6 +102,10 @@ export function resolveColumn(
       const h = Math.floor(v / TWO_32);
       lo[r] = (v - h * TWO_32) | 0;
       hi[r] = h;
+    } else if (e > s && (scan.fieldFlags[f] & FIELD_ESCAPED) === 0 && parseInt64(buf, s, e)) {
+      // Longer, signed or padded keys: what resolveEndpoint would look up, in the same batch.
+      lo[r] = int64Out.lo;
+      hi[r] = int64Out.hi;
     } else {
       lo[r] = 0;
       hi[r] = 0;
